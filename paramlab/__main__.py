@@ -1,0 +1,7 @@
+"""Entry point for ``python -m paramlab``."""
+
+import sys
+
+from paramlab.cli import main
+
+sys.exit(main())

@@ -1,0 +1,82 @@
+"""``python -m paramlab``: serve the standalone page, backfill from PNGs, export the ledger."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from paramlab import __version__
+from paramlab.ledger import Ledger, LedgerError
+from paramlab.paths import LedgerLocationError, resolve_ledger_url, standalone_data_dir
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m paramlab", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"ParamLab {__version__}")
+    parser.add_argument(
+        "--db", metavar="PATH_OR_URL", default=None,
+        help="ledger file path or SQLAlchemy URL (default: an SQLite ledger in "
+        f"{standalone_data_dir()}; PARAMLAB_HOME moves that folder)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="open the ParamLab page on 127.0.0.1")
+    serve.add_argument("--db", metavar="PATH_OR_URL", default=argparse.SUPPRESS, help="as above")
+    serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=7870, help="port (default 7870)")
+
+    importer = commands.add_parser("import", help="backfill the ledger from the infotext of PNG files")
+    importer.add_argument("--db", metavar="PATH_OR_URL", default=argparse.SUPPRESS, help="as above")
+    importer.add_argument("folder", type=Path, help="an outputs folder; searched recursively")
+    importer.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    exporter = commands.add_parser("export", help="write the ledger's images as CSV or JSON")
+    exporter.add_argument("--db", metavar="PATH_OR_URL", default=argparse.SUPPRESS, help="as above")
+    exporter.add_argument("--format", choices=("csv", "json"), default="csv")
+    exporter.add_argument("--output", "-o", type=Path, default=None, help="file to write (default: stdout)")
+    return parser
+
+
+def open_ledger(db: str | None) -> Ledger:
+    return Ledger.open(resolve_ledger_url(db, standalone_data_dir()))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        ledger = open_ledger(args.db)
+    except (LedgerError, LedgerLocationError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    try:
+        if args.command == "serve":
+            from paramlab.standalone import serve
+
+            serve(ledger, host=args.host, port=args.port)
+            return 0
+        if args.command == "import":
+            from paramlab.importer import import_folder
+
+            report = import_folder(ledger, args.folder, progress=not args.quiet)
+            print(report.summary(), file=sys.stderr)
+            return 0 if report.ok else 1
+        if args.command == "export":
+            from paramlab.exporter import export_images
+
+            if args.output is None:
+                # UTF-8 and no newline translation whatever the console's locale (CSV has its own \r\n).
+                sys.stdout.reconfigure(encoding="utf-8", newline="")
+                try:
+                    count = export_images(ledger, args.format, sys.stdout)
+                except BrokenPipeError:  # e.g. piped into `head`
+                    return 0
+            else:
+                with args.output.open("w", encoding="utf-8", newline="") as handle:
+                    count = export_images(ledger, args.format, handle)
+            print(f"ParamLab: exported {count} image row(s) as {args.format}.", file=sys.stderr)
+            return 0
+    finally:
+        ledger.close()
+    return 2

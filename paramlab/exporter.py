@@ -1,0 +1,74 @@
+"""Write the ledger's image rows as CSV or JSON, streaming so a large ledger never sits in memory."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any, TextIO
+
+from paramlab.ledger import Ledger
+
+EXPORT_FORMATS = ("csv", "json")
+
+
+def export_images(ledger: Ledger, fmt: str, handle: TextIO) -> int:
+    """Write every image row (with its run's columns) to ``handle``; returns the number of rows."""
+    writers: dict[str, Callable[[Ledger, TextIO], int]] = {"csv": _write_csv, "json": _write_json}
+    writer = writers.get(fmt.lower() if isinstance(fmt, str) else fmt)
+    if writer is None:
+        raise ValueError(f"unknown export format {fmt!r}; choose one of: {', '.join(EXPORT_FORMATS)}")
+    return writer(ledger, handle)
+
+
+def export_columns(ledger: Ledger) -> list[str]:
+    """Column names in query order, known even when the ledger is empty (so CSV still has a header)."""
+    return list(ledger.image_query().selected_columns.keys())
+
+
+def _write_csv(ledger: Ledger, handle: TextIO) -> int:
+    columns = export_columns(ledger)
+    writer = csv.writer(handle)
+    writer.writerow(columns)
+    count = 0
+    for row in ledger.iter_images():
+        writer.writerow([_csv_value(row.get(column)) for column in columns])
+        count += 1
+    return count
+
+
+def _write_json(ledger: Ledger, handle: TextIO) -> int:
+    """One JSON array, written row by row."""
+    columns = export_columns(ledger)
+    count = 0
+    handle.write("[")
+    for row in ledger.iter_images():
+        handle.write(",\n" if count else "\n")
+        record = {column: _json_value(row.get(column)) for column in columns}
+        handle.write(json.dumps(record, ensure_ascii=False, allow_nan=False))
+        count += 1
+    handle.write("\n]\n" if count else "]\n")
+    return count
+
+
+def iso_utc(value: datetime) -> str:
+    """ISO 8601 in UTC; SQLite hands back naive datetimes, which the ledger stores as UTC."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).isoformat()
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso_utc(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no NaN/Infinity
+    return value
+
+
+def _csv_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso_utc(value)
+    return "" if value is None else value

@@ -1,0 +1,144 @@
+"""Versioned, forward-only schema migrations.
+
+Each step runs in its own transaction and records the new version in ``paramlab_meta``, so a
+crash between steps leaves a database at a clean, known version. Version 1 is frozen here as it
+shipped; later steps only add.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.schema import CreateColumn
+
+from paramlab.ledger import schema
+
+VERSION_KEY = "schema_version"
+
+
+class SchemaTooNewError(RuntimeError):
+    """The database was written by a newer ParamLab; we must not touch it."""
+
+
+def _v1_tables() -> sa.MetaData:
+    """The schema as version 1 created it (kept verbatim so old databases can be rebuilt in tests)."""
+    md = sa.MetaData()
+    sa.Table(
+        "paramlab_meta", md,
+        sa.Column("key", sa.String(64), primary_key=True),
+        sa.Column("value", sa.Text, nullable=False),
+    )
+    run_columns = [c.copy() for c in schema.runs.columns if c.name != "energy_joules"]
+    sa.Table("runs", md, *run_columns)
+    v2_image_columns = {"thumbnail_path", "model_evaluations", "megapixel_steps", "energy_joules"}
+    image_columns = [_copy_column(c) for c in schema.images.columns if c.name not in v2_image_columns]
+    sa.Table("images", md, *image_columns)
+    return md
+
+
+def _copy_column(column: sa.Column) -> sa.Column:
+    copied = column.copy()
+    if column.foreign_keys:
+        fk = next(iter(column.foreign_keys))
+        copied = sa.Column(
+            column.name, column.type, sa.ForeignKey(fk.target_fullname, ondelete=fk.ondelete),
+            nullable=column.nullable,
+        )
+    return copied
+
+
+def _migrate_to_1(conn: Connection) -> None:
+    _v1_tables().create_all(conn)
+
+
+def _add_column(conn: Connection, table: sa.Table, name: str) -> None:
+    column_sql = CreateColumn(table.c[name]).compile(dialect=conn.dialect)
+    conn.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN {column_sql}"))
+
+
+def _migrate_to_2(conn: Connection) -> None:
+    """Cost normalisation (model evaluations, megapixel-steps, energy), thumbnails, query indexes."""
+    _add_column(conn, schema.runs, "energy_joules")
+    for name in ("thumbnail_path", "model_evaluations", "megapixel_steps", "energy_joules"):
+        _add_column(conn, schema.images, name)
+    for index in schema.INDEXES:
+        index.create(conn, checkfirst=True)
+    if conn.dialect.name == "sqlite":
+        _create_sqlite_prompt_search(conn)
+    elif conn.dialect.name == "postgresql":
+        conn.execute(sa.text(
+            "CREATE INDEX IF NOT EXISTS ix_images_prompt_fts ON images "
+            "USING gin (to_tsvector('simple', coalesce(prompt, '') || ' ' || coalesce(negative_prompt, '')))"
+        ))
+
+
+def _create_sqlite_prompt_search(conn: Connection) -> None:
+    """An external-content FTS5 index over prompts, kept in step by triggers."""
+    conn.exec_driver_sql(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS images_fts USING fts5("
+        "prompt, negative_prompt, content='images', content_rowid='id', tokenize='unicode61')"
+    )
+    conn.exec_driver_sql(
+        "CREATE TRIGGER IF NOT EXISTS images_fts_insert AFTER INSERT ON images BEGIN "
+        "INSERT INTO images_fts(rowid, prompt, negative_prompt) "
+        "VALUES (new.id, new.prompt, new.negative_prompt); END"
+    )
+    conn.exec_driver_sql(
+        "CREATE TRIGGER IF NOT EXISTS images_fts_delete AFTER DELETE ON images BEGIN "
+        "INSERT INTO images_fts(images_fts, rowid, prompt, negative_prompt) "
+        "VALUES ('delete', old.id, old.prompt, old.negative_prompt); END"
+    )
+    conn.exec_driver_sql(
+        "CREATE TRIGGER IF NOT EXISTS images_fts_update AFTER UPDATE OF prompt, negative_prompt ON images "
+        "BEGIN INSERT INTO images_fts(images_fts, rowid, prompt, negative_prompt) "
+        "VALUES ('delete', old.id, old.prompt, old.negative_prompt); "
+        "INSERT INTO images_fts(rowid, prompt, negative_prompt) "
+        "VALUES (new.id, new.prompt, new.negative_prompt); END"
+    )
+    conn.exec_driver_sql("INSERT INTO images_fts(images_fts) VALUES ('rebuild')")
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {
+    1: _migrate_to_1,
+    2: _migrate_to_2,
+}
+assert max(MIGRATIONS) == schema.SCHEMA_VERSION
+
+
+def current_version(conn: Connection) -> int:
+    """0 for an empty database, else the version recorded in ``paramlab_meta``."""
+    if not sa.inspect(conn).has_table(schema.meta.name):
+        return 0
+    value = conn.execute(
+        sa.select(schema.meta.c.value).where(schema.meta.c.key == VERSION_KEY)
+    ).scalar_one_or_none()
+    return int(value) if value is not None else 0
+
+
+def migrate(engine: sa.Engine, target: int = schema.SCHEMA_VERSION) -> list[int]:
+    """Bring the database to ``target``; returns the versions applied (empty if already there)."""
+    with engine.connect() as conn:
+        version = current_version(conn)
+    if version > schema.SCHEMA_VERSION:
+        raise SchemaTooNewError(
+            f"ParamLab: the ledger has schema version {version}, newer than this ParamLab "
+            f"({schema.SCHEMA_VERSION}); update ParamLab to use it."
+        )
+    applied: list[int] = []
+    for step in range(version + 1, target + 1):
+        with engine.begin() as conn:
+            MIGRATIONS[step](conn)
+            _set_version(conn, step)
+        applied.append(step)
+    return applied
+
+
+def _set_version(conn: Connection, version: int) -> None:
+    table = schema.meta
+    updated = conn.execute(
+        table.update().where(table.c.key == VERSION_KEY).values(value=str(version))
+    ).rowcount
+    if not updated:
+        conn.execute(table.insert().values(key=VERSION_KEY, value=str(version)))

@@ -1,0 +1,113 @@
+"""The ledger's tables at the newest schema version (SQLAlchemy Core, SQLite and PostgreSQL alike).
+
+Older versions are rebuilt step by step in :mod:`paramlab.ledger.migrations`; a test checks that a
+migrated database has every column declared here.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+SCHEMA_VERSION = 2
+
+metadata = sa.MetaData()
+
+meta = sa.Table(
+    "paramlab_meta",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("run_uid", sa.String(36), nullable=False, unique=True),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    sa.Column("tab", sa.String(16), nullable=False),
+    sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("script_name", sa.String(200)),
+    sa.Column("batch_count", sa.Integer),
+    sa.Column("batch_size", sa.Integer),
+    sa.Column("image_count", sa.Integer, nullable=False, default=0),
+    sa.Column("wall_seconds", sa.Float),
+    sa.Column("first_pass_seconds", sa.Float),
+    sa.Column("hires_seconds", sa.Float),
+    sa.Column("vae_decode_seconds", sa.Float),
+    sa.Column("peak_vram_bytes", sa.BigInteger),
+    sa.Column("peak_vram_method", sa.String(16)),
+    sa.Column("model_name", sa.String(400)),
+    sa.Column("model_hash", sa.String(64)),
+    sa.Column("vae_name", sa.String(400)),
+    sa.Column("vae_hash", sa.String(64)),
+    sa.Column("webui_version", sa.String(64)),
+    sa.Column("paramlab_version", sa.String(32)),
+    sa.Column("host_name", sa.String(255)),
+    sa.Column("device_name", sa.String(255)),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("error", sa.Text),
+    # v2
+    sa.Column("energy_joules", sa.Float),
+)
+
+images = sa.Table(
+    "images",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("image_uid", sa.String(36), nullable=False, unique=True),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("index_in_run", sa.Integer, nullable=False),
+    sa.Column("batch_number", sa.Integer),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, default="ok"),
+    sa.Column("seed", sa.BigInteger),
+    sa.Column("subseed", sa.BigInteger),
+    sa.Column("subseed_strength", sa.Float),
+    sa.Column("prompt", sa.Text),
+    sa.Column("negative_prompt", sa.Text),
+    sa.Column("model_name", sa.String(400)),
+    sa.Column("model_hash", sa.String(64)),
+    sa.Column("sampler", sa.String(64)),
+    sa.Column("scheduler", sa.String(64)),
+    sa.Column("steps", sa.Integer),
+    sa.Column("cfg_scale", sa.Float),
+    sa.Column("width", sa.Integer),
+    sa.Column("height", sa.Integer),
+    sa.Column("hires_enabled", sa.Boolean, nullable=False, default=False),
+    sa.Column("hires_upscaler", sa.String(200)),
+    sa.Column("hires_scale", sa.Float),
+    sa.Column("hires_resize_x", sa.Integer),
+    sa.Column("hires_resize_y", sa.Integer),
+    sa.Column("hires_steps", sa.Integer),
+    sa.Column("hires_denoising", sa.Float),
+    sa.Column("denoising_strength", sa.Float),
+    sa.Column("clip_skip", sa.Integer),
+    sa.Column("infotext", sa.Text),
+    sa.Column("extra_params", sa.Text),
+    sa.Column("image_path", sa.Text),
+    sa.Column("image_sha256", sa.String(64)),
+    sa.Column("cost_seconds", sa.Float),
+    # v2
+    sa.Column("thumbnail_path", sa.Text),
+    sa.Column("model_evaluations", sa.Integer),
+    sa.Column("megapixel_steps", sa.Float),
+    sa.Column("energy_joules", sa.Float),
+)
+
+# Indexes for the tab's queries: time, model, sampler, file hash (import de-duplication).
+# Prompt text search uses FTS5 on SQLite and a GIN index on PostgreSQL (see migrations).
+INDEXES = [
+    sa.Index("ix_runs_started_at", runs.c.started_at),
+    sa.Index("ix_images_created_at", images.c.created_at),
+    sa.Index("ix_images_run_id", images.c.run_id),
+    sa.Index("ix_images_model_hash", images.c.model_hash),
+    sa.Index("ix_images_model_name", images.c.model_name),
+    sa.Index("ix_images_sampler", images.c.sampler, images.c.scheduler),
+    sa.Index("ix_images_sha256", images.c.image_sha256),
+]
+
+RUN_STATUSES = ("ok", "interrupted", "skipped", "error")
+IMAGE_STATUSES = ("ok", "interrupted", "skipped")
+SOURCES = ("ui", "api", "script", "import")

@@ -1,0 +1,183 @@
+"""Opening the ledger safely and reading/writing it with SQLAlchemy Core."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import URL
+
+from paramlab.ledger import migrations, schema
+from paramlab.ledger.records import RunRecord
+from paramlab.paths import describe_url, sqlite_path
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+class LedgerError(RuntimeError):
+    """The ledger cannot be opened or written; the message says why in plain words."""
+
+
+def check_sqlite_file(path: Path) -> None:
+    """Refuse a path that holds something other than a ParamLab ledger, so it is never overwritten."""
+    if path.is_dir():
+        raise LedgerError(f"ParamLab: the ledger path {path} is a folder, not a database file.")
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    with path.open("rb") as handle:
+        header = handle.read(len(SQLITE_HEADER))
+    if header != SQLITE_HEADER:
+        raise LedgerError(
+            f"ParamLab: {path} exists but is not an SQLite database (corrupt, or another kind of "
+            "file); it is left untouched. Move it away or choose another ledger path."
+        )
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    except sqlite3.DatabaseError as exc:
+        raise LedgerError(f"ParamLab: {path} cannot be read as a database ({exc}); it is left untouched.") from exc
+    if tables and schema.meta.name not in tables:
+        raise LedgerError(
+            f"ParamLab: {path} is another application's SQLite database; it is left untouched. "
+            "Choose another ledger path."
+        )
+
+
+def _configure_sqlite(engine: sa.Engine) -> None:
+    """WAL for concurrent readers, real transactions (pysqlite's legacy mode autocommits DDL)."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout = 5000")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+
+class Ledger:
+    """The ledger database: one engine, migrated to the current schema on open."""
+
+    def __init__(self, engine: sa.Engine, url: URL):
+        self.engine = engine
+        self.url = url
+
+    @classmethod
+    def open(cls, url: URL) -> Ledger:
+        """Open (creating and migrating when needed). Raises :class:`LedgerError` with a clear reason."""
+        path = sqlite_path(url)
+        if path is not None:
+            check_sqlite_file(path)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise LedgerError(f"ParamLab: cannot create the folder for {path}: {exc}") from exc
+        try:
+            engine = sa.create_engine(url, pool_pre_ping=path is None)
+            if engine.dialect.name == "sqlite":
+                _configure_sqlite(engine)
+            migrations.migrate(engine)
+        except migrations.SchemaTooNewError as exc:
+            raise LedgerError(str(exc)) from exc
+        except (sa.exc.SQLAlchemyError, OSError) as exc:
+            raise LedgerError(f"ParamLab: cannot open the ledger at {describe_url(url)}: {_reason(exc)}") from exc
+        return cls(engine, url)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def describe(self) -> str:
+        return describe_url(self.url)
+
+    def schema_version(self) -> int:
+        with self.engine.connect() as conn:
+            return migrations.current_version(conn)
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def write_runs(self, records: Iterable[RunRecord]) -> list[int]:
+        """Write runs with their images in ONE transaction: all of them land, or none does."""
+        run_ids: list[int] = []
+        with self.engine.begin() as conn:
+            for record in records:
+                run_id = conn.execute(schema.runs.insert().values(**record.row())).inserted_primary_key[0]
+                run_ids.append(run_id)
+                rows = [dict(image.row(), run_id=run_id) for image in record.images]
+                if rows:
+                    conn.execute(schema.images.insert(), rows)
+        return run_ids
+
+    def link_image_file(self, image_uid: str, path: str, sha256: str | None) -> bool:
+        """Attach a file saved after the row was written (late ``on_image_saved``)."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                schema.images.update()
+                .where(schema.images.c.image_uid == image_uid)
+                .values(image_path=path, image_sha256=sha256)
+            )
+        return result.rowcount > 0
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            return {
+                "runs": conn.execute(sa.select(sa.func.count()).select_from(schema.runs)).scalar_one(),
+                "images": conn.execute(sa.select(sa.func.count()).select_from(schema.images)).scalar_one(),
+            }
+
+    def image_query(self) -> sa.Select:
+        """Images joined with their run's cost and provenance columns (the shape every view reads)."""
+        i, r = schema.images, schema.runs
+        run_columns = [
+            r.c.run_uid, r.c.tab, r.c.source, r.c.script_name, r.c.status.label("run_status"),
+            r.c.wall_seconds, r.c.first_pass_seconds, r.c.hires_seconds, r.c.vae_decode_seconds,
+            r.c.peak_vram_bytes, r.c.vae_name, r.c.vae_hash, r.c.webui_version, r.c.host_name,
+        ]
+        return sa.select(i, *run_columns).select_from(i.join(r, i.c.run_id == r.c.id))
+
+    def recent_images(self, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+        query = self.image_query().order_by(schema.images.c.id.desc()).limit(limit).offset(offset)
+        with self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+    def iter_images(self, chunk_size: int = 1000) -> Iterator[dict[str, Any]]:
+        """Every image row, oldest first, read in chunks (export of large ledgers)."""
+        last_id = 0
+        while True:
+            query = (
+                self.image_query().where(schema.images.c.id > last_id)
+                .order_by(schema.images.c.id).limit(chunk_size)
+            )
+            with self.engine.connect() as conn:
+                rows = [dict(row._mapping) for row in conn.execute(query)]
+            if not rows:
+                return
+            yield from rows
+            last_id = rows[-1]["id"]
+
+    def known_sha256(self) -> set[str]:
+        with self.engine.connect() as conn:
+            column = schema.images.c.image_sha256
+            return {v for (v,) in conn.execute(sa.select(column).where(column.is_not(None)))}
+
+    def image_by_uid(self, image_uid: str) -> dict[str, Any] | None:
+        query = self.image_query().where(schema.images.c.image_uid == image_uid)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return dict(row._mapping) if row else None
+
+
+def _reason(exc: BaseException) -> str:
+    original = getattr(exc, "orig", None)
+    return str(original or exc).splitlines()[0]

@@ -1,0 +1,95 @@
+"""Normalised compute and phase timing, with a fake clock so the arithmetic is exact."""
+
+from __future__ import annotations
+
+import pytest
+
+from paramlab import compute
+from paramlab.timing import RunTimer
+
+
+def test_evaluations_per_step_follow_the_sampler_order() -> None:
+    assert compute.evaluations_per_step("Euler a") == 1
+    assert compute.evaluations_per_step("DPM++ 2M") == 1
+    assert compute.evaluations_per_step("Heun") == 2
+    assert compute.evaluations_per_step("DPM++ SDE") == 2
+    assert compute.evaluations_per_step("DPM adaptive") is None
+
+
+@pytest.mark.parametrize(
+    ("steps", "denoising", "exact", "expected"),
+    [(20, 0.75, False, 16), (20, 1.0, False, 20), (30, 0.35, False, 11), (20, 0.5, True, 20), (20, 0.0, True, 0)],
+)
+def test_executed_denoising_steps_match_a1111(steps: int, denoising: float, exact: bool, expected: int) -> None:
+    assert compute.executed_denoising_steps(steps, denoising, exact=exact) == expected
+
+
+def test_model_evaluations_and_megapixel_steps_count_the_hires_pass() -> None:
+    passes = [compute.PassCost("Heun", 20, 512, 512), compute.PassCost("DPM++ 2M", 10, 768, 768)]
+    assert compute.model_evaluations(passes) == 2 * 20 + 10
+    assert compute.megapixel_steps(passes) == pytest.approx(20 * 0.262144 + 10 * 0.589824)
+    assert compute.model_evaluations([compute.PassCost("DPM adaptive", 20, 512, 512)]) is None
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_phases_without_hires_and_image_shares_sum_to_wall_time() -> None:
+    clock = FakeClock()
+    syncs = []
+    timer = RunTimer(clock=clock, sync=lambda: syncs.append(clock.now))
+    clock.advance(1.0)  # model load, prompts
+    for batch in range(2):
+        timer.batch_started(batch)
+        clock.advance(0.1)
+        timer.sampling_started(is_hires_pass=False)
+        clock.advance(2.0)
+        timer.sampling_ended()
+        clock.advance(0.5)
+        timer.batch_decoded()
+        for _ in range(2):
+            clock.advance(0.05)
+            timer.image_done()
+    clock.advance(0.2)  # grid
+    times = timer.finish()
+    assert times.wall_seconds == pytest.approx(6.6)
+    assert times.first_pass_seconds == pytest.approx(4.0)
+    assert times.vae_decode_seconds == pytest.approx(1.0)
+    assert times.hires_seconds is None
+    assert sum(times.image_cost_seconds) == pytest.approx(times.wall_seconds)
+    assert len(times.image_cost_seconds) == 4 and len(syncs) >= 8
+
+
+def test_phases_with_hires_fix() -> None:
+    clock = FakeClock()
+    timer = RunTimer(clock=clock)
+    timer.batch_started(0)
+    timer.sampling_started(is_hires_pass=False)
+    clock.advance(3.0)
+    timer.first_pass_ended()  # hires extra networks
+    clock.advance(0.2)
+    timer.first_pass_ended()  # before_hr: already ended, ignored
+    timer.sampling_started(is_hires_pass=True)
+    clock.advance(4.0)
+    timer.sampling_ended()
+    timer.batch_decoded()
+    timer.image_done()
+    times = timer.finish()
+    assert times.first_pass_seconds == pytest.approx(3.0)
+    assert times.hires_seconds == pytest.approx(4.2)
+    assert times.vae_decode_seconds is None
+    assert times.image_cost_seconds == [pytest.approx(7.2)]
+
+
+def test_a_run_interrupted_before_any_image_has_no_shares() -> None:
+    timer = RunTimer(clock=FakeClock())
+    times = timer.finish()
+    assert times.image_cost_seconds == [] and times.first_pass_seconds is None

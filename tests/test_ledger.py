@@ -1,0 +1,146 @@
+"""The ledger on real SQLite: opening safely, migrations, exact round trips, atomic writes."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from paramlab.ledger import ImageRecord, Ledger, LedgerError, RunRecord, migrations, schema
+from paramlab.paths import LedgerLocationError, resolve_ledger_url
+
+
+def make_run(prompt: str = "a lighthouse at dusk", images: int = 2, **overrides) -> RunRecord:
+    run = RunRecord(tab="txt2img", source="ui", batch_count=1, batch_size=images, wall_seconds=1.5, **overrides)
+    run.images = [
+        ImageRecord(index_in_run=i, seed=1000 + i, prompt=prompt, negative_prompt="blurry", sampler="Euler a",
+                    scheduler="Automatic", steps=20, cfg_scale=7.0, width=512, height=512, cost_seconds=0.75)
+        for i in range(images)
+    ]
+    return run
+
+
+def test_new_ledger_is_wal_sqlite_at_current_schema(tmp_path: Path) -> None:
+    ledger = Ledger.open(resolve_ledger_url(tmp_path / "sub" / "ledger.sqlite", tmp_path))
+    assert ledger.schema_version() == schema.SCHEMA_VERSION
+    with ledger.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    ledger.close()
+
+
+def test_default_location_and_url_forms(tmp_path: Path) -> None:
+    assert resolve_ledger_url(None, tmp_path).database == str((tmp_path / "ledger.sqlite").resolve())
+    assert resolve_ledger_url(str(tmp_path), tmp_path).database == str((tmp_path / "ledger.sqlite").resolve())
+    url = resolve_ledger_url("postgresql+psycopg://u:secret@db/paramlab", tmp_path)
+    assert url.get_backend_name() == "postgresql" and url.password == "secret"
+    with pytest.raises(LedgerLocationError, match="not a valid database URL"):
+        resolve_ledger_url("nope://::", tmp_path)
+
+
+def test_write_and_read_back(ledger: Ledger) -> None:
+    [run_id] = ledger.write_runs([make_run()])
+    rows = ledger.recent_images()
+    assert len(rows) == 2 and {row["run_id"] for row in rows} == {run_id}
+    assert rows[0]["sampler"] == "Euler a" and rows[0]["tab"] == "txt2img"
+    assert ledger.counts() == {"runs": 1, "images": 2}
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "x" * 100_000,
+        "nul\x00inside\x00prompt",
+        "カイト、夜の港で 🌃 — «naïve» ½ \u200b zero-width \U0001f9ea",
+        "line one\nline two\r\n\ttabbed 'quotes' \"double\" \\backslash",
+    ],
+    ids=["100k", "nul", "unicode", "control"],
+)
+def test_prompts_round_trip_exactly(ledger: Ledger, prompt: str) -> None:
+    ledger.write_runs([make_run(prompt=prompt, images=1)])
+    assert ledger.recent_images()[0]["prompt"] == prompt
+
+
+def test_prompt_full_text_search_index(ledger: Ledger) -> None:
+    ledger.write_runs([make_run(prompt="kaito in the rain", images=1), make_run(prompt="a red fox", images=1)])
+    with ledger.engine.connect() as conn:
+        hits = conn.exec_driver_sql("SELECT rowid FROM images_fts WHERE images_fts MATCH 'kaito'").all()
+    assert len(hits) == 1
+
+
+def test_a_failing_batch_writes_nothing(ledger: Ledger) -> None:
+    broken = make_run(images=1)
+    broken.status = None  # NOT NULL column: the database rejects this run
+    with pytest.raises(sa.exc.IntegrityError):
+        ledger.write_runs([make_run(), broken])
+    assert ledger.counts() == {"runs": 0, "images": 0}
+
+
+def test_migrates_a_version_1_ledger_without_losing_a_row(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    engine = sa.create_engine(f"sqlite:///{path}")
+    assert migrations.migrate(engine, target=1) == [1]
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO runs (id, run_uid, started_at, tab, source, status, image_count) "
+            "VALUES (1, 'run-1', '2026-01-01 10:00:00', 'txt2img', 'ui', 'ok', 3)"
+        )
+        for i in range(3):
+            conn.exec_driver_sql(
+                "INSERT INTO images (image_uid, run_id, index_in_run, created_at, status, prompt, seed, "
+                f"hires_enabled) VALUES ('img-{i}', 1, {i}, '2026-01-01 10:00:0{i}', 'ok', 'old prompt {i}', {i}, 0)"
+            )
+    engine.dispose()
+
+    ledger = Ledger.open(resolve_ledger_url(path, tmp_path))
+    assert ledger.schema_version() == 2
+    rows = sorted(ledger.recent_images(), key=lambda row: row["index_in_run"])
+    assert [row["prompt"] for row in rows] == ["old prompt 0", "old prompt 1", "old prompt 2"]
+    assert all(row["model_evaluations"] is None for row in rows)
+    with ledger.engine.connect() as conn:
+        assert len(conn.exec_driver_sql("SELECT rowid FROM images_fts WHERE images_fts MATCH 'old'").all()) == 3
+        inspector = sa.inspect(conn)
+        for table in (schema.runs, schema.images):
+            migrated = {column["name"] for column in inspector.get_columns(table.name)}
+            assert migrated == {column.name for column in table.columns}
+    ledger.write_runs([make_run(images=1)])
+    assert ledger.counts() == {"runs": 2, "images": 4}
+    ledger.close()
+
+
+def test_refuses_a_newer_schema(tmp_path: Path) -> None:
+    ledger = Ledger.open(resolve_ledger_url(tmp_path / "l.sqlite", tmp_path))
+    with ledger.engine.begin() as conn:
+        conn.execute(schema.meta.update().values(value="99"))
+    ledger.close()
+    with pytest.raises(LedgerError, match="newer than this ParamLab"):
+        Ledger.open(resolve_ledger_url(tmp_path / "l.sqlite", tmp_path))
+
+
+@pytest.mark.parametrize("content", [b"my holiday notes\n", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64])
+def test_never_overwrites_a_file_that_is_not_a_ledger(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "notes.sqlite"
+    path.write_bytes(content)
+    with pytest.raises(LedgerError, match="left untouched"):
+        Ledger.open(resolve_ledger_url(path, tmp_path))
+    assert path.read_bytes() == content
+
+
+def test_never_touches_another_applications_database(tmp_path: Path) -> None:
+    path = tmp_path / "browser.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE images (path TEXT)")
+        conn.execute("INSERT INTO images VALUES ('keep me')")
+    before = path.read_bytes()
+    with pytest.raises(LedgerError, match="another application's"):
+        Ledger.open(resolve_ledger_url(path, tmp_path))
+    assert path.read_bytes() == before
+
+
+def test_a_folder_named_as_the_ledger_gets_the_default_file_inside(tmp_path: Path) -> None:
+    folder = tmp_path / "ledger-folder"
+    folder.mkdir()
+    ledger = Ledger.open(resolve_ledger_url(folder, tmp_path))
+    assert Path(ledger.engine.url.database) == (folder / "ledger.sqlite").resolve()
+    ledger.close()
