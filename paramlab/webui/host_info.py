@@ -1,0 +1,38 @@
+"""Facts about the running WebUI and machine, read once and cached (they do not change per run)."""
+
+from __future__ import annotations
+
+import functools
+import logging
+
+from paramlab import gpu
+
+log = logging.getLogger("paramlab")
+
+
+@functools.lru_cache(maxsize=1)
+def webui_version() -> str | None:
+    """A1111's own version string (the git tag, as its infotext "Version" shows)."""
+    try:
+        from modules import launch_utils
+
+        return str(launch_utils.git_tag())
+    except Exception as exc:  # noqa: BLE001 - no git, or an older WebUI: the version is just unknown
+        log.debug("ParamLab: WebUI version unknown: %s", exc)
+        return None
+
+
+@functools.lru_cache(maxsize=1)
+def host_name() -> str:
+    return gpu.host_name()
+
+
+@functools.lru_cache(maxsize=1)
+def device_name() -> str:
+    return gpu.device_name()
+
+
+@functools.lru_cache(maxsize=1)
+def energy_meter() -> gpu.EnergyMeter | None:
+    meter = gpu.EnergyMeter()
+    return meter if meter.enabled else None

@@ -1,0 +1,208 @@
+"""Turns one ``process_images`` call into a :class:`RunRecord`, reading ``p`` in the hooks.
+
+Only cheap attribute reads happen here, on the generation thread; hashing, thumbnails, infotext
+parsing and the database write happen on the ledger writer's thread.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from typing import Any
+
+from modules import shared
+
+import paramlab
+from paramlab import compute, gpu
+from paramlab.ledger.records import ImageRecord, RunRecord, utc_now
+from paramlab.timing import RunTimer
+from paramlab.webui import host_info
+
+
+class RunRecorder:
+    """State of one run between ``before_process`` and ``postprocess``."""
+
+    def __init__(self, p: Any, tab: str, source: str, script_name: str | None, args_error: str | None):
+        self.timer = RunTimer(sync=gpu.make_synchronizer())
+        self.vram = gpu.VramProbe()
+        self.vram.start()
+        self.energy = host_info.energy_meter()
+        if self.energy is not None:
+            self.energy.start()
+        self.run = RunRecord(
+            tab=tab, source=source, script_name=script_name, error=args_error,
+            batch_count=_int(getattr(p, "n_iter", None)), batch_size=_int(getattr(p, "batch_size", None)),
+            paramlab_version=paramlab.__version__, webui_version=host_info.webui_version(),
+            host_name=host_info.host_name(), device_name=host_info.device_name(),
+        )
+        self._batch_status = "ok"
+        self.finished = False
+
+    # -- hooks ------------------------------------------------------------------------------
+
+    def batch_started(self, batch_number: int) -> None:
+        self._batch_status = "ok"
+        self.timer.batch_started(batch_number)
+
+    def sampling_started(self, p: Any) -> None:
+        self.timer.sampling_started(bool(getattr(p, "is_hr_pass", False)))
+
+    def hires_preparing(self, p: Any) -> None:
+        if getattr(p, "is_hr_pass", False):
+            self.timer.first_pass_ended()
+
+    def sampling_ended(self) -> None:
+        self.timer.sampling_ended()
+        self.vram.sample()
+        state = shared.state
+        if state.interrupted or getattr(state, "stopping_generation", False):
+            self._batch_status = "interrupted"
+        elif state.skipped:
+            self._batch_status = "skipped"
+
+    def batch_decoded(self) -> None:
+        self.timer.batch_decoded()
+
+    def image_done(self, p: Any, image: Any) -> None:
+        self.timer.image_done()
+        self.run.images.append(_image_record(p, image, len(self.run.images), self._batch_status))
+
+    def link_saved(self, image: Any, filename: str) -> None:
+        for record in reversed(self.run.images):
+            if record.pil_image is image:
+                record.image_path = os.path.abspath(filename)
+                return
+
+    def finish(self, p: Any, processed: Any, status: str | None = None) -> RunRecord:
+        self.finished = True
+        times = self.timer.finish()
+        run = self.run
+        run.finished_at = utc_now()
+        run.wall_seconds = times.wall_seconds
+        run.first_pass_seconds = times.first_pass_seconds
+        run.hires_seconds = times.hires_seconds
+        run.vae_decode_seconds = times.vae_decode_seconds
+        run.peak_vram_bytes, run.peak_vram_method = self.vram.finish()
+        run.energy_joules = self.energy.finish() if self.energy is not None else None
+        run.model_name = getattr(p, "sd_model_name", None)
+        run.model_hash = getattr(p, "sd_model_hash", None)
+        run.vae_name = getattr(p, "sd_vae_name", None)
+        run.vae_hash = getattr(p, "sd_vae_hash", None)
+        run.status = status or self._run_status()
+        infotexts = list(getattr(processed, "infotexts", None) or [])
+        first = int(getattr(processed, "index_of_first_image", 0) or 0)
+        total_cost = sum(times.image_cost_seconds) or None
+        for position, image in enumerate(run.images):
+            if first + position < len(infotexts):
+                image.infotext = infotexts[first + position]
+            if position < len(times.image_cost_seconds):
+                image.cost_seconds = times.image_cost_seconds[position]
+            if run.energy_joules is not None and image.cost_seconds and total_cost:
+                image.energy_joules = run.energy_joules * image.cost_seconds / total_cost
+            image.model_name, image.model_hash = run.model_name, run.model_hash
+        return run
+
+    def _run_status(self) -> str:
+        state = shared.state
+        if state.interrupted or getattr(state, "stopping_generation", False):
+            return "interrupted"
+        statuses = {image.status for image in self.run.images}
+        for status in ("interrupted", "skipped"):
+            if status in statuses:
+                return status
+        return "ok"
+
+
+def _image_record(p: Any, image: Any, position: int, status: str) -> ImageRecord:
+    batch_size = _int(getattr(p, "batch_size", 1)) or 1
+    index = _int(getattr(p, "iteration", 0)) * batch_size + _int(getattr(p, "batch_index", 0))
+    is_img2img = hasattr(p, "init_images")
+    enable_hr = bool(getattr(p, "enable_hr", False)) and not is_img2img
+    resize_x, resize_y = _int(getattr(p, "hr_resize_x", 0)), _int(getattr(p, "hr_resize_y", 0))
+    sampler = getattr(p, "sampler_name", None)
+    record = ImageRecord(
+        index_in_run=position,
+        batch_number=_int(getattr(p, "iteration", 0)),
+        status=status,
+        seed=_pick(getattr(p, "all_seeds", None), index),
+        subseed=_pick(getattr(p, "all_subseeds", None), index),
+        subseed_strength=_float(getattr(p, "subseed_strength", None)),
+        prompt=_pick(getattr(p, "all_prompts", None), index),
+        negative_prompt=_pick(getattr(p, "all_negative_prompts", None), index),
+        sampler=sampler,
+        scheduler=schedule_label(getattr(p, "scheduler", None)),
+        steps=_int(getattr(p, "steps", None)),
+        cfg_scale=_float(getattr(p, "cfg_scale", None)),
+        width=_int(getattr(p, "width", None)),
+        height=_int(getattr(p, "height", None)),
+        hires_enabled=enable_hr,
+        clip_skip=_int(shared.opts.data.get("CLIP_stop_at_last_layers", 1)),
+        pil_image=image,
+    )
+    denoising = _float(getattr(p, "denoising_strength", None))
+    passes: list[compute.PassCost] = []
+    if is_img2img:
+        record.denoising_strength = denoising
+        executed = compute.executed_denoising_steps(
+            record.steps or 0, denoising or 0.0, exact=bool(shared.opts.data.get("img2img_fix_steps", False))
+        )
+        passes.append(compute.PassCost(sampler, executed, record.width or 0, record.height or 0))
+    else:
+        if not getattr(p, "txt2img_upscale", False):
+            passes.append(compute.PassCost(sampler, record.steps or 0, record.width or 0, record.height or 0))
+        if enable_hr:
+            record.hires_upscaler = getattr(p, "hr_upscaler", None)
+            record.hires_steps = _int(getattr(p, "hr_second_pass_steps", 0)) or None
+            record.hires_denoising = denoising
+            if resize_x or resize_y:
+                record.hires_resize_x, record.hires_resize_y = resize_x or None, resize_y or None
+            else:
+                record.hires_scale = _float(getattr(p, "hr_scale", None))
+            hires_steps = compute.executed_denoising_steps(
+                record.hires_steps or record.steps or 0, denoising or 0.0,
+                exact=bool(record.hires_steps) or bool(shared.opts.data.get("img2img_fix_steps", False)),
+            )
+            hires_sampler = getattr(p, "hr_sampler_name", None) or sampler
+            if hires_sampler == "Use same sampler":
+                hires_sampler = sampler
+            passes.append(compute.PassCost(
+                hires_sampler, hires_steps,
+                _int(getattr(p, "hr_upscale_to_x", 0)) or record.width or 0,
+                _int(getattr(p, "hr_upscale_to_y", 0)) or record.height or 0,
+            ))
+    record.model_evaluations = compute.model_evaluations(passes)
+    record.megapixel_steps = compute.megapixel_steps(passes)
+    return record
+
+
+@functools.lru_cache(maxsize=64)
+def schedule_label(scheduler: str | None) -> str | None:
+    """The "Schedule type" label the infotext uses ("karras" → "Karras")."""
+    if not scheduler:
+        return None
+    try:
+        from modules import sd_schedulers
+    except ImportError:  # WebUI before 1.9 has no schedulers
+        return scheduler
+    found = sd_schedulers.schedulers_map.get(scheduler)
+    return found.label if found is not None else scheduler
+
+
+def _pick(values: Any, index: int) -> Any:
+    if isinstance(values, (list, tuple)) and 0 <= index < len(values):
+        return values[index]
+    return None
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,94 @@
+"""The process-wide ledger writer inside the WebUI: where the ledger is, and flushing it on exit."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import signal
+import threading
+from pathlib import Path
+
+from modules import paths_internal, shared
+
+from paramlab.ledger import Ledger
+from paramlab.ledger.writer import LedgerWriter
+from paramlab.paths import resolve_ledger_url, sqlite_path, webui_data_dir
+
+log = logging.getLogger("paramlab")
+
+_writer: LedgerWriter | None = None
+_writer_lock = threading.Lock()
+_exit_hooks_installed = False
+
+
+def configured_location() -> str:
+    """``--paramlab-db`` wins over the Settings entry; empty means the default file."""
+    from_flag = getattr(shared.cmd_opts, "paramlab_db", None)
+    if from_flag:
+        return str(from_flag)
+    return str(shared.opts.data.get("paramlab_db", "") or "")
+
+
+def data_dir() -> Path:
+    data_path = getattr(shared.cmd_opts, "data_dir", None) or paths_internal.data_path
+    return webui_data_dir(data_path)
+
+
+def ledger_url():
+    return resolve_ledger_url(configured_location(), data_dir())
+
+
+def _side_folder() -> Path:
+    """Thumbnails and spill files live beside an SQLite ledger, else in the data dir."""
+    path = sqlite_path(ledger_url())
+    return path.parent if path is not None else data_dir()
+
+
+def get_writer() -> LedgerWriter:
+    """Created on first use, so a broken ledger location costs nothing until something is recorded."""
+    global _writer
+    with _writer_lock:
+        if _writer is None:
+            url = ledger_url()
+            _writer = LedgerWriter(
+                lambda: Ledger.open(url),
+                _side_folder(),
+                keep_thumbnails=lambda: bool(shared.opts.data.get("paramlab_thumbnails", True)),
+            )
+        return _writer
+
+
+def shutdown(timeout: float = 5.0) -> None:
+    """Write what is queued (bounded wait), spill the rest; safe to call more than once."""
+    global _writer
+    with _writer_lock:
+        writer, _writer = _writer, None
+    if writer is not None:
+        writer.close(timeout)
+
+
+def install_exit_hooks() -> None:
+    """A1111's Ctrl-C handler ends the process with ``os._exit``, which skips ``atexit``: wrap it.
+
+    Called when the script file loads (on the main thread); once per process.
+    """
+    global _exit_hooks_installed
+    if _exit_hooks_installed:
+        return
+    _exit_hooks_installed = True
+    atexit.register(shutdown)
+    if threading.current_thread() is not threading.main_thread():
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    def _flush_then_continue(signum, frame):  # type: ignore[no-untyped-def]
+        shutdown()
+        if callable(previous):
+            previous(signum, frame)
+        else:
+            raise KeyboardInterrupt
+
+    try:
+        signal.signal(signal.SIGINT, _flush_then_continue)
+    except ValueError:  # not the main thread after all
+        log.debug("ParamLab: SIGINT flush hook not installed")

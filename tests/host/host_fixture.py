@@ -1,0 +1,84 @@
+"""Test helper: reset every global of the stand-in A1111 host between tests."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+HOST_DIR = os.path.dirname(os.path.abspath(__file__))
+if HOST_DIR not in sys.path:
+    sys.path.insert(0, HOST_DIR)
+
+
+def reset_host(tmp_path: str | Path | None = None) -> str:
+    """Clear callbacks/scripts/errors/state/cmd_opts; reset opts to defaults, outputs under tmp_path.
+
+    Returns the data dir used (a fresh temp dir when ``tmp_path`` is None).
+    """
+    from modules import (
+        devices,
+        errors,
+        infotext_utils,
+        paths_internal,
+        processing,
+        script_callbacks,
+        scripts,
+        sd_models,
+        sd_samplers,
+        sd_vae,
+        shared,
+        shared_cmd_options,
+        shared_options,
+    )
+    from modules.api import api
+
+    import launch
+
+    data_dir = str(tmp_path) if tmp_path is not None else tempfile.mkdtemp(prefix="a1111-standin-")
+    os.makedirs(data_dir, exist_ok=True)
+    paths_internal.set_data_path(data_dir)
+    shared.data_path = data_dir
+    shared.models_path = paths_internal.models_path
+    shared.config_filename = os.path.join(data_dir, "config.json")
+    shared_cmd_options.reset()
+    shared.parser = shared_cmd_options.parser
+    shared.cmd_opts.data_dir = data_dir
+    script_callbacks.clear_callbacks()
+    templates = shared_options.build_templates(data_dir)
+    shared.opts.data_labels.clear()
+    shared.opts.data_labels.update(templates)
+    shared.opts.data.clear()
+    shared.opts.data.update({k: v.default for k, v in templates.items() if not v.do_not_save})
+    shared.state.reset_to_defaults()
+    shared.sd_model = shared.StandInModel()
+    shared.demo = None
+    shared.total_tqdm.clear()
+    sd_models.reset()
+    sd_vae.loaded_vae_file = None
+    sd_samplers.set_samplers()
+    scripts.scripts_data.clear()
+    scripts.scripts_txt2img = None
+    scripts.scripts_img2img = None
+    scripts.scripts_current = None
+    errors.reset()
+    devices.torch_gc_calls.clear()
+    processing.sampled_noise_log.clear()
+    infotext_utils.reset()
+    api.reset()
+    launch.reset()
+    return data_dir
+
+
+def register_xyz() -> object:
+    """Load the stand-in X/Y/Z plot (module name "xyz_grid.py") into scripts.scripts_data."""
+    from modules import script_loading, scripts
+
+    path = os.path.join(HOST_DIR, "scripts_builtin", "xyz_grid.py")
+    for d in scripts.scripts_data:
+        if d.path == path:
+            return d.module
+    module = script_loading.load_module(path)
+    scripts.scripts_data.append(scripts.ScriptClassData(module.Script, path, os.path.dirname(path), module))
+    return module

@@ -1,0 +1,19 @@
+"""Stand-in for ``modules/launch_utils.py``; the pip helpers live in the top-level ``launch`` stand-in."""
+
+from __future__ import annotations
+
+import sys
+
+python: str = sys.executable
+git: str = "git"
+index_url: str = ""
+
+
+def git_tag() -> str:
+    """The stand-in reports the release it imitates."""
+    return "v1.10.1"
+
+
+def commit_hash() -> str:
+    """Real v1.10.1 commit (from the reference doc)."""
+    return "82a973c04367123ae98bd9abdf80d9eda9b910e2"

@@ -1,0 +1,1 @@
+"""Builtin scripts that webui appends after every extension script."""

@@ -1,0 +1,101 @@
+"""Stand-in for ``modules/txt2img.py``; ``run_txt2img_ui`` mimics the Generate button path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from modules import processing, scripts, shared
+from modules.infotext_utils import create_override_settings_dict
+from modules.shared import opts
+
+UI_DEFAULTS: dict[str, Any] = {
+    "prompt": "",
+    "negative_prompt": "",
+    "prompt_styles": [],
+    "n_iter": 1,
+    "batch_size": 1,
+    "cfg_scale": 7.0,
+    "height": 512,
+    "width": 512,
+    "enable_hr": False,
+    "denoising_strength": 0.7,
+    "hr_scale": 2.0,
+    "hr_upscaler": "Latent",
+    "hr_second_pass_steps": 0,
+    "hr_resize_x": 0,
+    "hr_resize_y": 0,
+    "hr_checkpoint_name": "Use same checkpoint",
+    "hr_sampler_name": "Use same sampler",
+    "hr_scheduler": "Use same scheduler",
+    "hr_prompt": "",
+    "hr_negative_prompt": "",
+    "override_settings_texts": [],
+}
+"""The txt2img tab's initial control values (steps/sampler/seed come from the builtin scripts' args)."""
+
+
+def txt2img_create_processing(
+    runner: scripts.ScriptRunner, ui_values: dict[str, Any], script_args: list[Any]
+) -> processing.StableDiffusionProcessingTxt2Img:
+    """Build p like the real function: fields from the UI, then p.scripts, then p.script_args (→ setup)."""
+    unknown = set(ui_values) - set(UI_DEFAULTS)
+    if unknown:
+        raise TypeError(f"unknown txt2img UI values: {sorted(unknown)}")
+    v = {**UI_DEFAULTS, **ui_values}
+    p = processing.StableDiffusionProcessingTxt2Img(
+        outpath_samples=opts.outdir_samples or opts.outdir_txt2img_samples,
+        outpath_grids=opts.outdir_grids or opts.outdir_txt2img_grids,
+        prompt=v["prompt"],
+        styles=v["prompt_styles"],
+        negative_prompt=v["negative_prompt"],
+        batch_size=v["batch_size"],
+        n_iter=v["n_iter"],
+        cfg_scale=v["cfg_scale"],
+        width=v["width"],
+        height=v["height"],
+        enable_hr=v["enable_hr"],
+        denoising_strength=v["denoising_strength"],
+        hr_scale=v["hr_scale"],
+        hr_upscaler=v["hr_upscaler"],
+        hr_second_pass_steps=v["hr_second_pass_steps"],
+        hr_resize_x=v["hr_resize_x"],
+        hr_resize_y=v["hr_resize_y"],
+        hr_checkpoint_name=None
+        if v["hr_checkpoint_name"] == "Use same checkpoint"
+        else v["hr_checkpoint_name"],
+        hr_sampler_name=None if v["hr_sampler_name"] == "Use same sampler" else v["hr_sampler_name"],
+        hr_scheduler=None if v["hr_scheduler"] == "Use same scheduler" else v["hr_scheduler"],
+        hr_prompt=v["hr_prompt"],
+        hr_negative_prompt=v["hr_negative_prompt"],
+        override_settings=create_override_settings_dict(v["override_settings_texts"]),
+    )
+    p.scripts = runner
+    p.script_args = script_args
+    return p
+
+
+def run_txt2img_ui(
+    runner: scripts.ScriptRunner,
+    ui_values: dict[str, Any] | None = None,
+    script_args: list[Any] | None = None,
+) -> processing.Processed:
+    """TEST HELPER: the UI Generate path (state.begin, create p, runner.run or process_images, state.end).
+
+    ``script_args`` is the full flat list (index 0 = selectable script, 0 = none); default: the UI defaults.
+    """
+    from modules._standin_ui import default_script_args
+
+    args = list(script_args) if script_args is not None else default_script_args(runner)
+    shared.state.begin(job="txt2img")
+    try:
+        p = txt2img_create_processing(runner, ui_values or {}, args)
+        try:
+            processed = runner.run(p, *p.script_args)
+            if processed is None:
+                processed = processing.process_images(p)
+        finally:
+            p.close()
+        shared.total_tqdm.clear()
+    finally:
+        shared.state.end()
+    return processed

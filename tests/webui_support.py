@@ -1,0 +1,57 @@
+"""Loading the real ``scripts/paramlab.py`` into the A1111 stand-in, and reading what it recorded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from host_fixture import reset_host
+from modules import script_callbacks, script_loading, scripts
+
+from paramlab.ledger import Ledger
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+class LoadedExtension:
+    """The extension as A1111 loads it: script file run as a module, settings registered."""
+
+    def __init__(self, data_dir: Path):
+        reset_host(data_dir)
+        self.data_dir = data_dir
+        module = script_loading.load_module(str(REPO / "scripts" / "paramlab.py"))
+        self.script_class = module.ParamLabScript
+        script_callbacks.ui_settings_callback()
+
+    def runner(self, *extra_classes: type, is_img2img: bool = False) -> scripts.ScriptRunner:
+        return scripts.build_runner([self.script_class, *extra_classes], is_img2img=is_img2img)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Every image row, oldest first, after the background writer has finished."""
+        from paramlab.webui import runtime
+
+        assert runtime.get_writer().flush(10), "the ledger writer did not drain"
+        ledger = Ledger.open(runtime.ledger_url())
+        try:
+            return list(ledger.iter_images())
+        finally:
+            ledger.close()
+
+    def runs(self) -> list[dict[str, Any]]:
+        from paramlab.ledger import schema
+        from paramlab.webui import runtime
+
+        assert runtime.get_writer().flush(10)
+        ledger = Ledger.open(runtime.ledger_url())
+        try:
+            with ledger.engine.connect() as conn:
+                return [dict(r._mapping) for r in conn.execute(schema.runs.select().order_by(schema.runs.c.id))]
+        finally:
+            ledger.close()
+
+    def close(self) -> None:
+        from paramlab.webui import runtime, script
+
+        runtime.shutdown()
+        script.ACTIVE_RUNS.clear()
+        script._reported_faults.clear()
