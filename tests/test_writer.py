@@ -163,3 +163,51 @@ def test_submit_is_cheap_and_never_raises_on_the_calling_thread(tmp_path: Path, 
         writer.submit(run_with_image())
     assert writer.pending == count
     writer.close(timeout=0.2)
+
+
+def test_ledger_file_that_goes_missing_is_not_written_blindly(tmp_path: Path, caplog) -> None:
+    path = tmp_path / "ledger.sqlite"
+    caplog.set_level(logging.ERROR, logger="paramlab")
+    writer = LedgerWriter(open_at(path), tmp_path, retry_delays=FAST_RETRY)
+    writer.submit(run_with_image(prompt="before"))
+    assert writer.flush(5)
+    moved = tmp_path / "moved.sqlite"
+    path.rename(moved)  # e.g. the drive holding it was unmounted
+    writer.submit(run_with_image(prompt="while missing"))
+    assert not writer.flush(0.5)
+    assert "gone missing" in (writer.last_error or "")
+    moved.rename(path)
+    assert writer.flush(5)
+    writer.close()
+    assert sorted(row["prompt"] for row in read_back(path)) == ["before", "while missing"]
+    assert len([r for r in caplog.records if r.levelno >= logging.ERROR]) == 1
+
+
+def test_full_disk_keeps_rows_until_space_returns(tmp_path: Path) -> None:
+    from sqlalchemy import event
+
+    path = tmp_path / "ledger.sqlite"
+    Ledger.open(resolve_ledger_url(path, tmp_path)).close()
+    disk_full = threading.Event()
+    disk_full.set()
+
+    def open_with_quota() -> Ledger:
+        ledger = Ledger.open(resolve_ledger_url(path, tmp_path))
+
+        @event.listens_for(ledger.engine, "connect")
+        def _quota(dbapi_connection, _record) -> None:  # SQLite's own "database or disk is full" path
+            if disk_full.is_set():
+                pages = dbapi_connection.execute("PRAGMA page_count").fetchone()[0]
+                dbapi_connection.execute(f"PRAGMA max_page_count = {pages}")
+
+        ledger.engine.dispose()  # drop the connection Ledger.open pooled, so the quota applies
+        return ledger
+
+    writer = LedgerWriter(open_with_quota, tmp_path, retry_delays=FAST_RETRY)
+    writer.submit(run_with_image(prompt="big " * 50_000))
+    assert not writer.flush(0.5)
+    assert "full" in (writer.last_error or "")
+    disk_full.clear()
+    assert writer.flush(5)
+    writer.close()
+    assert read_back(path)[0]["prompt"] == "big " * 50_000

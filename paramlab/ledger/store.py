@@ -96,6 +96,16 @@ class Ledger:
     def close(self) -> None:
         self.engine.dispose()
 
+    def ensure_present(self) -> None:
+        """Refuse to write into an SQLite file that vanished while open (deleted, moved, drive gone):
+        SQLite would happily write to the unlinked file and the rows would be lost with it."""
+        path = sqlite_path(self.url)
+        if path is not None and not path.exists():
+            raise LedgerError(
+                f"ParamLab: the ledger file {path} has gone missing (moved, deleted or its drive "
+                "unmounted); rows wait until it is back, or restart the WebUI to start a new ledger."
+            )
+
     def describe(self) -> str:
         return describe_url(self.url)
 

@@ -154,6 +154,7 @@ class LedgerWriter:
         try:
             if self._ledger is None:
                 self._ledger = self._open_ledger()
+            self._ledger.ensure_present()
             if runs:
                 self._ledger.write_runs(runs)
             for link in links:
@@ -161,7 +162,7 @@ class LedgerWriter:
         except Exception as exc:  # noqa: BLE001 - any database fault must keep rows queued, never crash
             self._on_failure(exc, len(runs))
             if self._ledger is not None and not isinstance(exc, LedgerError):
-                self._ledger.close()
+                self._ledger.close()  # reconnect on retry: the fault may have broken the connection
                 self._ledger = None
             return False
         self._waiting.clear()
