@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import pytest
+import torch
+
 from paramlab import gpu
 
 
@@ -57,6 +60,7 @@ def test_run_below_an_earlier_peak_reports_a_sampled_lower_bound(monkeypatch) ->
     assert cuda.resets == 0 and cuda.peak == 9_000
 
 
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the CPU-only path")
 def test_cpu_machine_has_no_vram_or_energy_figures() -> None:
     probe = gpu.VramProbe()
     probe.start()
