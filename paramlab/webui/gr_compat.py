@@ -1,0 +1,57 @@
+"""The one place where gradio 3 (A1111 1.x ships 3.41) and gradio 4 differ for ParamLab.
+
+Everything else calls these helpers, so moving to gradio 4 touches this file only. It must not import
+the WebUI's ``modules``: the standalone page (``python -m paramlab serve``) uses it too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+
+
+def _major_version(version: str) -> int:
+    """The leading number of a version string; 0 when it cannot be read (treated as gradio 3)."""
+    head = version.split(".", 1)[0]
+    return int(head) if head.isdigit() else 0
+
+
+GRADIO_MAJOR: int = _major_version(getattr(gr, "__version__", "0"))
+IS_GRADIO_4: bool = GRADIO_MAJOR >= 4
+
+
+def js_kwargs(func: str) -> dict[str, str]:
+    """Event keyword for client-side JavaScript: ``_js`` on gradio 3, ``js`` on gradio 4."""
+    return {"js": func} if IS_GRADIO_4 else {"_js": func}
+
+
+def update(**props: Any) -> Any:
+    """A partial component update (value and/or properties such as ``visible``).
+
+    ``gr.update`` works on both majors (gradio 4 keeps it as a plain dict); funnelling it through here
+    leaves one spot to change if a later gradio drops it.
+    """
+    return gr.update(**props)
+
+
+def offline_theme() -> Any:
+    """The default theme without the Google Fonts import, so a local page makes no outside requests."""
+    system_sans = ["ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"]
+    system_mono = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
+    return gr.themes.Default(font=system_sans, font_mono=system_mono)
+
+
+def text_table(headers: list[str], *, label: str, elem_id: str, height: int | None = None) -> gr.Dataframe:
+    """A read-only table whose cells are plain text (datatype ``str``), never markdown or HTML."""
+    return gr.Dataframe(
+        headers=headers,
+        datatype=["str"] * len(headers),
+        col_count=(len(headers), "fixed"),
+        row_count=(0, "dynamic"),
+        interactive=False,
+        wrap=True,
+        height=height,
+        label=label,
+        elem_id=elem_id,
+    )

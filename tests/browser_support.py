@@ -1,0 +1,142 @@
+"""Plumbing shared by the browser tests: a ParamLab server subprocess and an offline headless Chromium.
+
+Browser tests FAIL (not skip) when Playwright or Chromium is missing, so a green run always means the
+page was really seen; ``PARAMLAB_SKIP_BROWSER=1`` is the explicit opt-out.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM_PATH = Path("/usr/bin/chromium")
+SKIP_ENV = "PARAMLAB_SKIP_BROWSER"
+SERVER_START_TIMEOUT = 60.0
+
+# This machine has no network: without these flags Chromium keeps dialling Google services.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+INSTALL_HINT = (
+    f"Install them with: {sys.executable} -m pip install playwright && "
+    "apt-get update && apt-get install -y chromium  (never run `playwright install`; the test uses "
+    f"{CHROMIUM_PATH}). Set {SKIP_ENV}=1 to skip browser tests deliberately."
+)
+
+
+def require_browser() -> None:
+    """Skip only on explicit request; otherwise fail loudly when the tools are missing."""
+    if os.environ.get(SKIP_ENV) == "1":
+        pytest.skip(f"{SKIP_ENV}=1: browser test skipped on request")
+    missing = []
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("the playwright Python package")
+    if not CHROMIUM_PATH.is_file():
+        missing.append(str(CHROMIUM_PATH))
+    if missing:
+        pytest.fail(f"Browser test needs {' and '.join(missing)}. {INSTALL_HINT}", pytrace=False)
+
+
+def free_port() -> int:
+    """A port nobody listens on right now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class ServerProcess:
+    process: subprocess.Popen[bytes]
+    url: str
+    log_path: Path
+
+    def output(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+def _port_answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Ctrl-C first (the way a user stops ``serve``), then harder."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGINT if os.name == "posix" else signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+@contextmanager
+def paramlab_server(db_path: Path, work_dir: Path, extra_args: Sequence[str] = ()) -> Iterator[ServerProcess]:
+    """Run ``python -m paramlab --db <db_path> serve --port <free port>`` until the block ends."""
+    port = free_port()
+    log_path = work_dir / "server.log"
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    env["PARAMLAB_HOME"] = str(work_dir / "paramlab-home")
+    env["GRADIO_TEMP_DIR"] = str(work_dir / "gradio-tmp")
+    env["GRADIO_ANALYTICS_ENABLED"] = "False"
+    env["PYTHONUNBUFFERED"] = "1"
+    command = [
+        sys.executable, "-m", "paramlab", "--db", str(db_path), "serve", "--port", str(port), *extra_args
+    ]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = ServerProcess(process, f"http://127.0.0.1:{port}/", log_path)
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while not _port_answers("127.0.0.1", port):
+            if process.poll() is not None:
+                pytest.fail(f"ParamLab server exited with code {process.returncode}:\n{server.output()}")
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"ParamLab server did not answer within {SERVER_START_TIMEOUT:.0f} s:\n{server.output()}"
+                )
+            time.sleep(0.2)
+        yield server
+    finally:
+        _stop(process)
+
+
+@contextmanager
+def chromium_page(viewport: dict[str, int] | None = None) -> Iterator[Any]:
+    """A fresh page in headless Debian Chromium driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM_PATH), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport=viewport or {"width": 1600, "height": 1000})
+            yield context.new_page()
+        finally:
+            browser.close()
