@@ -14,9 +14,9 @@ import json
 from typing import Any
 
 try:  # pydantic 2 (Forge) ships the v1 API under pydantic.v1; A1111 1.10 has pydantic 1.10
-    from pydantic.v1 import BaseModel, Extra, StrictBool, ValidationError
+    from pydantic.v1 import BaseModel, Extra, StrictBool, ValidationError, constr
 except ImportError:  # pragma: no cover - pydantic < 1.10.17
-    from pydantic import BaseModel, Extra, StrictBool, ValidationError  # type: ignore[assignment]
+    from pydantic import BaseModel, Extra, StrictBool, ValidationError, constr  # type: ignore[assignment]
 
 
 class ParamLabArgsError(ValueError):
@@ -27,6 +27,8 @@ class ParamLabArgs(BaseModel):
     """Per-run options. Every field has a default, so ``{}`` (or no args at all) means "defaults"."""
 
     record: StrictBool = True
+    # Apply this parameter profile at generation (overrides the fields for this run).
+    profile: constr(strict=True, strip_whitespace=True, min_length=1, max_length=100) | None = None  # type: ignore[valid-type]
 
     class Config:
         extra = Extra.forbid
@@ -38,7 +40,7 @@ class ParamLabArgs(BaseModel):
 
 # Infotext key for each field written into the generation parameters (none for ``record``: whether
 # a run was recorded is not a generation setting). The paste fields are built from this table too.
-INFOTEXT_KEYS: dict[str, str] = {}
+INFOTEXT_KEYS: dict[str, str] = {"profile": "ParamLab profile"}
 
 
 def field_names() -> list[str]:

@@ -94,18 +94,51 @@ def test_migrates_a_version_1_ledger_without_losing_a_row(tmp_path: Path) -> Non
     engine.dispose()
 
     ledger = Ledger.open(resolve_ledger_url(path, tmp_path))
-    assert ledger.schema_version() == 2
+    assert ledger.schema_version() == schema.SCHEMA_VERSION
     rows = sorted(ledger.recent_images(), key=lambda row: row["index_in_run"])
     assert [row["prompt"] for row in rows] == ["old prompt 0", "old prompt 1", "old prompt 2"]
     assert all(row["model_evaluations"] is None for row in rows)
     with ledger.engine.connect() as conn:
         assert len(conn.exec_driver_sql("SELECT rowid FROM images_fts WHERE images_fts MATCH 'old'").all()) == 3
         inspector = sa.inspect(conn)
-        for table in (schema.runs, schema.images):
+        for table in (schema.runs, schema.images, schema.profiles):
             migrated = {column["name"] for column in inspector.get_columns(table.name)}
             assert migrated == {column.name for column in table.columns}
     ledger.write_runs([make_run(images=1)])
     assert ledger.counts() == {"runs": 2, "images": 4}
+    ledger.close()
+
+
+def test_migrates_a_version_2_ledger_to_3_without_losing_a_row(tmp_path: Path) -> None:
+    path = tmp_path / "v2.sqlite"
+    engine = sa.create_engine(f"sqlite:///{path}")
+    assert migrations.migrate(engine, target=2) == [1, 2]
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO runs (id, run_uid, started_at, tab, source, status, image_count, peak_vram_bytes) "
+            "VALUES (1, 'run-1', '2026-02-01 10:00:00', 'txt2img', 'ui', 'ok', 2, 4096)"
+        )
+        for i in range(2):
+            conn.exec_driver_sql(
+                "INSERT INTO images (image_uid, run_id, index_in_run, created_at, status, prompt, seed, "
+                f"hires_enabled, megapixel_steps) VALUES ('img-{i}', 1, {i}, '2026-02-01 10:00:0{i}', 'ok', "
+                f"'v2 prompt {i}', {i}, 0, 5.2)"
+            )
+    engine.dispose()
+
+    ledger = Ledger.open(resolve_ledger_url(path, tmp_path))
+    assert ledger.schema_version() == 3
+    rows = sorted(ledger.recent_images(), key=lambda row: row["index_in_run"])
+    assert [row["prompt"] for row in rows] == ["v2 prompt 0", "v2 prompt 1"]
+    assert [row["megapixel_steps"] for row in rows] == [5.2, 5.2]
+    assert all(row["profile"] is None and row["peak_vram_bytes"] == 4096 for row in rows)
+    with ledger.engine.connect() as conn:
+        inspector = sa.inspect(conn)
+        assert {c["name"] for c in inspector.get_columns("profiles")} == {c.name for c in schema.profiles.columns}
+        assert "ix_images_profile" in {index["name"] for index in inspector.get_indexes("images")}
+        assert len(conn.exec_driver_sql("SELECT rowid FROM images_fts WHERE images_fts MATCH 'v2'").all()) == 2
+    ledger.write_runs([make_run(images=1)])
+    assert ledger.counts() == {"runs": 2, "images": 3}
     ledger.close()
 
 

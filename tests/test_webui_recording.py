@@ -99,11 +99,14 @@ def test_record_false_per_run_and_the_settings_toggle_turn_recording_off(extensi
     assert [row["prompt"] for row in extension.rows()] == ["recorded"]
 
 
-def test_invalid_api_args_are_explained_and_the_run_still_recorded(extension: LoadedExtension, caplog) -> None:
+def test_invalid_api_args_stop_the_run_before_sampling_and_say_why(extension: LoadedExtension, caplog) -> None:
     runner = extension.runner()
     caplog.set_level(logging.ERROR, logger="paramlab")
-    api.text2imgapi(runner, {"prompt": "x", "alwayson_scripts": {"ParamLab": {"args": [{"recrd": False}]}}, **SMALL})
+    out = api.text2imgapi(runner, {"prompt": "x", "alwayson_scripts": {"ParamLab": {"args": [{"recrd": False}]}},
+                                   **SMALL})
+    assert out["images"] == [] and "unknown key 'recrd'" in out["info"]
     [run] = extension.runs()
+    assert run["status"] == "interrupted"
     assert "unknown key 'recrd'" in run["error"] and "Valid keys: record" in run["error"]
     assert any("unknown key 'recrd'" in record.getMessage() for record in caplog.records)
 
@@ -221,12 +224,13 @@ def test_preload_flag_and_settings_entry_choose_the_ledger(extension: LoadedExte
 def test_ui_builds_in_real_gradio_and_the_checkbox_updates_the_one_arg(extension: LoadedExtension) -> None:
     import gradio as gr
 
-    from paramlab.webui.script import _with_record
+    from paramlab.webui.script import compose_args
 
     runner = extension.runner()
     script = runner.title_map["paramlab"]
     assert script.args_to - script.args_from == 1
     [state] = runner.inputs[script.args_from: script.args_to]
-    assert isinstance(state, gr.State) and state.value == {"record": True}
-    assert _with_record(False, state.value) == {"record": False}
+    assert isinstance(state, gr.State) and state.value == {"record": True, "profile": None}
+    assert compose_args(False, "Balanced", False) == {"record": False, "profile": None}
+    assert compose_args(True, "Balanced", True) == {"record": True, "profile": "Balanced"}
     assert script.elem_id("record") == "script_txt2img_paramlab_record"

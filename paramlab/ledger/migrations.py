@@ -32,8 +32,8 @@ def _v1_tables() -> sa.MetaData:
     )
     run_columns = [c.copy() for c in schema.runs.columns if c.name != "energy_joules"]
     sa.Table("runs", md, *run_columns)
-    v2_image_columns = {"thumbnail_path", "model_evaluations", "megapixel_steps", "energy_joules"}
-    image_columns = [_copy_column(c) for c in schema.images.columns if c.name not in v2_image_columns]
+    later_image_columns = {"thumbnail_path", "model_evaluations", "megapixel_steps", "energy_joules", "profile"}
+    image_columns = [_copy_column(c) for c in schema.images.columns if c.name not in later_image_columns]
     sa.Table("images", md, *image_columns)
     return md
 
@@ -74,6 +74,14 @@ def _migrate_to_2(conn: Connection) -> None:
         ))
 
 
+def _migrate_to_3(conn: Connection) -> None:
+    """Parameter profiles: the ``profiles`` table and the profile each image was made with."""
+    schema.profiles.create(conn, checkfirst=True)
+    _add_column(conn, schema.images, "profile")
+    for index in schema.V3_INDEXES:
+        index.create(conn, checkfirst=True)
+
+
 def _create_sqlite_prompt_search(conn: Connection) -> None:
     """An external-content FTS5 index over prompts, kept in step by triggers."""
     conn.exec_driver_sql(
@@ -103,6 +111,7 @@ def _create_sqlite_prompt_search(conn: Connection) -> None:
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     1: _migrate_to_1,
     2: _migrate_to_2,
+    3: _migrate_to_3,
 }
 assert max(MIGRATIONS) == schema.SCHEMA_VERSION
 

@@ -68,6 +68,7 @@ class ImageRecord:
     model_evaluations: int | None = None
     megapixel_steps: float | None = None
     energy_joules: float | None = None
+    profile: str | None = None  # name of the parameter profile applied, if any
     # Not a column: the image to thumbnail when it was not saved to disk. Dropped once prepared.
     pil_image: Any = field(default=None, repr=False, compare=False)
 

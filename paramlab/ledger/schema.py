@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 metadata = sa.MetaData()
 
@@ -94,6 +94,24 @@ images = sa.Table(
     sa.Column("model_evaluations", sa.Integer),
     sa.Column("megapixel_steps", sa.Float),
     sa.Column("energy_joules", sa.Float),
+    # v3: the parameter profile applied to this generation (its name at the time)
+    sa.Column("profile", sa.String(100)),
+)
+
+# Named parameter profiles (issue 3). Starter profiles live in code and are never stored here.
+profiles = sa.Table(
+    "profiles",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(100), nullable=False, unique=True),
+    # lowercased name: names are unique case-insensitively on SQLite and PostgreSQL alike
+    sa.Column("name_key", sa.String(100), nullable=False, unique=True),
+    sa.Column("description", sa.Text, nullable=False, default=""),
+    sa.Column("model_scope", sa.String(300)),
+    sa.Column("settings_json", sa.Text, nullable=False),
+    sa.Column("unusable_reason", sa.Text),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 # Indexes for the tab's queries: time, model, sampler, file hash (import de-duplication).
@@ -106,6 +124,11 @@ INDEXES = [
     sa.Index("ix_images_model_name", images.c.model_name),
     sa.Index("ix_images_sampler", images.c.sampler, images.c.scheduler),
     sa.Index("ix_images_sha256", images.c.image_sha256),
+]
+
+# Added by version 3 (kept apart: the version 2 step creates INDEXES before this column exists).
+V3_INDEXES = [
+    sa.Index("ix_images_profile", images.c.profile),
 ]
 
 RUN_STATUSES = ("ok", "interrupted", "skipped", "error")

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from modules import script_callbacks
 
-from paramlab.webui import runtime, script, settings
+from paramlab.webui import api_routes, profile_panel, runtime, script, settings, xyz_axis
 
 
 def register() -> None:
     script_callbacks.on_ui_settings(settings.on_ui_settings, name="paramlab_settings")
     script_callbacks.on_image_saved(script.on_image_saved, name="paramlab_image_saved")
+    script_callbacks.on_after_component(profile_panel.wire_pending_panels, name="paramlab_profile_panel")
+    script_callbacks.on_before_ui(xyz_axis.register_axis, name="paramlab_xyz_axis")
+    script_callbacks.on_app_started(api_routes.register, name="paramlab_api")
     runtime.install_exit_hooks()

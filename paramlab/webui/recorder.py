@@ -14,6 +14,7 @@ from modules import shared
 
 import paramlab
 from paramlab import compute, gpu
+from paramlab.args import INFOTEXT_KEYS
 from paramlab.ledger.records import ImageRecord, RunRecord, utc_now
 from paramlab.timing import RunTimer
 from paramlab.webui import host_info
@@ -137,6 +138,7 @@ def _image_record(p: Any, image: Any, position: int, status: str) -> ImageRecord
         height=_int(getattr(p, "height", None)),
         hires_enabled=enable_hr,
         clip_skip=_int(shared.opts.data.get("CLIP_stop_at_last_layers", 1)),
+        profile=(getattr(p, "extra_generation_params", None) or {}).get(INFOTEXT_KEYS["profile"]),
         pil_image=image,
     )
     denoising = _float(getattr(p, "denoising_strength", None))

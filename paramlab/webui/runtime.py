@@ -17,6 +17,7 @@ from paramlab.paths import resolve_ledger_url, sqlite_path, webui_data_dir
 log = logging.getLogger("paramlab")
 
 _writer: LedgerWriter | None = None
+_reader: Ledger | None = None
 _writer_lock = threading.Lock()
 _exit_hooks_installed = False
 
@@ -58,13 +59,34 @@ def get_writer() -> LedgerWriter:
         return _writer
 
 
+def get_ledger() -> Ledger:
+    """A connection for the UI and the HTTP API (reads, profile edits); the writer has its own.
+
+    Raises :class:`paramlab.ledger.LedgerError` with the reason when the ledger cannot be opened.
+    """
+    global _reader
+    with _writer_lock:
+        if _reader is None or _reader.url != ledger_url():
+            _reader = Ledger.open(ledger_url())
+        return _reader
+
+
+def profile_store():  # -> ProfileStore; imported lazily to keep startup light
+    from paramlab.profiles import ProfileStore
+
+    return ProfileStore(get_ledger())
+
+
 def shutdown(timeout: float = 5.0) -> None:
     """Write what is queued (bounded wait), spill the rest; safe to call more than once."""
-    global _writer
+    global _writer, _reader
     with _writer_lock:
         writer, _writer = _writer, None
+        reader, _reader = _reader, None
     if writer is not None:
         writer.close(timeout)
+    if reader is not None:
+        reader.close()
 
 
 def install_exit_hooks() -> None:

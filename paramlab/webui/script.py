@@ -13,10 +13,13 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import gradio as gr
-from modules import scripts
+from modules import scripts, shared
 
-from paramlab.args import ParamLabArgs, ParamLabArgsError, parse_script_args
-from paramlab.webui import runtime, settings
+from paramlab.args import INFOTEXT_KEYS, ParamLabArgs, ParamLabArgsError, parse_script_args
+from paramlab.ledger import LedgerError
+from paramlab.profiles import ProfileError
+from paramlab.webui import profile_apply, profile_panel, runtime, settings
+from paramlab.webui.gr_compat import update
 from paramlab.webui.recorder import RunRecorder
 
 log = logging.getLogger("paramlab")
@@ -56,14 +59,20 @@ class ParamLabScript(scripts.Script):
 
     def ui(self, is_img2img: bool) -> list[Any]:
         defaults = ParamLabArgs().to_ui_value()
+        tabname = "img2img" if is_img2img else "txt2img"
         with gr.Accordion("ParamLab", open=False, elem_id=self.elem_id("accordion")):
+            panel, profile, apply_at_generation, _refresh = profile_panel.build_panel(tabname, is_img2img, self.elem_id)
             record = gr.Checkbox(
-                value=defaults["record"], label="Record this run in the ledger",
-                elem_id=self.elem_id("record"),
+                value=defaults["record"], label="Record this run in the ledger", elem_id=self.elem_id("record"),
             )
-            gr.Markdown("Settings, cost and image links of each generation go to the ParamLab ledger.")
         state = gr.State(value=defaults)
-        record.change(fn=_with_record, inputs=[record, state], outputs=[state], show_progress=False)
+        inputs = [record, profile, apply_at_generation]
+        for control in inputs:
+            control.change(fn=compose_args, inputs=inputs, outputs=[state], show_progress=False)
+        # A callable, so the value reaches the dropdown as-is (A1111 converts plain values with the
+        # component's current value type, which is None for an empty dropdown).
+        self.infotext_fields = [(profile, paste_profile)]
+        self.paste_field_names = [INFOTEXT_KEYS["profile"]]
         return [state]
 
     # -- processing hooks ----------------------------------------------------------------------
@@ -71,14 +80,20 @@ class ParamLabScript(scripts.Script):
     @guarded
     def before_process(self, p: Any, *script_args: Any) -> None:
         try:
-            args, args_error = parse_script_args(script_args[0] if script_args else None), None
+            args, problem = parse_script_args(script_args[0] if script_args else None), None
         except ParamLabArgsError as exc:
-            args, args_error = ParamLabArgs(), str(exc)
-            log.error("%s The run is recorded with default options.", exc)
+            args, problem = ParamLabArgs(), str(exc)
+        if problem is None and args.profile and not profile_apply.profile_applied_by_axis(p):
+            try:
+                profile_apply.apply_profile(p, profile_apply.load_profile(args.profile), is_img2img=self.is_img2img)
+            except (ProfileError, LedgerError) as exc:
+                problem = str(exc)
+        if problem is not None:
+            stop_before_sampling(p, problem)
         if not (settings.recording_enabled() and args.record):
             return
         source, script_name = _source(p)
-        recorder = RunRecorder(p, "img2img" if self.is_img2img else "txt2img", source, script_name, args_error)
+        recorder = RunRecorder(p, "img2img" if self.is_img2img else "txt2img", source, script_name, problem)
         ACTIVE_RUNS[id(p)] = recorder
         weakref.finalize(p, _abandon, id(p), recorder)
 
@@ -132,8 +147,29 @@ def on_image_saved(params: Any) -> None:
         recorder.link_saved(params.image, params.filename)
 
 
-def _with_record(record: bool, state: dict[str, Any] | None) -> dict[str, Any]:
-    return {**(state or {}), "record": bool(record)}
+def paste_profile(params: dict[str, Any]) -> Any:
+    """Pasting an image's infotext selects the profile it was made with."""
+    name = params.get(INFOTEXT_KEYS["profile"])
+    return update(value=name) if name else None
+
+
+def compose_args(record: bool, profile: str | None, apply_at_generation: bool) -> dict[str, Any]:
+    """The script's one arg, from the panel's controls."""
+    return {"record": bool(record), "profile": (profile or None) if apply_at_generation else None}
+
+
+ERROR_INFOTEXT_KEY = "ParamLab error"
+
+
+def stop_before_sampling(p: Any, problem: str) -> None:
+    """Bad ParamLab input must not produce a run with silently wrong settings: stop before any
+    sampling (the loop sees ``interrupted``) and say why in the console, in the UI's comments and,
+    for API callers, in the response's ``info`` (its ``extra_generation_params``)."""
+    log.error("%s The run was stopped before sampling.", problem)
+    if hasattr(p, "comment"):
+        p.comment(problem)
+    p.extra_generation_params = {**(getattr(p, "extra_generation_params", None) or {}), ERROR_INFOTEXT_KEY: problem}
+    shared.state.interrupted = True
 
 
 def _source(p: Any) -> tuple[str, str | None]:

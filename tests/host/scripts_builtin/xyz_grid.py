@@ -216,6 +216,8 @@ class Script(scripts.Script):
             else [x.strip() for x in re.split(r",(?![^\[]*\])", x_values or "") if x.strip()]
         )
         xs = [x_opt.type(x) for x in raw] if x_opt.type is not type(None) else [None]
+        if x_opt.confirm:
+            x_opt.confirm(p, xs)
         shared.state.job_count = len(xs) * p.n_iter
         cells: list[Any] = []
         infotexts: list[str] = []

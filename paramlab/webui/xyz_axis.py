@@ -1,0 +1,54 @@
+"""The "[ParamLab] Profile" axis for A1111's X/Y/Z plot: one cell per profile.
+
+Registered from ``on_before_ui`` by finding the already-loaded X/Y/Z module; added once, and
+silently skipped when the X/Y/Z script is not installed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from modules import scripts
+
+from paramlab.profiles import ProfileError
+from paramlab.webui import profile_apply, profile_panel
+
+AXIS_LABEL = "[ParamLab] Profile"
+
+
+def find_xyz_module() -> Any | None:
+    for data in scripts.scripts_data:
+        if data.script_class.__module__ in ("xyz_grid.py", "xyz_grid") and hasattr(data.module, "axis_options"):
+            return data.module
+    return None
+
+
+def register_axis() -> bool:
+    """Add the axis if X/Y/Z is loaded and does not have it yet; returns whether it is there now."""
+    module = find_xyz_module()
+    if module is None:
+        return False
+    if any(option.label == AXIS_LABEL for option in module.axis_options):
+        return True
+    module.axis_options.append(module.AxisOption(
+        AXIS_LABEL, str, apply_axis_value, confirm=confirm_axis_values, choices=profile_panel.profile_names,
+    ))
+    return True
+
+
+def confirm_axis_values(p: Any, names: list[str]) -> None:
+    """Checked by X/Y/Z before the first cell runs: every name must be a usable profile."""
+    problems = []
+    for name in names:
+        try:
+            profile = profile_apply.load_profile(name)
+            if profile.unusable_reason:
+                problems.append(f"{name}: {profile.unusable_reason}")
+        except ProfileError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise RuntimeError("ParamLab profile axis: " + "; ".join(problems))
+
+
+def apply_axis_value(p: Any, name: str, _all_names: list[str]) -> None:
+    profile_apply.apply_profile(p, profile_apply.load_profile(name), is_img2img=hasattr(p, "init_images"))

@@ -1,0 +1,93 @@
+"""/paramlab/v1/profiles over real HTTP (FastAPI + TestClient), with and without --api-auth."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from modules import script_callbacks, shared
+from webui_support import LoadedExtension
+
+BASE = "/paramlab/v1/profiles"
+
+
+@pytest.fixture
+def extension(tmp_path: Path):
+    loaded = LoadedExtension(tmp_path)
+    yield loaded
+    loaded.close()
+
+
+def start_app(api_auth: str | None = None) -> TestClient:
+    shared.cmd_opts.api_auth = api_auth
+    app = FastAPI()
+    script_callbacks.app_started_callback(None, app)
+    script_callbacks.app_started_callback(None, app)  # a UI reload fires it again: no duplicate routes
+    return TestClient(app)
+
+
+def test_crud_and_listing_with_figures(extension: LoadedExtension) -> None:
+    client = start_app()
+    listed = client.get(BASE).json()
+    assert {"Balanced", "Final render"} <= {entry["name"] for entry in listed}
+    assert all("figures" in entry for entry in listed)
+
+    created = client.post(BASE, json={"name": "Night city", "description": "neon", "settings": {"Steps": 28}})
+    assert created.status_code == 201 and created.json()["settings"] == {"Steps": 28}
+    assert client.get(f"{BASE}/night city").json()["name"] == "Night city"
+    updated = client.put(f"{BASE}/Night city", json={"name": "Night city", "settings": {"Steps": 32, "CFG scale": 6}})
+    assert updated.status_code == 200 and updated.json()["settings"]["Steps"] == 32
+    assert client.delete(f"{BASE}/Night city").status_code == 204
+    assert client.get(f"{BASE}/Night city").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ({"name": "", "settings": {}}, "name"),
+        ({"name": "x" * 10_000, "settings": {}}, "name"),
+        ({"name": "<script>", "settings": {}}, "name"),
+        ({"name": "Bad sampler", "settings": {"Sampler": "Warp drive"}}, "Euler a"),
+        ({"name": "Bad steps", "settings": {"Steps": 999}}, "Steps"),
+        ({"name": "Extra", "settings": {}, "colour": "red"}, "colour"),
+    ],
+)
+def test_bad_profiles_are_refused_with_a_clear_message(extension: LoadedExtension, body: dict, fragment: str) -> None:
+    client = start_app()
+    before = client.get(BASE).json()
+    response = client.post(BASE, json=body)
+    assert response.status_code == 422 and fragment in json.dumps(response.json())
+    assert client.get(BASE).json() == before
+
+
+def test_starters_cannot_be_deleted_or_changed(extension: LoadedExtension) -> None:
+    client = start_app()
+    assert client.delete(f"{BASE}/Balanced").status_code == 422
+    assert client.put(f"{BASE}/Balanced", json={"name": "Balanced", "settings": {}}).status_code == 422
+
+
+def test_export_then_import_round_trip_and_conflicts(extension: LoadedExtension) -> None:
+    client = start_app()
+    client.post(BASE, json={"name": "Team look", "settings": {"Steps": 26, "CFG scale": 6.5}})
+    exported = client.get(f"{BASE}/export", params={"name": "Team look"})
+    assert exported.status_code == 200 and "attachment" in exported.headers["content-disposition"]
+    content = exported.text
+
+    refused = client.post(f"{BASE}/import", json={"content": content})
+    assert refused.status_code == 422 and "skip" in refused.json()["summary"]
+    renamed = client.post(f"{BASE}/import", json={"content": content, "on_conflict": "rename"})
+    assert renamed.status_code == 200
+    assert client.get(f"{BASE}/Team look (2)").json()["settings"] == {"Steps": 26, "CFG scale": 6.5}
+    broken = client.post(f"{BASE}/import", json={"content": "{not json"})
+    assert broken.status_code == 422
+
+
+def test_api_auth_protects_every_route_like_a1111(extension: LoadedExtension) -> None:
+    client = start_app("alice:s3cret,bob:hunter2")
+    assert client.get(BASE).status_code == 401
+    assert client.get(BASE, auth=("alice", "wrong")).status_code == 401
+    assert client.post(BASE, json={"name": "x", "settings": {}}).status_code == 401
+    assert client.get(BASE, auth=("bob", "hunter2")).status_code == 200
