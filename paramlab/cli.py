@@ -36,6 +36,20 @@ def build_parser() -> argparse.ArgumentParser:
     exporter.add_argument("--db", metavar="PATH_OR_URL", default=argparse.SUPPRESS, help="as above")
     exporter.add_argument("--format", choices=("csv", "json"), default="csv")
     exporter.add_argument("--output", "-o", type=Path, default=None, help="file to write (default: stdout)")
+
+    profiles = commands.add_parser("profiles", help="list, export or import parameter profiles")
+    profiles.add_argument("--db", metavar="PATH_OR_URL", default=argparse.SUPPRESS, help="as above")
+    actions = profiles.add_subparsers(dest="action", required=True)
+    actions.add_parser("list", help="names, scope and settings")
+    export = actions.add_parser("export", help="write a profiles file (all, or the named ones)")
+    export.add_argument("--name", action="append", default=None, help="a profile to export (repeatable)")
+    export.add_argument("--output", "-o", type=Path, default=None, help="file to write (default: stdout)")
+    load = actions.add_parser("import", help="import a profiles file: all or nothing")
+    load.add_argument("file", type=Path)
+    load.add_argument("--on-conflict", choices=("skip", "rename", "replace"), default=None,
+                      help="what to do when a name exists (default: refuse the import)")
+    load.add_argument("--keep-unknown", action="store_true",
+                      help="keep profiles naming samplers/models this machine lacks (checked inside the WebUI)")
     return parser
 
 
@@ -77,6 +91,40 @@ def main(argv: Sequence[str] | None = None) -> int:
                     count = export_images(ledger, args.format, handle)
             print(f"ParamLab: exported {count} image row(s) as {args.format}.", file=sys.stderr)
             return 0
+        if args.command == "profiles":
+            return run_profiles(ledger, args)
     finally:
         ledger.close()
     return 2
+
+
+def run_profiles(ledger: Ledger, args: argparse.Namespace) -> int:
+    """Profiles outside the WebUI: names are checked for types and ranges only (no sampler registry here)."""
+    from paramlab.profiles import ProfileError, ProfileStore
+    from paramlab.profiles.fileformat import export_profiles, import_profiles
+
+    store = ProfileStore(ledger)
+    try:
+        if args.action == "list":
+            for profile in store.list():
+                kind = "starter" if profile.starter else "profile"
+                settings = ", ".join(f"{key}: {value}" for key, value in profile.settings.items())
+                print(f"{profile.name}  [{kind}]  {settings}")
+            return 0
+        if args.action == "export":
+            chosen = [store.get(name) for name in args.name] if args.name else store.list()
+            content = export_profiles(chosen)
+            if args.output is None:
+                sys.stdout.reconfigure(encoding="utf-8")
+                sys.stdout.write(content + "\n")
+            else:
+                args.output.write_text(content, encoding="utf-8")
+            print(f"ParamLab: exported {len(chosen)} profile(s).", file=sys.stderr)
+            return 0
+        report = import_profiles(store, args.file.read_bytes(), on_conflict=args.on_conflict,
+                                 keep_unknown=args.keep_unknown)
+        print(report.summary(), file=sys.stderr)
+        return 0 if report.ok else 1
+    except (ProfileError, OSError) as exc:
+        print(exc, file=sys.stderr)
+        return 2

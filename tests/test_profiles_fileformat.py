@@ -218,3 +218,26 @@ def test_a_write_failure_leaves_the_table_unchanged(store: ProfileStore, ledger:
     assert not report.ok and "disk says no" in report.error
     assert {e.action for e in report.entries} == {"rejected"}
     assert table_rows(ledger) == before
+
+
+def test_cli_exports_and_imports_profiles(tmp_path) -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parent.parent
+    db = str(tmp_path / "ledger.sqlite")
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "paramlab", "--db", db, "profiles", *args], cwd=repo,
+                              capture_output=True, text=True, check=False)
+
+    out_file = tmp_path / "style-guide.json"
+    assert cli("export", "--name", "Final render", "-o", str(out_file)).returncode == 0
+    refused = cli("import", str(out_file))
+    assert refused.returncode == 1 and "skip" in refused.stderr
+    assert cli("import", str(out_file), "--on-conflict", "rename").returncode == 0
+    listing = cli("list")
+    assert "Final render (2)  [profile]" in listing.stdout and "Balanced  [starter]" in listing.stdout
+    missing = cli("import", str(tmp_path / "nope.json"))
+    assert missing.returncode == 2 and "nope.json" in missing.stderr

@@ -166,3 +166,49 @@ def test_clip_skip_and_model_go_through_override_settings_at_generation(extensio
     [row] = extension.rows()
     assert (row["clip_skip"], row["cfg_scale"], row["profile"]) == (2, 6.0, "Anime look")
     assert shared.opts.CLIP_stop_at_last_layers == 1  # restored after the run
+
+
+def run_event(blocks: Any, target: Any, trigger: str, *inputs: Any) -> dict[Any, Any]:
+    """Run the function gradio registered for ``target.trigger`` and map its results to components."""
+    for index, dependency in enumerate(blocks.dependencies):
+        matches = target._id in dependency["targets"] and dependency["trigger"] == trigger
+        if matches and len(dependency["inputs"]) == len(inputs):
+            results = blocks.fns[index].fn(*inputs)
+            results = results if isinstance(results, (list, tuple)) else [results]
+            assert len(results) == len(dependency["outputs"])
+            return dict(zip(dependency["outputs"], results))
+    raise AssertionError(f"no {trigger} event wired on {target}")
+
+
+def test_panel_buttons_are_wired_to_the_tabs_fields_in_the_gradio_blocks(extension: LoadedExtension) -> None:
+    tab = build_tab([extension.script_class])
+    dropdown = tab.runner.title_map["paramlab"].infotext_fields[0][0]
+    panel = next(p for p in profile_panel_registry() if p.dropdown is dropdown)
+    applied = run_event(tab.blocks, panel.apply_button, "click", "Final render")
+    assert applied[tab.components["steps"]._id]["value"] == 40
+    assert applied[tab.components["hr_scale"]._id]["value"] == 1.5
+    assert applied[tab.components["enable_hr"]._id]["value"] is True
+    assert "value" not in applied[tab.components["cfg_scale"]._id]
+
+    [change] = [d for d in tab.blocks.dependencies if panel.dropdown._id in d["targets"] and d["trigger"] == "change"
+                and panel.preview._id in d["outputs"]]
+    current = [tab.blocks.blocks[component_id].value for component_id in change["inputs"][1:]]
+    preview = run_event(tab.blocks, panel.dropdown, "change", "Strict adherence", *current)
+    [html_text] = preview.values()
+    assert "CFG scale" in html_text and "12" in html_text and "paramlab-changes" in html_text
+
+
+def test_share_export_and_import_from_the_panel(extension: LoadedExtension, tmp_path: Path) -> None:
+    from paramlab.profiles import Profile
+    from paramlab.webui import profile_sharing
+
+    runtime.profile_store().create(Profile(name="Studio look", settings={"Steps": 22}))
+    path, status = profile_sharing.export_file("Studio look")
+    content = Path(path).read_bytes()
+    assert b"Studio look" in content and "Exported 1" in status
+    refused = profile_sharing.import_file(content, profile_sharing.CONFLICT_CHOICES[0], False)
+    assert "paramlab-error" in refused
+    renamed = profile_sharing.import_file(content, "rename", False)
+    assert "paramlab-ok" in renamed
+    assert runtime.profile_store().get("Studio look (2)").settings == {"Steps": 22}
+    assert "paramlab-error" in profile_sharing.import_file(b"{broken", "skip", False)

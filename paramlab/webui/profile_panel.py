@@ -18,7 +18,7 @@ from modules import infotext_utils, shared
 
 from paramlab.ledger import LedgerError
 from paramlab.profiles import Profile, ProfileError
-from paramlab.webui import catalog, runtime
+from paramlab.webui import catalog, profile_sharing, runtime
 from paramlab.webui.gr_compat import update
 from paramlab.webui.profile_actions import (
     field_updates,
@@ -83,15 +83,19 @@ def build_panel(tabname: str, is_img2img: bool, elem_id: Any) -> tuple[ProfilePa
                                elem_id=elem_id("profile_save_name"))
         save_button = gr.Button("Save", elem_id=elem_id("profile_save"), scale=0)
     status = gr.HTML(elem_id=elem_id("profile_status"))
+    profile_sharing.build_sharing(elem_id, dropdown, refresh_choices)
 
     panel = ProfilePanel(tabname, is_img2img, dropdown, preview, status, apply_button, save_name, save_button,
                          update_button)
     PENDING_PANELS.append(panel)
-    refresh.click(fn=lambda current: update(choices=profile_names(), value=current), inputs=[dropdown],
-                  outputs=[dropdown], show_progress=False)
+    refresh.click(fn=refresh_choices, inputs=[dropdown], outputs=[dropdown], show_progress=False)
     duplicate_button.click(fn=duplicate_profile, inputs=[dropdown], outputs=[dropdown, status], show_progress=False)
     delete_button.click(fn=delete_profile, inputs=[dropdown], outputs=[dropdown, status], show_progress=False)
     return panel, dropdown, apply_at_generation, refresh
+
+
+def refresh_choices(current: str | None) -> Any:
+    return update(choices=profile_names(), value=current)
 
 
 def wire_pending_panels(component: Any, **_kwargs: Any) -> None:
