@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from paramlab.seeds.policy import SeedLock
+
 try:  # pydantic 2 (Forge) ships the v1 API under pydantic.v1; A1111 1.10 has pydantic 1.10
     from pydantic.v1 import BaseModel, Extra, StrictBool, ValidationError, constr
 except ImportError:  # pragma: no cover - pydantic < 1.10.17
@@ -29,18 +31,20 @@ class ParamLabArgs(BaseModel):
     record: StrictBool = True
     # Apply this parameter profile at generation (overrides the fields for this run).
     profile: constr(strict=True, strip_whitespace=True, min_length=1, max_length=100) | None = None  # type: ignore[valid-type]
+    # Lock the seed (or use a character series) and choose the batch seed policy; see paramlab.seeds.
+    seed_lock: SeedLock | None = None
 
     class Config:
         extra = Extra.forbid
         allow_mutation = False
 
     def to_ui_value(self) -> dict[str, Any]:
-        return self.dict()
+        return self.dict(exclude_none=False)
 
 
 # Infotext key for each field written into the generation parameters (none for ``record``: whether
 # a run was recorded is not a generation setting). The paste fields are built from this table too.
-INFOTEXT_KEYS: dict[str, str] = {"profile": "ParamLab profile"}
+INFOTEXT_KEYS: dict[str, str] = {"profile": "ParamLab profile", "series": "Seed series"}
 
 
 def field_names() -> list[str]:
@@ -75,7 +79,7 @@ def _explain(exc: ValidationError) -> str:
     problems = []
     for error in exc.errors():
         location = ".".join(str(part) for part in error["loc"])
-        if error["type"] == "value_error.extra":
+        if error["type"] == "value_error.extra" and len(error["loc"]) == 1:
             problems.append(f"unknown key {location!r}")
         else:
             problems.append(f"{location}: {error['msg']}")

@@ -101,7 +101,7 @@ def test_migrates_a_version_1_ledger_without_losing_a_row(tmp_path: Path) -> Non
     with ledger.engine.connect() as conn:
         assert len(conn.exec_driver_sql("SELECT rowid FROM images_fts WHERE images_fts MATCH 'old'").all()) == 3
         inspector = sa.inspect(conn)
-        for table in (schema.runs, schema.images, schema.profiles):
+        for table in (schema.runs, schema.images, schema.profiles, schema.series):
             migrated = {column["name"] for column in inspector.get_columns(table.name)}
             assert migrated == {column.name for column in table.columns}
     ledger.write_runs([make_run(images=1)])
@@ -127,7 +127,7 @@ def test_migrates_a_version_2_ledger_to_3_without_losing_a_row(tmp_path: Path) -
     engine.dispose()
 
     ledger = Ledger.open(resolve_ledger_url(path, tmp_path))
-    assert ledger.schema_version() == 3
+    assert ledger.schema_version() == schema.SCHEMA_VERSION  # through 3 and on to the newest
     rows = sorted(ledger.recent_images(), key=lambda row: row["index_in_run"])
     assert [row["prompt"] for row in rows] == ["v2 prompt 0", "v2 prompt 1"]
     assert [row["megapixel_steps"] for row in rows] == [5.2, 5.2]
@@ -139,6 +139,52 @@ def test_migrates_a_version_2_ledger_to_3_without_losing_a_row(tmp_path: Path) -
         assert len(conn.exec_driver_sql("SELECT rowid FROM images_fts WHERE images_fts MATCH 'v2'").all()) == 2
     ledger.write_runs([make_run(images=1)])
     assert ledger.counts() == {"runs": 2, "images": 3}
+    ledger.close()
+
+
+def test_migrates_a_version_3_ledger_to_4_without_losing_a_row(tmp_path: Path) -> None:
+    path = tmp_path / "v3.sqlite"
+    engine = sa.create_engine(f"sqlite:///{path}")
+    assert migrations.migrate(engine, target=3) == [1, 2, 3]
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO runs (id, run_uid, started_at, tab, source, status, image_count, energy_joules) "
+            "VALUES (1, 'run-1', '2026-03-01 10:00:00', 'txt2img', 'api', 'ok', 3, 12.5)"
+        )
+        for i in range(3):
+            conn.exec_driver_sql(
+                "INSERT INTO images (image_uid, run_id, index_in_run, created_at, status, prompt, seed, subseed, "
+                f"subseed_strength, hires_enabled, profile) VALUES ('img-{i}', 1, {i}, '2026-03-01 10:00:0{i}', "
+                f"'ok', 'v3 prompt {i}', {4294967295 - i}, 7, 0.25, 0, 'Final render')"
+            )
+        conn.exec_driver_sql(
+            "INSERT INTO profiles (name, name_key, description, settings_json, created_at, updated_at) "
+            "VALUES ('Mine', 'mine', '', '{\"Steps\": 30}', '2026-03-01 09:00:00', '2026-03-01 09:00:00')"
+        )
+    engine.dispose()
+
+    ledger = Ledger.open(resolve_ledger_url(path, tmp_path))
+    assert ledger.schema_version() == 4
+    rows = sorted(ledger.recent_images(), key=lambda row: row["index_in_run"])
+    assert [row["prompt"] for row in rows] == ["v3 prompt 0", "v3 prompt 1", "v3 prompt 2"]
+    assert [row["seed"] for row in rows] == [4294967295, 4294967294, 4294967293]  # BigInteger kept exactly
+    assert all(row["profile"] == "Final render" and row["series"] is None for row in rows)
+    assert all(row["subseed"] == 7 and row["subseed_strength"] == 0.25 for row in rows)
+    with ledger.engine.connect() as conn:
+        inspector = sa.inspect(conn)
+        for table in (schema.runs, schema.images, schema.profiles, schema.series):
+            assert {c["name"] for c in inspector.get_columns(table.name)} == {c.name for c in table.columns}
+        image_indexes = {index["name"] for index in inspector.get_indexes("images")}
+        assert {"ix_images_series", "ix_images_profile"} <= image_indexes
+        run = conn.execute(sa.select(schema.runs.c.energy_joules, schema.runs.c.fingerprint)).one()
+        assert run.energy_joules == 12.5 and run.fingerprint is None
+        assert conn.exec_driver_sql("SELECT name FROM profiles").scalars().all() == ["Mine"]
+        assert len(conn.exec_driver_sql("SELECT rowid FROM images_fts WHERE images_fts MATCH 'v3'").all()) == 3
+    new_run = make_run(images=1, fingerprint='{"sampler": "Euler a"}')
+    new_run.images[0].series = "Kaito"
+    ledger.write_runs([new_run])
+    assert ledger.counts() == {"runs": 2, "images": 4}
+    assert ledger.recent_images(limit=1)[0]["series"] == "Kaito"
     ledger.close()
 
 

@@ -91,3 +91,39 @@ def test_api_auth_protects_every_route_like_a1111(extension: LoadedExtension) ->
     assert client.get(BASE, auth=("alice", "wrong")).status_code == 401
     assert client.post(BASE, json={"name": "x", "settings": {}}).status_code == 401
     assert client.get(BASE, auth=("bob", "hunter2")).status_code == 200
+
+
+SERIES = "/paramlab/v1/series"
+
+
+def test_series_routes_and_series_from_a_ledger_row(extension: LoadedExtension) -> None:
+    from modules.api import api
+
+    client = start_app()
+    created = client.post(SERIES, json={"name": "Kaito", "seed": 2024, "notes": "hero"})
+    assert created.status_code == 201 and created.json()["seed"] == 2024
+    assert client.get(f"{SERIES}/kaito").json()["name"] == "Kaito"
+    assert client.post(SERIES, json={"name": "<b>x</b>", "seed": 1}).status_code == 422
+    assert client.post(SERIES, json={"name": "Too big", "seed": 2**32}).status_code == 422
+    assert client.get(f"{SERIES}/Nobody").status_code == 404
+
+    runner = extension.runner()
+    api.text2imgapi(runner, {"prompt": "x", "seed": 555, "width": 64, "height": 64})
+    [row] = extension.rows()
+    from_row = client.post(SERIES, json={"name": "From row", "from_image": row["id"]})
+    assert from_row.status_code == 201 and from_row.json()["seed"] == 555
+    assert client.put(f"{SERIES}/Kaito", json={"name": "Kaito", "seed": 7}).json()["seed"] == 7
+    assert client.delete(f"{SERIES}/Kaito").status_code == 204
+    assert [entry["name"] for entry in client.get(SERIES).json()] == ["From row"]
+
+
+def test_reproduce_route(extension: LoadedExtension) -> None:
+    from modules.api import api
+
+    client = start_app()
+    runner = extension.runner()
+    api.text2imgapi(runner, {"prompt": "x", "seed": 3, "width": 64, "height": 64, "save_images": True})
+    [row] = extension.rows()
+    answer = client.post(f"/paramlab/v1/images/{row['id']}/reproduce")
+    assert answer.status_code == 200 and answer.json()["identical"] is True
+    assert client.post("/paramlab/v1/images/999999/reproduce").status_code == 422

@@ -230,7 +230,7 @@ def test_ui_builds_in_real_gradio_and_the_checkbox_updates_the_one_arg(extension
     script = runner.title_map["paramlab"]
     assert script.args_to - script.args_from == 1
     [state] = runner.inputs[script.args_from: script.args_to]
-    assert isinstance(state, gr.State) and state.value == {"record": True, "profile": None}
+    assert isinstance(state, gr.State) and state.value == {"record": True, "profile": None, "seed_lock": None}
     assert compose_args(False, "Balanced", False) == {"record": False, "profile": None}
     assert compose_args(True, "Balanced", True) == {"record": True, "profile": "Balanced"}
     assert script.elem_id("record") == "script_txt2img_paramlab_record"

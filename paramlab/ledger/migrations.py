@@ -30,9 +30,12 @@ def _v1_tables() -> sa.MetaData:
         sa.Column("key", sa.String(64), primary_key=True),
         sa.Column("value", sa.Text, nullable=False),
     )
-    run_columns = [c.copy() for c in schema.runs.columns if c.name != "energy_joules"]
+    later_run_columns = {"energy_joules", "fingerprint"}
+    run_columns = [c.copy() for c in schema.runs.columns if c.name not in later_run_columns]
     sa.Table("runs", md, *run_columns)
-    later_image_columns = {"thumbnail_path", "model_evaluations", "megapixel_steps", "energy_joules", "profile"}
+    later_image_columns = {
+        "thumbnail_path", "model_evaluations", "megapixel_steps", "energy_joules", "profile", "series",
+    }
     image_columns = [_copy_column(c) for c in schema.images.columns if c.name not in later_image_columns]
     sa.Table("images", md, *image_columns)
     return md
@@ -82,6 +85,15 @@ def _migrate_to_3(conn: Connection) -> None:
         index.create(conn, checkfirst=True)
 
 
+def _migrate_to_4(conn: Connection) -> None:
+    """Seed lock and character series: the ``series`` table, each image's series, each run's fingerprint."""
+    schema.series.create(conn, checkfirst=True)
+    _add_column(conn, schema.images, "series")
+    _add_column(conn, schema.runs, "fingerprint")
+    for index in schema.V4_INDEXES:
+        index.create(conn, checkfirst=True)
+
+
 def _create_sqlite_prompt_search(conn: Connection) -> None:
     """An external-content FTS5 index over prompts, kept in step by triggers."""
     conn.exec_driver_sql(
@@ -112,6 +124,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     1: _migrate_to_1,
     2: _migrate_to_2,
     3: _migrate_to_3,
+    4: _migrate_to_4,
 }
 assert max(MIGRATIONS) == schema.SCHEMA_VERSION
 

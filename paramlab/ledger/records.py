@@ -69,6 +69,7 @@ class ImageRecord:
     megapixel_steps: float | None = None
     energy_joules: float | None = None
     profile: str | None = None  # name of the parameter profile applied, if any
+    series: str | None = None  # name of the character series it belongs to, if any
     # Not a column: the image to thumbnail when it was not saved to disk. Dropped once prepared.
     pil_image: Any = field(default=None, repr=False, compare=False)
 
@@ -109,6 +110,7 @@ class RunRecord:
     status: str = "ok"
     error: str | None = None
     energy_joules: float | None = None
+    fingerprint: str | None = None  # JSON text, see paramlab.seeds.fingerprint
     images: list[ImageRecord] = field(default_factory=list)
 
     def row(self) -> dict[str, Any]:

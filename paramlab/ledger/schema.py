@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 metadata = sa.MetaData()
 
@@ -50,6 +50,8 @@ runs = sa.Table(
     sa.Column("error", sa.Text),
     # v2
     sa.Column("energy_joules", sa.Float),
+    # v4: the reproducibility fingerprint (JSON; see paramlab.seeds.fingerprint)
+    sa.Column("fingerprint", sa.Text),
 )
 
 images = sa.Table(
@@ -96,6 +98,8 @@ images = sa.Table(
     sa.Column("energy_joules", sa.Float),
     # v3: the parameter profile applied to this generation (its name at the time)
     sa.Column("profile", sa.String(100)),
+    # v4: the character series this generation belongs to (its name at the time)
+    sa.Column("series", sa.String(100)),
 )
 
 # Named parameter profiles (issue 3). Starter profiles live in code and are never stored here.
@@ -110,6 +114,24 @@ profiles = sa.Table(
     sa.Column("model_scope", sa.String(300)),
     sa.Column("settings_json", sa.Text, nullable=False),
     sa.Column("unusable_reason", sa.Text),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Named character series (issue 4): a locked seed, an optional variation, profile and prompt fragment.
+series = sa.Table(
+    "series",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(100), nullable=False, unique=True),
+    # lowercased name, as for profiles: unique case-insensitively on SQLite and PostgreSQL alike
+    sa.Column("name_key", sa.String(100), nullable=False, unique=True),
+    sa.Column("seed", sa.BigInteger, nullable=False),
+    sa.Column("variation_seed", sa.BigInteger),
+    sa.Column("variation_strength", sa.Float),
+    sa.Column("profile", sa.String(100)),
+    sa.Column("prompt_fragment", sa.Text),
+    sa.Column("notes", sa.Text, nullable=False, default=""),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
@@ -129,6 +151,11 @@ INDEXES = [
 # Added by version 3 (kept apart: the version 2 step creates INDEXES before this column exists).
 V3_INDEXES = [
     sa.Index("ix_images_profile", images.c.profile),
+]
+
+# Added by version 4 (kept apart for the same reason).
+V4_INDEXES = [
+    sa.Index("ix_images_series", images.c.series),
 ]
 
 RUN_STATUSES = ("ok", "interrupted", "skipped", "error")

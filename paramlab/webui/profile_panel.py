@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +44,8 @@ class ProfilePanel:
     update_button: Any
     wired: bool = False
     field_names: list[str] = field(default_factory=list)
+    # More wiring that needs the tab's fields (by API name), e.g. the seed panel's "lock the Seed field".
+    on_wired: list[Callable[[dict[str, Any]], None]] = field(default_factory=list)
 
 
 PENDING_PANELS: list[ProfilePanel] = []
@@ -142,6 +145,8 @@ def _wire(panel: ProfilePanel, fields: list[Any], override_component: Any) -> No
                             show_progress=False)
     panel.update_button.click(fn=on_update, inputs=[panel.dropdown, *components],
                               outputs=[panel.preview, panel.status], show_progress=False)
+    for extra in panel.on_wired:
+        extra(by_api)
     panel.wired = True
     WIRED_PANELS.append(panel)
     del WIRED_PANELS[:-8]

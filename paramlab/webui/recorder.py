@@ -16,8 +16,10 @@ import paramlab
 from paramlab import compute, gpu
 from paramlab.args import INFOTEXT_KEYS
 from paramlab.ledger.records import ImageRecord, RunRecord, utc_now
+from paramlab.seeds.fingerprint import fingerprint_json
 from paramlab.timing import RunTimer
 from paramlab.webui import host_info
+from paramlab.webui.fingerprint import current_fingerprint
 
 
 class RunRecorder:
@@ -90,6 +92,7 @@ class RunRecorder:
         run.vae_name = getattr(p, "sd_vae_name", None)
         run.vae_hash = getattr(p, "sd_vae_hash", None)
         run.status = status or self._run_status()
+        run.fingerprint = fingerprint_json(current_fingerprint(p)) if p is not None else None
         infotexts = list(getattr(processed, "infotexts", None) or [])
         first = int(getattr(processed, "index_of_first_image", 0) or 0)
         total_cost = sum(times.image_cost_seconds) or None
@@ -139,6 +142,7 @@ def _image_record(p: Any, image: Any, position: int, status: str) -> ImageRecord
         hires_enabled=enable_hr,
         clip_skip=_int(shared.opts.data.get("CLIP_stop_at_last_layers", 1)),
         profile=(getattr(p, "extra_generation_params", None) or {}).get(INFOTEXT_KEYS["profile"]),
+        series=(getattr(p, "extra_generation_params", None) or {}).get(INFOTEXT_KEYS["series"]),
         pil_image=image,
     )
     denoising = _float(getattr(p, "denoising_strength", None))

@@ -77,6 +77,12 @@ def profile_store():  # -> ProfileStore; imported lazily to keep startup light
     return ProfileStore(get_ledger())
 
 
+def series_store():  # -> SeriesStore
+    from paramlab.seeds import SeriesStore
+
+    return SeriesStore(get_ledger())
+
+
 def shutdown(timeout: float = 5.0) -> None:
     """Write what is queued (bounded wait), spill the rest; safe to call more than once."""
     global _writer, _reader

@@ -18,7 +18,8 @@ from modules import scripts, shared
 from paramlab.args import INFOTEXT_KEYS, ParamLabArgs, ParamLabArgsError, parse_script_args
 from paramlab.ledger import LedgerError
 from paramlab.profiles import ProfileError
-from paramlab.webui import profile_apply, profile_panel, runtime, settings
+from paramlab.seeds import SeedLockError
+from paramlab.webui import profile_apply, profile_panel, runtime, seed_lock, seed_panel, settings
 from paramlab.webui.gr_compat import update
 from paramlab.webui.recorder import RunRecorder
 
@@ -28,6 +29,7 @@ Hook = TypeVar("Hook", bound=Callable[..., Any])
 # Runs in progress, by id(p): on_image_saved finds its run here. Entries leave at postprocess or,
 # if process_images raised, when p is garbage-collected (recorded with status "error").
 ACTIVE_RUNS: dict[int, RunRecorder] = {}
+SEED_LOCKS: dict[int, seed_lock.ActiveLock] = {}  # runs with a seed lock or policy, by id(p)
 _reported_faults: set[str] = set()
 
 
@@ -61,18 +63,23 @@ class ParamLabScript(scripts.Script):
         defaults = ParamLabArgs().to_ui_value()
         tabname = "img2img" if is_img2img else "txt2img"
         with gr.Accordion("ParamLab", open=False, elem_id=self.elem_id("accordion")):
-            panel, profile, apply_at_generation, _refresh = profile_panel.build_panel(tabname, is_img2img, self.elem_id)
+            with gr.Tab("Profiles", elem_id=self.elem_id("tab_profiles")):
+                panel, profile, apply_at_generation, _refresh = profile_panel.build_panel(
+                    tabname, is_img2img, self.elem_id)
+            with gr.Tab("Seed lock & series", elem_id=self.elem_id("tab_seeds")):
+                seeds = seed_panel.build_seed_panel(tabname, self.elem_id)
             record = gr.Checkbox(
                 value=defaults["record"], label="Record this run in the ledger", elem_id=self.elem_id("record"),
             )
+        panel.on_wired.append(lambda fields: seed_panel.wire_seed_field(seeds, fields))
         state = gr.State(value=defaults)
-        inputs = [record, profile, apply_at_generation]
+        inputs = [record, profile, apply_at_generation, *seeds.arg_controls()]
         for control in inputs:
             control.change(fn=compose_args, inputs=inputs, outputs=[state], show_progress=False)
-        # A callable, so the value reaches the dropdown as-is (A1111 converts plain values with the
+        # Callables, so values reach the dropdowns as-is (A1111 converts plain values with the
         # component's current value type, which is None for an empty dropdown).
-        self.infotext_fields = [(profile, paste_profile)]
-        self.paste_field_names = [INFOTEXT_KEYS["profile"]]
+        self.infotext_fields = [(profile, paste_profile), (seeds.series, seed_panel.paste_series)]
+        self.paste_field_names = [INFOTEXT_KEYS["profile"], INFOTEXT_KEYS["series"]]
         return [state]
 
     # -- processing hooks ----------------------------------------------------------------------
@@ -83,11 +90,8 @@ class ParamLabScript(scripts.Script):
             args, problem = parse_script_args(script_args[0] if script_args else None), None
         except ParamLabArgsError as exc:
             args, problem = ParamLabArgs(), str(exc)
-        if problem is None and args.profile and not profile_apply.profile_applied_by_axis(p):
-            try:
-                profile_apply.apply_profile(p, profile_apply.load_profile(args.profile), is_img2img=self.is_img2img)
-            except (ProfileError, LedgerError) as exc:
-                problem = str(exc)
+        if problem is None:
+            problem = self._apply_settings(p, args)
         if problem is not None:
             stop_before_sampling(p, problem)
         if not (settings.recording_enabled() and args.record):
@@ -97,8 +101,29 @@ class ParamLabScript(scripts.Script):
         ACTIVE_RUNS[id(p)] = recorder
         weakref.finalize(p, _abandon, id(p), recorder)
 
+    def _apply_settings(self, p: Any, args: ParamLabArgs) -> str | None:
+        """Seed lock (and its series) first, then the profile; returns the problem that stops the run."""
+        try:
+            active = seed_lock.resolve_lock(p, args.seed_lock) if args.seed_lock is not None else None
+            profile_name = args.profile or (active.series.profile if active and active.series else None)
+            if profile_name and not profile_apply.profile_applied_by_axis(p):
+                profile_apply.apply_profile(p, profile_apply.load_profile(profile_name), is_img2img=self.is_img2img)
+        except (ProfileError, SeedLockError, LedgerError) as exc:
+            return str(exc)
+        if active is not None:
+            SEED_LOCKS[id(p)] = active
+            weakref.finalize(p, SEED_LOCKS.pop, id(p), None)
+        return None
+
+    @guarded
+    def process(self, p: Any, *script_args: Any) -> None:
+        if (active := SEED_LOCKS.get(id(p))) is not None:
+            seed_lock.apply_plan(p, active)
+
     @guarded
     def before_process_batch(self, p: Any, *script_args: Any, **kwargs: Any) -> None:
+        if (active := SEED_LOCKS.get(id(p))) is not None:
+            seed_lock.rebuild_rng(p, active)
         if (recorder := ACTIVE_RUNS.get(id(p))) is not None:
             recorder.batch_started(int(kwargs.get("batch_number", 0)))
 
@@ -109,11 +134,15 @@ class ParamLabScript(scripts.Script):
 
     @guarded
     def before_hr(self, p: Any, *script_args: Any) -> None:
+        if (active := SEED_LOCKS.get(id(p))) is not None:
+            seed_lock.rebuild_rng(p, active)
         if (recorder := ACTIVE_RUNS.get(id(p))) is not None:
             recorder.hires_preparing(p)
 
     @guarded
     def process_before_every_sampling(self, p: Any, *script_args: Any, **kwargs: Any) -> None:
+        if (active := SEED_LOCKS.get(id(p))) is not None:
+            seed_lock.refill_hires_noise(p, active, kwargs.get("noise"))
         if (recorder := ACTIVE_RUNS.get(id(p))) is not None:
             recorder.sampling_started(p)
 
@@ -128,12 +157,18 @@ class ParamLabScript(scripts.Script):
             recorder.batch_decoded()
 
     @guarded
+    def postprocess_image(self, p: Any, pp: Any, *script_args: Any) -> None:
+        if (active := SEED_LOCKS.get(id(p))) is not None:
+            seed_lock.image_strength(p, active)
+
+    @guarded
     def postprocess_image_after_composite(self, p: Any, pp: Any, *script_args: Any) -> None:
         if (recorder := ACTIVE_RUNS.get(id(p))) is not None:
             recorder.image_done(p, pp.image)
 
     @guarded
     def postprocess(self, p: Any, processed: Any, *script_args: Any) -> None:
+        SEED_LOCKS.pop(id(p), None)
         recorder = ACTIVE_RUNS.pop(id(p), None)
         if recorder is not None and not recorder.finished:
             runtime.get_writer().submit(recorder.finish(p, processed))
@@ -153,9 +188,12 @@ def paste_profile(params: dict[str, Any]) -> Any:
     return update(value=name) if name else None
 
 
-def compose_args(record: bool, profile: str | None, apply_at_generation: bool) -> dict[str, Any]:
+def compose_args(record: bool, profile: str | None, apply_at_generation: bool, *seed_controls: Any) -> dict[str, Any]:
     """The script's one arg, from the panel's controls."""
-    return {"record": bool(record), "profile": (profile or None) if apply_at_generation else None}
+    value: dict[str, Any] = {"record": bool(record), "profile": (profile or None) if apply_at_generation else None}
+    if seed_controls:
+        value["seed_lock"] = seed_panel.seed_lock_value(*seed_controls)
+    return value
 
 
 ERROR_INFOTEXT_KEY = "ParamLab error"

@@ -1,0 +1,203 @@
+"""Seed lock, batch policy and character series controls in the ParamLab accordion.
+
+The lock button that A1111 users see beside the Seed field (``javascript/paramlab.js``) toggles the
+"Lock seed" checkbox here, so the state lives in one place: the script's one arg.
+"""
+
+from __future__ import annotations
+
+import html
+import random
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+
+from paramlab.ledger import LedgerError
+from paramlab.seeds import SEED_MAX
+from paramlab.webui import runtime
+from paramlab.webui.gr_compat import update
+
+POLICY_LABELS = {
+    "same": "Same seed for every image",
+    "increment": "+1 per image (A1111's default)",
+    "stride": "Stride N",
+    "list": "Explicit list",
+    "variation": "Variation sweep",
+}
+
+
+@dataclass
+class SeedPanel:
+    locked: Any
+    seed: Any
+    policy: Any
+    stride: Any
+    seed_list: Any
+    variation_seed: Any
+    strength_from: Any
+    strength_to: Any
+    series: Any
+    badge: Any
+    status: Any
+    lock_field_button: Any
+    lock_last_button: Any
+
+    def arg_controls(self) -> list[Any]:
+        """The controls whose values make up the ``seed_lock`` part of the script's arg, in order."""
+        return [self.locked, self.seed, self.policy, self.stride, self.seed_list, self.variation_seed,
+                self.strength_from, self.strength_to, self.series]
+
+
+def series_names() -> list[str]:
+    try:
+        return runtime.series_store().names()
+    except Exception:  # noqa: BLE001 - an unavailable ledger only empties the list; the writer reports it
+        return []
+
+
+def build_seed_panel(tabname: str, elem_id: Any) -> SeedPanel:
+    badge = gr.HTML(value=lock_badge(False, None, "increment", None), elem_id=elem_id("seed_badge"))
+    with gr.Row():
+        locked = gr.Checkbox(False, label="Lock seed", elem_id=elem_id("seed_locked"))
+        seed = gr.Number(value=-1, precision=0, label="Locked seed", elem_id=elem_id("seed_value"))
+        lock_field_button = gr.Button("Lock the Seed field's seed", elem_id=elem_id("seed_lock_field"))
+        lock_last_button = gr.Button("Lock the last-used seed", elem_id=elem_id("seed_lock_last"))
+    with gr.Row():
+        policy = gr.Dropdown(choices=list(POLICY_LABELS.values()), value=POLICY_LABELS["increment"],
+                             label="Batch seed policy", elem_id=elem_id("seed_policy"))
+        stride = gr.Number(value=2, precision=0, label="Stride N", elem_id=elem_id("seed_stride"))
+        seed_list = gr.Textbox(label="Seed list (comma-separated)", max_lines=1, elem_id=elem_id("seed_list"))
+    with gr.Row():
+        variation_seed = gr.Number(value=-1, precision=0, label="Variation seed (-1: seed + 1)",
+                                   elem_id=elem_id("seed_variation_seed"))
+        strength_from = gr.Slider(0.0, 1.0, value=0.0, step=0.01, label="Variation strength from",
+                                  elem_id=elem_id("seed_strength_from"))
+        strength_to = gr.Slider(0.0, 1.0, value=1.0, step=0.01, label="to", elem_id=elem_id("seed_strength_to"))
+    with gr.Row():
+        series = gr.Dropdown(choices=series_names(), value=None, label="Character series",
+                             elem_id=elem_id("series"))
+        series_name = gr.Textbox(label="New series name", max_lines=1, elem_id=elem_id("series_name"))
+        create_series = gr.Button("Create series from the locked seed", elem_id=elem_id("series_create"))
+    status = gr.HTML(elem_id=elem_id("seed_status"))
+    panel = SeedPanel(locked, seed, policy, stride, seed_list, variation_seed, strength_from, strength_to, series,
+                      badge, status, lock_field_button, lock_last_button)
+
+    for control in (locked, seed, policy, series):
+        control.change(fn=lock_badge_from_controls, inputs=[locked, seed, policy, series], outputs=[badge],
+                       show_progress=False)
+    lock_last_button.click(fn=lambda: lock_last_used(tabname), inputs=[], outputs=[locked, seed, status],
+                           show_progress=False)
+    create_series.click(fn=create_series_from_lock, inputs=[series_name, seed, variation_seed, strength_from],
+                        outputs=[series, status], show_progress=False)
+    return panel
+
+
+def wire_seed_field(panel: SeedPanel, fields_by_api: dict[str, Any]) -> None:
+    """Once the tab's paste fields exist: "Lock the Seed field's seed" reads A1111's Seed field."""
+    seed_field = fields_by_api.get("seed")
+    if seed_field is not None:
+        panel.lock_field_button.click(fn=lock_field_seed, inputs=[seed_field], outputs=[panel.locked, panel.seed,
+                                                                                        panel.status],
+                                      show_progress=False)
+
+
+def seed_lock_value(locked: bool, seed: Any, policy_label: str, stride: Any, seed_list: str, variation_seed: Any,
+                    strength_from: float, strength_to: float, series: str | None) -> dict[str, Any] | None:
+    """The ``seed_lock`` dict from the controls; validation (with clear messages) happens at run time."""
+    policy = next((key for key, label in POLICY_LABELS.items() if label == policy_label), "increment")
+    if not locked and not series and policy == "increment":
+        return None
+    value: dict[str, Any] = {"policy": policy}
+    if series:
+        value["series"] = series
+    elif locked:
+        value["seed"] = _as_int(seed)
+    if policy == "stride":
+        value["stride"] = _as_int(stride)
+    if policy == "list":
+        value["seeds"] = [_as_int(part) for part in str(seed_list or "").split(",") if part.strip()]
+    if policy == "variation":
+        variation = _as_int(variation_seed)
+        if variation is not None and variation >= 0:
+            value["variation_seed"] = variation
+        value["variation_strengths"] = [float(strength_from), float(strength_to)]
+    return value
+
+
+def _as_int(value: Any) -> Any:
+    """Whole numbers become ints; anything else is passed on so the run-time check can name it."""
+    if isinstance(value, str):
+        value = value.strip()
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return value
+    return int(number) if number.is_integer() else value
+
+
+def lock_field_seed(field_seed: Any) -> list[Any]:
+    seed = _as_int(field_seed)
+    if not isinstance(seed, int) or seed < 0:
+        seed = random.randint(0, SEED_MAX)  # noqa: S311 - a seed, not a secret
+        note = f"The Seed field says -1; locked a fresh random seed {seed}."
+    else:
+        note = f"Locked seed {seed}."
+    return [update(value=True), update(value=seed), _html(note)]
+
+
+def lock_last_used(tabname: str) -> list[Any]:
+    try:
+        rows = [row for row in runtime.get_ledger().recent_images(limit=50) if row.get("tab") == tabname]
+    except LedgerError as exc:
+        return [update(), update(), _html(str(exc), error=True)]
+    if not rows or rows[0].get("seed") is None:
+        return [update(), update(), _html(f"No {tabname} generation in the ledger yet.", error=True)]
+    seed = int(rows[0]["seed"])
+    return [update(value=True), update(value=seed), _html(f"Locked the last-used seed {seed}.")]
+
+
+def create_series_from_lock(name: str, seed: Any, variation_seed: Any, strength: float) -> list[Any]:
+    from paramlab.seeds import Series, SeriesError
+
+    seed_value = _as_int(seed)
+    if not isinstance(seed_value, int) or seed_value < 0:
+        return [update(), _html("Lock a seed first: a series needs a concrete seed.", error=True)]
+    variation = _as_int(variation_seed)
+    try:
+        series = Series(name=name or "", seed=seed_value,
+                        variation_seed=variation if isinstance(variation, int) and variation >= 0 else None,
+                        variation_strength=float(strength) if strength else None)
+        created = runtime.series_store().create(series)
+    except (SeriesError, LedgerError, ValueError) as exc:
+        return [update(), _html(str(exc), error=True)]
+    return [update(choices=series_names(), value=created.name), _html(f"Created series {created.name!r}.")]
+
+
+def lock_badge(locked: bool, seed: Any, policy: str, series: str | None) -> str:
+    if series:
+        text = f"🔒 Series {series}"
+    elif locked:
+        text = f"🔒 Seed {seed} locked"
+    else:
+        return "<span class='paramlab-seed-badge paramlab-unlocked'>🔓 Seed not locked</span>"
+    if policy != "increment":
+        text += f" · {next((label for key, label in POLICY_LABELS.items() if key == policy), policy)}"
+    return f"<span class='paramlab-seed-badge paramlab-locked'>{html.escape(text)}</span>"
+
+
+def lock_badge_from_controls(locked: bool, seed: Any, policy_label: str, series: str | None) -> str:
+    policy = next((key for key, label in POLICY_LABELS.items() if label == policy_label), "increment")
+    return lock_badge(bool(locked), _as_int(seed), policy, series)
+
+
+def paste_series(params: dict[str, Any]) -> Any:
+    """Pasting an image's infotext selects its series again."""
+    from paramlab.webui.seed_lock import SERIES_INFOTEXT_KEY
+
+    name = params.get(SERIES_INFOTEXT_KEY)
+    return update(value=name) if name else None
+
+
+def _html(text: str, *, error: bool = False) -> str:
+    return f"<p class='{'paramlab-error' if error else 'paramlab-ok'}'>{html.escape(text)}</p>"
