@@ -178,3 +178,11 @@ def test_reproduce_against_a_thumbnail_for_unsaved_api_images(extension: LoadedE
     [row] = extension.rows()
     result = reproduce(row["id"])
     assert result.compared_against == "thumbnail" and result.comparison.identical
+
+
+def test_a_short_seed_list_is_repeated_and_the_console_says_so(extension: LoadedExtension, caplog) -> None:
+    import logging
+
+    caplog.set_level(logging.WARNING, logger="paramlab")
+    generate(extension, {"policy": "list", "seeds": [5, 9, 11]})
+    assert any("shorter than the batch" in record.getMessage() for record in caplog.records)

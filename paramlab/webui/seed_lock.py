@@ -15,6 +15,7 @@ Where each piece happens (A1111 v1.10.1 order):
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,8 @@ from modules import rng
 
 from paramlab.seeds import SeedLock, SeedLockError, SeedPlan, Series, plan_seeds
 from paramlab.webui import runtime
+
+log = logging.getLogger("paramlab")
 
 SERIES_INFOTEXT_KEY = "Seed series"
 POLICY_INFOTEXT_KEY = "Seed policy"
@@ -78,6 +81,8 @@ def apply_plan(p: Any, active: ActiveLock) -> None:
     count = len(p.all_seeds)
     active.plan = plan_seeds(active.lock, int(p.all_seeds[0]), int(p.all_subseeds[0]),
                              float(p.subseed_strength or 0.0), count)
+    if active.lock.policy == "list" and len(active.lock.seeds or []) < count:
+        log.warning("ParamLab: %s (the seed list is shorter than the batch).", active.plan.description)
     p.all_seeds = list(active.plan.seeds)
     p.all_subseeds = list(active.plan.subseeds)
     if active.per_image_strengths:
