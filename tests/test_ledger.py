@@ -164,7 +164,7 @@ def test_migrates_a_version_3_ledger_to_4_without_losing_a_row(tmp_path: Path) -
     engine.dispose()
 
     ledger = Ledger.open(resolve_ledger_url(path, tmp_path))
-    assert ledger.schema_version() == 4
+    assert ledger.schema_version() == schema.SCHEMA_VERSION
     rows = sorted(ledger.recent_images(), key=lambda row: row["index_in_run"])
     assert [row["prompt"] for row in rows] == ["v3 prompt 0", "v3 prompt 1", "v3 prompt 2"]
     assert [row["seed"] for row in rows] == [4294967295, 4294967294, 4294967293]  # BigInteger kept exactly
@@ -222,4 +222,28 @@ def test_a_folder_named_as_the_ledger_gets_the_default_file_inside(tmp_path: Pat
     folder.mkdir()
     ledger = Ledger.open(resolve_ledger_url(folder, tmp_path))
     assert Path(ledger.engine.url.database) == (folder / "ledger.sqlite").resolve()
+    ledger.close()
+
+
+def test_migrates_a_version_4_ledger_to_5_without_losing_a_row(tmp_path: Path) -> None:
+    path = tmp_path / "v4.sqlite"
+    engine = sa.create_engine(f"sqlite:///{path}")
+    assert migrations.migrate(engine, target=4) == [1, 2, 3, 4]
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO runs (id, run_uid, started_at, tab, source, status, image_count) "
+            "VALUES (1, 'r', '2026-01-01 10:00:00', 'txt2img', 'api', 'ok', 2)"
+        )
+        for i in range(2):
+            conn.exec_driver_sql(
+                "INSERT INTO images (image_uid, run_id, index_in_run, created_at, status, prompt, seed, hires_enabled, "
+                f"series) VALUES ('v4-{i}', 1, {i}, '2026-01-01 10:00:00', 'ok', 'v4 prompt', 4294967295, 0, 'Kaito')"
+            )
+    engine.dispose()
+    ledger = Ledger.open(resolve_ledger_url(path, tmp_path))
+    assert ledger.schema_version() == 5
+    rows = ledger.recent_images()
+    assert [(row["series"], row["seed"], row["rating"]) for row in rows] == [("Kaito", 4294967295, None)] * 2
+    with ledger.engine.connect() as conn:
+        assert sa.inspect(conn).has_table("image_metrics")
     ledger.close()

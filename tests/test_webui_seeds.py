@@ -186,3 +186,20 @@ def test_a_short_seed_list_is_repeated_and_the_console_says_so(extension: Loaded
     caplog.set_level(logging.WARNING, logger="paramlab")
     generate(extension, {"policy": "list", "seeds": [5, 9, 11]})
     assert any("shorter than the batch" in record.getMessage() for record in caplog.records)
+
+
+def test_same_seed_policy_in_img2img_ui(extension: LoadedExtension) -> None:
+    from modules import img2img
+    from PIL import Image
+
+    runner = extension.runner(is_img2img=True)
+    args = script_args_with(runner, {"ParamLab": [{"seed_lock": {"seed": 2468, "policy": "same"}}]})
+    processing.sampled_noise_log.clear()
+    processed = img2img.run_img2img_ui(
+        runner, {"prompt": "x", "init_images": [Image.new("RGB", (64, 64), "teal")], "n_iter": 2, "batch_size": 2,
+                 "denoising_strength": 0.6, **SMALL}, args)
+    assert processed.all_seeds == [2468] * 4
+    noises = [noise[i] for _, noise in first_pass_noise() for i in range(noise.shape[0])]
+    assert len(noises) == 4 and all(torch.equal(noises[0], other) for other in noises[1:])
+    images = processed.images[processed.index_of_first_image:]
+    assert len({image.tobytes() for image in images}) == 1

@@ -35,6 +35,7 @@ def _v1_tables() -> sa.MetaData:
     sa.Table("runs", md, *run_columns)
     later_image_columns = {
         "thumbnail_path", "model_evaluations", "megapixel_steps", "energy_joules", "profile", "series",
+        "rating", "flaws",
     }
     image_columns = [_copy_column(c) for c in schema.images.columns if c.name not in later_image_columns]
     sa.Table("images", md, *image_columns)
@@ -120,11 +121,21 @@ def _create_sqlite_prompt_search(conn: Connection) -> None:
     conn.exec_driver_sql("INSERT INTO images_fts(images_fts) VALUES ('rebuild')")
 
 
+def _migrate_to_5(conn: Connection) -> None:
+    """Quality: per-image figures (long table), the user's 1–5 rating, and flaw diagnostics."""
+    schema.image_metrics.create(conn, checkfirst=True)
+    _add_column(conn, schema.images, "rating")
+    _add_column(conn, schema.images, "flaws")
+    for index in schema.V5_INDEXES:
+        index.create(conn, checkfirst=True)
+
+
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     1: _migrate_to_1,
     2: _migrate_to_2,
     3: _migrate_to_3,
     4: _migrate_to_4,
+    5: _migrate_to_5,
 }
 assert max(MIGRATIONS) == schema.SCHEMA_VERSION
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 metadata = sa.MetaData()
 
@@ -100,6 +100,9 @@ images = sa.Table(
     sa.Column("profile", sa.String(100)),
     # v4: the character series this generation belongs to (its name at the time)
     sa.Column("series", sa.String(100)),
+    # v5
+    sa.Column("rating", sa.Integer),
+    sa.Column("flaws", sa.Text),
 )
 
 # Named parameter profiles (issue 3). Starter profiles live in code and are never stored here.
@@ -137,6 +140,17 @@ series = sa.Table(
 )
 
 # Indexes for the tab's queries: time, model, sampler, file hash (import de-duplication).
+# v5: quality figures as a long table, so a new measure or scorer never needs a schema change.
+image_metrics = sa.Table(
+    "image_metrics",
+    metadata,
+    sa.Column("image_id", sa.Integer, sa.ForeignKey("images.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("metric", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Float),
+    sa.Column("not_measured", sa.Text),
+    sa.Column("metric_version", sa.String(32), nullable=False),
+)
+
 # Prompt text search uses FTS5 on SQLite and a GIN index on PostgreSQL (see migrations).
 INDEXES = [
     sa.Index("ix_runs_started_at", runs.c.started_at),
@@ -156,6 +170,12 @@ V3_INDEXES = [
 # Added by version 4 (kept apart for the same reason).
 V4_INDEXES = [
     sa.Index("ix_images_series", images.c.series),
+]
+
+# Added by version 5.
+V5_INDEXES = [
+    sa.Index("ix_images_rating", images.c.rating),
+    sa.Index("ix_image_metrics_metric", image_metrics.c.metric, image_metrics.c.value),
 ]
 
 RUN_STATUSES = ("ok", "interrupted", "skipped", "error")
