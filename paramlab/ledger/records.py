@@ -70,14 +70,27 @@ class ImageRecord:
     energy_joules: float | None = None
     profile: str | None = None  # name of the parameter profile applied, if any
     series: str | None = None  # name of the character series it belongs to, if any
-    # Not a column: the image to thumbnail when it was not saved to disk. Dropped once prepared.
+    rating: int | None = None
+    flaws: str | None = None  # JSON list of {"code", "advice"}
+    # Not columns: the image (for the thumbnail and the quality measures; dropped once prepared) and
+    # the quality figures, written to the image_metrics table as metric -> (value, not-measured reason).
     pil_image: Any = field(default=None, repr=False, compare=False)
+    metrics: dict[str, tuple[float | None, str | None]] = field(default_factory=dict, repr=False)
+    metrics_version: str | None = None
 
     def row(self) -> dict[str, Any]:
         data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        data.pop("pil_image")
+        for not_a_column in ("pil_image", "metrics", "metrics_version"):
+            data.pop(not_a_column)
         data["created_at"] = as_utc(self.created_at)
         return data
+
+    def metric_rows(self, image_id: int) -> list[dict[str, Any]]:
+        return [
+            {"image_id": image_id, "metric": name, "value": value, "not_measured": reason,
+             "metric_version": self.metrics_version or "1"}
+            for name, (value, reason) in self.metrics.items()
+        ]
 
 
 @dataclass
@@ -123,13 +136,21 @@ class RunRecord:
     def to_json(self) -> dict[str, Any]:
         """A JSON-safe dict (for the spill file that keeps rows when the database is down)."""
         data = self.row()
-        data["images"] = [image.row() for image in self.images]
+        data["images"] = [
+            {**image.row(), "metrics": {k: list(v) for k, v in image.metrics.items()},
+             "metrics_version": image.metrics_version}
+            for image in self.images
+        ]
         return _jsonable(data)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RunRecord:
         data = dict(data)
-        images = [ImageRecord(**_parse_times(image)) for image in data.pop("images", [])]
+        images = []
+        for image in data.pop("images", []):
+            image = _parse_times(image)
+            image["metrics"] = {k: tuple(v) for k, v in (image.get("metrics") or {}).items()}
+            images.append(ImageRecord(**image))
         data.pop("image_count", None)
         return cls(images=images, **_parse_times(data))
 

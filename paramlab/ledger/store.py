@@ -123,9 +123,30 @@ class Ledger:
                 run_id = conn.execute(schema.runs.insert().values(**record.row())).inserted_primary_key[0]
                 run_ids.append(run_id)
                 rows = [dict(image.row(), run_id=run_id) for image in record.images]
-                if rows:
+                if not rows:
+                    continue
+                if not any(image.metrics for image in record.images):
                     conn.execute(schema.images.insert(), rows)
+                    continue
+                inserted = conn.execute(
+                    schema.images.insert().returning(schema.images.c.id, sort_by_parameter_order=True), rows
+                ).scalars().all()
+                metric_rows = [
+                    metric for image, image_id in zip(record.images, inserted) for metric in image.metric_rows(image_id)
+                ]
+                if metric_rows:
+                    conn.execute(schema.image_metrics.insert(), metric_rows)
         return run_ids
+
+    def set_rating(self, image_id: int, rating: int | None) -> bool:
+        """The user's 1–5 judgement (None clears it); False when there is no such image."""
+        if rating is not None and (isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5):
+            raise ValueError(f"ParamLab: a rating is a whole number from 1 to 5 (or null to clear), got {rating!r}.")
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                schema.images.update().where(schema.images.c.id == image_id).values(rating=rating)
+            )
+        return result.rowcount > 0
 
     def link_image_file(self, image_uid: str, path: str, sha256: str | None) -> bool:
         """Attach a file saved after the row was written (late ``on_image_saved``)."""

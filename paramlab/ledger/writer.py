@@ -47,11 +47,13 @@ class LedgerWriter:
         *,
         keep_thumbnails: Callable[[], bool] = lambda: True,
         retry_delays: tuple[float, ...] = RETRY_DELAYS,
+        measure: Callable[[RunRecord], None] | None = None,
     ):
         self._open_ledger = open_ledger
         self.data_dir = Path(data_dir)
         self.thumbnail_dir = self.data_dir / "thumbnails"
         self._keep_thumbnails = keep_thumbnails
+        self._measure = measure
         self._retry_delays = retry_delays
         self._inbox: queue.Queue[RunRecord | _FileLink | None] = queue.Queue()
         self._waiting: list[RunRecord | _FileLink] = []
@@ -133,6 +135,11 @@ class LedgerWriter:
         """Thumbnails and file hashes, done here so the generation thread never pays for them."""
         if isinstance(item, _FileLink):
             return item
+        if self._measure is not None:
+            try:
+                self._measure(item)
+            except Exception as exc:  # noqa: BLE001 - figures are optional; the rows are not
+                log.error("ParamLab: quality figures skipped for a run: %s", exc)
         for image in item.images:
             if image.infotext and image.extra_params is None:
                 image.extra_params = other_extension_params(image.infotext)

@@ -20,7 +20,7 @@ from modules import shared
 from paramlab.ledger import LedgerError
 from paramlab.profiles import Profile, ProfileError, ProfileNotFound
 from paramlab.profiles.fileformat import export_profiles, import_profiles
-from paramlab.webui import api_series, catalog, runtime
+from paramlab.webui import api_series, api_stats, catalog, runtime
 
 PREFIX = "/paramlab/v1"
 
@@ -161,3 +161,4 @@ def register(_demo: Any, app: FastAPI) -> None:
     for path, endpoint, methods in routes:
         app.add_api_route(PREFIX + path, endpoint, methods=methods, dependencies=deps, tags=["ParamLab"])
     api_series.register(app, PREFIX, deps)
+    api_stats.register(app, PREFIX, deps)

@@ -55,8 +55,33 @@ def get_writer() -> LedgerWriter:
                 lambda: Ledger.open(url),
                 _side_folder(),
                 keep_thumbnails=lambda: bool(shared.opts.data.get("paramlab_thumbnails", True)),
+                measure=measure_run_from_settings,
             )
         return _writer
+
+
+def measure_run_from_settings(run) -> None:  # type: ignore[no-untyped-def]
+    """Runs on the writer thread: quality figures and flaws as Settings → ParamLab asks."""
+    from paramlab.quality.pipeline import QualityConfig, measure_run
+
+    data = shared.opts.data
+    config = QualityConfig(
+        builtin=bool(data.get("paramlab_measure", True)),
+        scorers=learned_scorers if data.get("paramlab_learned_scorers", False) else None,
+    )
+    if config.builtin or config.scorers is not None:
+        measure_run(run, config)
+
+
+def learned_scorers():  # -> tuple[list[Scorer], dict[str, str]]
+    from paramlab.quality.scorers import ScorerConfig, load_scorers
+
+    data = shared.opts.data
+    return load_scorers(ScorerConfig(
+        clip_model_path=str(data.get("paramlab_clip_model_path", "") or ""),
+        aesthetic_head_path=str(data.get("paramlab_aesthetic_head_path", "") or ""),
+        allow_download=bool(data.get("paramlab_allow_downloads", False)),
+    ))
 
 
 def get_ledger() -> Ledger:

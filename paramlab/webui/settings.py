@@ -32,5 +32,33 @@ def on_ui_settings() -> None:
     )
 
 
+    shared.opts.add_option(
+        "paramlab_measure",
+        shared.OptionInfo(True, "Measure image quality (sharpness, noise, burn, colourfulness…)", gr.Checkbox,
+                          section=SECTION)
+        .info("no downloads; computed off the generation thread"),
+    )
+    shared.opts.add_option(
+        "paramlab_learned_scorers",
+        shared.OptionInfo(False, "Also score with learned models (CLIP score, LAION aesthetic)", gr.Checkbox,
+                          section=SECTION),
+    )
+    shared.opts.add_option(
+        "paramlab_clip_model_path",
+        shared.OptionInfo("", "CLIP model folder (a transformers CLIP ViT-L/14 saved with save_pretrained)",
+                          gr.Textbox, section=SECTION),
+    )
+    shared.opts.add_option(
+        "paramlab_aesthetic_head_path",
+        shared.OptionInfo("", "LAION aesthetic predictor head (.pth or .safetensors)", gr.Textbox, section=SECTION),
+    )
+    shared.opts.add_option(
+        "paramlab_allow_downloads",
+        shared.OptionInfo(False, "Allow ParamLab to download the CLIP model when no folder is set", gr.Checkbox,
+                          section=SECTION, restrict_api=True)
+        .info("off: nothing is ever downloaded; the download never happens during a generation"),
+    )
+
+
 def recording_enabled() -> bool:
     return bool(shared.opts.data.get("paramlab_record", True))

@@ -1,0 +1,73 @@
+"""``/paramlab/v1/stats/pareto`` (what each setting costs and buys) and ``/paramlab/v1/images/{id}/rating``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Body, FastAPI, HTTPException, Query
+
+from paramlab.ledger import LedgerError
+from paramlab.webui import runtime
+
+COSTS = ("cost_seconds", "model_evaluations", "energy_joules")
+
+
+def pareto(
+    cost: str = Query("cost_seconds", description="cost_seconds | model_evaluations | energy_joules"),
+    quality: str = Query("composite", description="a quality measure, 'rating' or 'composite'"),
+    percent: float = Query(5.0, ge=0.0, le=100.0, description="'cheapest within X % of the best quality'"),
+    model_hash: str | None = None,
+    width: int | None = None,
+    height: int | None = None,
+    sampler: str | None = None,
+    profile: str | None = None,
+    series: str | None = None,
+    min_samples: int = Query(3, ge=1, le=1000),
+) -> dict[str, Any]:
+    """Pareto front, knee and recommendation per comparable group (same model and size)."""
+    from paramlab.analysis import analyse, load_frame
+
+    if cost not in COSTS:
+        raise HTTPException(status_code=422, detail=f"ParamLab: cost must be one of {', '.join(COSTS)}.")
+    filters = {key: value for key, value in (("model_hash", model_hash), ("sampler", sampler),
+                                              ("profile", profile), ("series", series)) if value}
+    try:
+        frame = load_frame(runtime.get_ledger(), filters)
+    except LedgerError as exc:
+        raise HTTPException(status_code=503, detail=str(exc)) from exc
+    if quality not in frame.columns and quality != "composite":
+        known = sorted(c for c in frame.columns if c not in ("id", "prompt"))
+        raise HTTPException(status_code=422, detail=f"ParamLab: unknown quality {quality!r}; use one of {known}.")
+    group = {key: value for key, value in (("model_hash", model_hash), ("width", width), ("height", height))
+             if value is not None} or None
+    try:
+        report = analyse(frame, cost=cost, quality=quality, percent=percent, group=group, min_samples=min_samples)
+    except ValueError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from exc
+    answer = report.to_json()
+    if not answer.get("groups"):
+        answer["status"] = "not enough data"
+        answer["message"] = ("Not enough data: no recorded images with both a cost and a quality figure match "
+                             "these filters yet.")
+    return answer
+
+
+def set_rating(image_id: int, body: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B008 - FastAPI idiom
+    """Body: {"rating": 1..5} or {"rating": null} to clear."""
+    if not isinstance(body, dict) or set(body) != {"rating"}:
+        raise HTTPException(status_code=422, detail='ParamLab: the body is {"rating": 1..5} or {"rating": null}.')
+    try:
+        found = runtime.get_ledger().set_rating(image_id, body["rating"])
+    except ValueError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from exc
+    except LedgerError as exc:
+        raise HTTPException(status_code=503, detail=str(exc)) from exc
+    if not found:
+        raise HTTPException(status_code=404, detail=f"ParamLab: there is no image {image_id} in the ledger.")
+    return {"image_id": image_id, "rating": body["rating"]}
+
+
+def register(app: FastAPI, prefix: str, dependencies: list[Any]) -> None:
+    app.add_api_route(prefix + "/stats/pareto", pareto, methods=["GET"], dependencies=dependencies, tags=["ParamLab"])
+    app.add_api_route(prefix + "/images/{image_id}/rating", set_rating, methods=["PUT"], dependencies=dependencies,
+                      tags=["ParamLab"])
