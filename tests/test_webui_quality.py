@@ -102,3 +102,17 @@ def test_pareto_route_answers_or_says_not_enough_data(extension: LoadedExtension
     assert "front" in text and "recommendation" in text
     assert http.get("/paramlab/v1/stats/pareto", params={"cost": "dollars"}).status_code == 422
     assert http.get("/paramlab/v1/stats/pareto", params={"quality": "vibes"}).status_code == 422
+
+
+def test_convergence_route_finds_step_sweeps_in_the_ledger(extension: LoadedExtension) -> None:
+    http = client()
+    assert http.get("/paramlab/v1/stats/convergence").json()["sweeps"] == 0
+    runner = extension.runner()
+    for steps in (4, 8, 16, 32):
+        api.text2imgapi(runner, {"prompt": "sweep", "seed": 11, "steps": steps, "sampler_name": "Euler", **SMALL})
+    extension.rows()
+    answer = http.get("/paramlab/v1/stats/convergence").json()
+    assert answer["sweeps"] == 1 and answer["threshold_ssim"] == 0.95
+    [entry] = answer["samplers"]
+    assert entry["sampler"] == "Euler"
+    assert entry["steps_to_converge"] == "unknown" or 4 <= entry["steps_to_converge"] <= 16

@@ -67,7 +67,30 @@ def set_rating(image_id: int, body: dict[str, Any] = Body(...)) -> dict[str, Any
     return {"image_id": image_id, "rating": body["rating"]}
 
 
+def convergence() -> dict[str, Any]:
+    """Per sampler and schedule: the fewest steps whose images reach SSIM ≥ 0.95 against the most-steps
+    image of the same prompt/seed/size/model, from the user's own step sweeps; "unknown" otherwise."""
+    from paramlab.quality.convergence import CONVERGENCE_SSIM
+    from paramlab.quality.ledger_convergence import ledger_convergence
+
+    try:
+        table, steps = ledger_convergence(runtime.get_ledger())
+    except LedgerError as exc:
+        raise HTTPException(status_code=503, detail=str(exc)) from exc
+    runtime.remember_convergence(steps)
+    return {
+        "threshold_ssim": CONVERGENCE_SSIM,
+        "sweeps": int(table["group_key"].nunique()) if not table.empty else 0,
+        "samplers": [
+            {"sampler": sampler, "scheduler": scheduler, "steps_to_converge": value if value is not None else "unknown"}
+            for (sampler, scheduler), value in sorted(steps.items())
+        ],
+    }
+
+
 def register(app: FastAPI, prefix: str, dependencies: list[Any]) -> None:
     app.add_api_route(prefix + "/stats/pareto", pareto, methods=["GET"], dependencies=dependencies, tags=["ParamLab"])
+    app.add_api_route(prefix + "/stats/convergence", convergence, methods=["GET"], dependencies=dependencies,
+                      tags=["ParamLab"])
     app.add_api_route(prefix + "/images/{image_id}/rating", set_rating, methods=["PUT"], dependencies=dependencies,
                       tags=["ParamLab"])

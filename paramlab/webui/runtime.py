@@ -68,9 +68,19 @@ def measure_run_from_settings(run) -> None:  # type: ignore[no-untyped-def]
     config = QualityConfig(
         builtin=bool(data.get("paramlab_measure", True)),
         scorers=learned_scorers if data.get("paramlab_learned_scorers", False) else None,
+        converge_steps=lambda sampler, scheduler: _convergence.get((sampler or "", scheduler or "")),
     )
     if config.builtin or config.scorers is not None:
         measure_run(run, config)
+
+
+_convergence: dict[tuple[str, str], int | None] = {}
+
+
+def remember_convergence(steps: dict[tuple[str, str], int | None]) -> None:
+    """The last convergence answer, so flaw advice can name "this sampler converged at N steps"."""
+    _convergence.clear()
+    _convergence.update(steps)
 
 
 def learned_scorers():  # -> tuple[list[Scorer], dict[str, str]]
