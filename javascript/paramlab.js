@@ -70,3 +70,19 @@
         onUiUpdate(() => paramlab.refreshSeedLockButtons());
     }
 })();
+
+// A chart point links to "?image=<id>": open the ParamLab tab, whose ledger view shows that image.
+(function () {
+    "use strict";
+    if (typeof onUiLoaded !== "function") return;
+    onUiLoaded(() => {
+        if (!new URLSearchParams(window.location.search).get("image")) return;
+        const tabButtons = gradioApp().querySelectorAll("#tabs > .tab-nav > button");
+        for (const button of tabButtons) {
+            if (button.textContent.trim() === "ParamLab") {
+                button.click();
+                break;
+            }
+        }
+    });
+})();

@@ -20,7 +20,8 @@ from modules import shared
 from paramlab.ledger import LedgerError
 from paramlab.profiles import Profile, ProfileError, ProfileNotFound
 from paramlab.profiles.fileformat import export_profiles, import_profiles
-from paramlab.webui import api_series, api_stats, catalog, runtime
+from paramlab.tab.files import register_file_routes
+from paramlab.webui import api_series, api_stats, catalog, gr_compat, runtime
 
 PREFIX = "/paramlab/v1"
 
@@ -162,3 +163,5 @@ def register(_demo: Any, app: FastAPI) -> None:
         app.add_api_route(PREFIX + path, endpoint, methods=methods, dependencies=deps, tags=["ParamLab"])
     api_series.register(app, PREFIX, deps)
     api_stats.register(app, PREFIX, deps)
+    # Thumbnails and image files are fetched by the browser for the tab: gradio's login, not Basic auth.
+    register_file_routes(app, runtime.get_ledger, dependencies=[Depends(gr_compat.gradio_login_dependency(app))])

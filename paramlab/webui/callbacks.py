@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from modules import script_callbacks
 
-from paramlab.webui import api_routes, profile_panel, runtime, script, settings, xyz_axis
+from paramlab.webui import api_routes, profile_panel, runtime, script, settings, tab, xyz_axis
 
 
 def register() -> None:
@@ -14,4 +14,5 @@ def register() -> None:
     script_callbacks.on_after_component(profile_panel.wire_pending_panels, name="paramlab_profile_panel")
     script_callbacks.on_before_ui(xyz_axis.register_axis, name="paramlab_xyz_axis")
     script_callbacks.on_app_started(api_routes.register, name="paramlab_api")
+    script_callbacks.on_ui_tabs(tab.on_ui_tabs, name="paramlab_tab")
     runtime.install_exit_hooks()

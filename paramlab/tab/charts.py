@@ -1,0 +1,433 @@
+"""Charts of the ParamLab tab: cost against quality with its Pareto front, steps against quality,
+one run's cost split, and the recommendation in plain words.
+
+Pure (no gradio): the view in :mod:`paramlab.tab.charts_view` only places these charts. Big ledgers
+are counted and sampled in SQL, so a chart never loads more than ``max_points`` rows, and every
+chart says how many images it shows out of how many.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from paramlab.analysis.frame import (
+    COMPOSITE,
+    LEARNED_MEASURES,
+    MEASURE_COLUMNS,
+    RATING,
+    composite_quality,
+    describe_setting,
+    empty_frame,
+    format_number,
+)
+from paramlab.analysis.load import _IMAGE_COLUMNS, _conditions, _fetch, _load_metrics, _shape
+from paramlab.analysis.pareto import SettingSummary, analyse
+from paramlab.ledger import schema
+
+X_CHOICES = {
+    "cost_seconds": "Seconds per image", "model_evaluations": "Model evaluations", "energy_joules": "Energy (J)",
+}
+COLOUR_CHOICES = {
+    "sampler": "Sampler", "profile": "Profile", "series": "Series", "model_name": "Model", "cfg_scale": "CFG",
+}
+EXTRA_COLUMNS = ("run_id", "series")  # loaded beside the analysis frame's columns, for colour and the run view
+MAX_COLOURS = 20  # more legend entries than this are unreadable; the rest become "other"
+MAX_FRONTS = 3  # with this many comparable groups or fewer, each gets its front; else the largest only
+PROMPT_CHARS = 120
+# Knuth's multiplicative hash (2^32 / golden ratio): a deterministic, well spread order of ids.
+_HASH_MULTIPLIER = 2654435761
+_HASH_MODULUS = 2**32
+_SEED_STRIDE = 7919
+# A fixed width: "container" renders 0 px wide when the chart is drawn inside a hidden tab.
+_WIDTH, _HEIGHT = 640, 360
+
+
+@dataclass
+class ChartData:
+    """The rows a chart draws, and the honest counts behind them."""
+
+    frame: pd.DataFrame
+    total_rows: int  # images matching the filters
+    shown_rows: int  # rows in ``frame`` (at most max_points)
+    sampled: bool
+    note: str
+
+
+# -- data ------------------------------------------------------------------------------------------
+
+
+def _sample_hash(seed: int) -> sa.ColumnElement[Any]:
+    """A pseudo-random but reproducible key per image id, computed by the database (SQLite and PostgreSQL)."""
+    images = schema.images
+    shifted = images.c.id + sa.literal(int(seed) * _SEED_STRIDE, sa.BigInteger)
+    return (shifted * sa.literal(_HASH_MULTIPLIER, sa.BigInteger)) % sa.literal(_HASH_MODULUS, sa.BigInteger)
+
+
+def chart_data(
+    ledger: Any, filters: dict | None = None, max_points: int = 5000, seed: int = 0,
+    where: Sequence[sa.ColumnElement[bool]] = (),
+) -> ChartData:
+    """The images to chart: all that match when they fit in ``max_points``, else a deterministic
+    sample drawn in SQL (smallest hash of the id; never ORDER BY RANDOM() over the whole table).
+
+    ``filters`` are :func:`paramlab.analysis.load.load_frame`'s; ``where`` adds SQLAlchemy conditions
+    on ``images`` (e.g. the tab's prompt search) so the charts follow the same query as the table.
+    """
+    images = schema.images
+    conditions = [*_conditions(filters), *where]
+    names = [*_IMAGE_COLUMNS, RATING, *EXTRA_COLUMNS]
+    columns = [sa.func.substr(images.c.prompt, 1, PROMPT_CHARS + 1) if n == "prompt" else images.c[n] for n in names]
+    with ledger.engine.connect() as conn:
+        total = int(conn.execute(sa.select(sa.func.count()).select_from(images).where(*conditions)).scalar_one())
+        sampled = total > max_points
+        query = sa.select(*columns).where(*conditions)
+        if sampled:
+            key = _sample_hash(seed)
+            # Pre-filter to about 1.2 × max_points rows so the database sorts few rows, not all of them.
+            threshold = min(_HASH_MODULUS, math.ceil(_HASH_MODULUS * (max_points * 1.2 + 200) / total))
+            rows = _fetch(conn, query.where(key < threshold).order_by(key, images.c.id).limit(max_points), names)
+            if len(rows) < max_points:  # filters correlated with the hash: take the slow, exact path
+                rows = _fetch(conn, query.order_by(key, images.c.id).limit(max_points), names)
+            rows = rows.sort_values("id", kind="stable").reset_index(drop=True)
+        else:
+            rows = _fetch(conn, query.order_by(images.c.id), names)
+        metrics = None
+        if len(rows):
+            ids = [int(i) for i in rows["id"]]
+            literal_ids = sa.bindparam("chart_ids", ids, expanding=True, literal_execute=True)
+            metrics = _load_metrics(conn, [images.c.id.in_(literal_ids)], None)
+    extra = {name: rows.pop(name) for name in EXTRA_COLUMNS}
+    frame = _shape(rows, metrics) if len(rows) else empty_frame()
+    for name, values in extra.items():
+        frame[name] = values.to_numpy() if len(rows) else pd.Series(dtype="object")
+    frame[COMPOSITE] = composite_quality(frame).to_numpy(dtype=np.float64) if len(frame) else np.nan
+    return ChartData(frame, total, len(frame), sampled, _count_note(total, len(frame), sampled))
+
+
+def _count_note(total: int, shown: int, sampled: bool) -> str:
+    if total == 0:
+        return "No images match the filters."
+    if sampled:
+        return f"Showing a random sample of {shown:,} of {total:,} images (sampled in SQL)."
+    return f"Showing all {total:,} image{'s' if total != 1 else ''}."
+
+
+def quality_choices(frame: pd.DataFrame) -> dict[str, str]:
+    """Quality figures that have at least one value here, then the rating and the composite."""
+    known = (*MEASURE_COLUMNS, *LEARNED_MEASURES)
+    skip = {"id", "seed", "width", "height", "steps", "run_id", RATING, COMPOSITE}
+    extra = [c for c in frame.columns if c not in known and c not in skip and pd.api.types.is_float_dtype(frame[c])]
+    extra = [c for c in extra if c not in X_CHOICES and c not in ("cfg_scale", "hires_scale")]
+    choices = {}
+    for name in (*known, *sorted(extra)):
+        if name in frame.columns and pd.to_numeric(frame[name], errors="coerce").notna().any():
+            choices[name] = _measure_label(name)
+    choices[RATING], choices[COMPOSITE] = quality_label(RATING), quality_label(COMPOSITE)
+    return choices
+
+
+def _measure_label(name: str) -> str:
+    """The documented label; the measure module imports torch, so it is read only when asked for."""
+    from paramlab.quality.measures import MEASURES
+
+    learned = {"aesthetic": "Aesthetic (LAION predictor)", "clip_score": "CLIP score"}
+    doc = MEASURES.get(name)
+    return doc.label if doc else learned.get(name, name.replace("_", " ").capitalize())
+
+
+def quality_label(key: str) -> str:
+    """The y axis's name for a quality key (a measure's documented label, the rating or the composite)."""
+    if key == RATING:
+        return "Rating (1–5)"
+    return "Composite (technical proxy)" if key == COMPOSITE else _measure_label(key)
+
+
+def _numbers(frame: pd.DataFrame, name: str) -> pd.Series:
+    if name not in frame.columns:
+        return pd.Series(np.nan, index=frame.index, dtype="float64")
+    return pd.to_numeric(frame[name], errors="coerce").astype("float64")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _inline(rows: pd.DataFrame | list[dict[str, Any]]) -> alt.Data:
+    """Rows as ONE inline JSON string (Vega-Lite parses it by ``format``): Altair then neither walks,
+    copies nor validates 5,000 records (2 s → 10 ms), and its 5,000-row guard never applies."""
+    if isinstance(rows, pd.DataFrame):  # pandas' C writer: NaN and NA become null
+        text = rows.to_json(orient="records", force_ascii=False, double_precision=10)
+    else:
+        text = json.dumps(rows, default=_json_default, ensure_ascii=False, allow_nan=False)
+    return alt.Data(values=text, format=alt.DataFormat(type="json"))
+
+
+def chart_rows(data_spec: dict) -> list[dict[str, Any]]:
+    """The rows of a chart's ``data`` entry in its spec (what :func:`_inline` wrote), for tests and tools."""
+    values = data_spec["values"]
+    return json.loads(values) if isinstance(values, str) else values
+
+
+def empty_chart(message: str, title: str = "") -> alt.Chart:
+    """A chart holding only a message: what every chart shows when it has nothing to draw."""
+    return alt.Chart(_inline([{"message": message}])).mark_text(size=14, color="#666").encode(
+        text="message:N"
+    ).properties(width=_WIDTH, height=120, title=title or message)
+
+
+# -- the cost/quality scatter ---------------------------------------------------------------------------
+
+
+def _hires_text(enabled: Any, scale: Any) -> str:
+    if not enabled:
+        return "off"
+    return f"{format_number(scale)}×" if scale is not None and not pd.isna(scale) else "on"
+
+
+def _colour_values(frame: pd.DataFrame, colour: str) -> tuple[pd.Series, list[str]]:
+    """Colour labels (the MAX_COLOURS most frequent, the rest "other") and their legend order."""
+    raw = frame[colour] if colour in frame.columns else pd.Series(None, index=frame.index, dtype="object")
+    if colour == "cfg_scale":
+        numbers = pd.to_numeric(raw, errors="coerce")
+        labels = numbers.map(lambda v: "(none)" if pd.isna(v) else format_number(v))
+        order = [format_number(v) for v in sorted(numbers.dropna().unique())]
+    else:
+        labels = raw.map(lambda v: "(none)" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))
+        order = list(labels.value_counts().index)
+    counts = labels.value_counts()
+    if len(counts) > MAX_COLOURS:
+        keep = set(counts.index[:MAX_COLOURS - 1])
+        labels = labels.where(labels.isin(keep), f"other ({len(counts) - MAX_COLOURS + 1} more)")
+    present = set(labels)
+    order = [v for v in order if v in present] + sorted(v for v in present if v not in order)
+    return labels, order
+
+
+def _plot_frame(frame: pd.DataFrame, x: str, y: str, colour: str) -> tuple[pd.DataFrame, list[str]]:
+    size = [f"{w}×{h}" if pd.notna(w) and pd.notna(h) else "?" for w, h in zip(frame["width"], frame["height"])]
+    prompt = frame["prompt"].map(lambda p: p if not isinstance(p, str) or len(p) <= PROMPT_CHARS
+                                 else p[:PROMPT_CHARS - 1] + "…")
+    colour_labels, order = _colour_values(frame, colour)
+    out = pd.DataFrame({
+        "id": frame["id"], "x": _numbers(frame, x), "y": _numbers(frame, y), "colour": colour_labels,
+        "prompt": prompt, "model": frame["model_name"], "sampler": frame["sampler"], "schedule": frame["scheduler"],
+        "steps": frame["steps"], "cfg": frame["cfg_scale"], "size": size,
+        "hires": [_hires_text(e, s) for e, s in zip(frame["hires_enabled"], frame["hires_scale"])],
+        "profile": frame["profile"], "series": frame.get("series"), "seed": frame["seed"],
+        "href": [f"?image={int(i)}" for i in frame["id"]],
+    })
+    return out, order
+
+
+def _group_label(group: dict) -> str:
+    model = group.get("model_name") or group.get("model_hash") or "unknown model"
+    width, height = group.get("width"), group.get("height")
+    return f"{model} at {width}×{height}" if width and height else str(model)
+
+
+def _front_of(frame: pd.DataFrame, x: str, y: str) -> tuple[list[SettingSummary], str]:
+    """Fronts of setting means: per comparable group when there are few, else the largest group's."""
+    report = analyse(frame, x, y, min_samples=3, bootstrap=0)
+    groups = sorted((g for g in report.groups if g.front), key=lambda g: -sum(s.count for s in g.summaries))
+    if not groups:
+        return [], "No Pareto front: fewer than 2 settings with ≥ 3 images in any model/size group."
+    if len(groups) <= MAX_FRONTS:
+        return [s for g in groups for s in g.front], "Pareto front of setting means per model/size group."
+    return groups[0].front, f"Pareto front of setting means in the largest group, {_group_label(groups[0].group)}."
+
+
+def cost_quality_chart(data: ChartData, x: str, y: str, colour: str, front: list | None = None) -> alt.Chart:
+    """Each image as a point (click opens its detail view), with the Pareto front of setting means."""
+    if x not in X_CHOICES:
+        raise ValueError(f"unknown cost {x!r}: use one of {', '.join(X_CHOICES)}")
+    if colour not in COLOUR_CHOICES:
+        raise ValueError(f"unknown colour {colour!r}: use one of {', '.join(COLOUR_CHOICES)}")
+    x_title, y_title = X_CHOICES[x], quality_label(y)
+    title = f"{y_title} against {x_title.lower()}"
+    frame = data.frame
+    if frame.empty:
+        return empty_chart(f"No images to chart. {data.note}", title)
+    points, order = _plot_frame(frame, x, y, colour)
+    drawable = points[points["x"].notna() & points["y"].notna()]
+    missing = len(points) - len(drawable)
+    subtitle = [data.note]
+    if missing:
+        subtitle.append(f"{missing:,} of them lack a {x_title.lower()} or {y_title.lower()} value and are not drawn.")
+    if drawable.empty:
+        return empty_chart(f"No image here has both a {x_title.lower()} and a {y_title.lower()} value.", title)
+    if front is None:
+        front, front_note = _front_of(frame, x, y)
+    else:
+        front_note = "Pareto front of setting means."
+    subtitle.append(front_note)
+    tooltip = [
+        alt.Tooltip("prompt:N", title="Prompt"), alt.Tooltip("model:N", title="Model"),
+        alt.Tooltip("sampler:N", title="Sampler"), alt.Tooltip("schedule:N", title="Schedule type"),
+        alt.Tooltip("steps:Q", title="Steps"), alt.Tooltip("cfg:Q", title="CFG"), alt.Tooltip("size:N", title="Size"),
+        alt.Tooltip("hires:N", title="Hires"), alt.Tooltip("profile:N", title="Profile"),
+        alt.Tooltip("series:N", title="Series"), alt.Tooltip("seed:Q", title="Seed", format="d"),
+        alt.Tooltip("x:Q", title=x_title, format=".4~g"), alt.Tooltip("y:Q", title=y_title, format=".4~g"),
+        alt.Tooltip("id:Q", title="Image id", format="d"),
+    ]
+    colour_scale = alt.Scale(scheme="viridis") if colour == "cfg_scale" else alt.Undefined
+    scatter = alt.Chart(_inline(drawable)).mark_circle(size=36, opacity=0.7, cursor="pointer").encode(
+        x=alt.X("x:Q", title=x_title, scale=alt.Scale(zero=False)),
+        y=alt.Y("y:Q", title=y_title, scale=alt.Scale(zero=False)),
+        color=alt.Color("colour:O" if colour == "cfg_scale" else "colour:N", title=COLOUR_CHOICES[colour],
+                        sort=order, scale=colour_scale),
+        tooltip=tooltip, href="href:N",
+    ).interactive()
+    layers: list[alt.Chart] = [scatter]
+    if front:
+        rows = [{
+            "setting": describe_setting(s.setting), "group": _group_label(s.group), "n": s.count,
+            "x": s.cost_median, "y": s.quality_mean,
+        } for s in front]
+        base = alt.Chart(_inline(rows)).encode(
+            x="x:Q", y="y:Q", detail="group:N",
+            tooltip=[alt.Tooltip("setting:N", title="Pareto setting"), alt.Tooltip("group:N", title="Group"),
+                     alt.Tooltip("n:Q", title="Images"), alt.Tooltip("x:Q", title=f"Median {x_title.lower()}",
+                                                                    format=".4~g"),
+                     alt.Tooltip("y:Q", title=f"Mean {y_title.lower()}", format=".4~g")],
+        )
+        layers += [base.mark_line(color="black", strokeWidth=2), base.mark_point(color="black", shape="diamond",
+                                                                                 size=90, filled=True)]
+    return alt.layer(*layers).properties(width=_WIDTH, height=_HEIGHT, title=alt.TitleParams(title, subtitle=subtitle))
+
+
+# -- steps against quality -------------------------------------------------------------------------------
+
+
+def steps_quality_chart(data: ChartData, y: str) -> alt.Chart:
+    """The median quality at each step count, one line per sampler: where more steps stop paying."""
+    y_title = quality_label(y)
+    title = f"Median {y_title.lower()} by steps, per sampler"
+    frame = data.frame
+    if frame.empty:
+        return empty_chart(f"No images to chart. {data.note}", title)
+    values = pd.DataFrame({"sampler": frame["sampler"].fillna("(none)").astype(str), "steps": _numbers(frame, "steps"),
+                           "y": _numbers(frame, y)}).dropna()
+    if values.empty:
+        return empty_chart(f"No image here has both a step count and a {y_title.lower()} value.", title)
+    table = values.groupby(["sampler", "steps"], as_index=False).agg(median=("y", "median"), n=("y", "size"))
+    subtitle = [data.note, f"{len(values):,} images; point size is the number of images. All models and sizes shown "
+                "are pooled: filter by model for a like-for-like curve."]
+    base = alt.Chart(_inline(table)).encode(
+        x=alt.X("steps:Q", title="Steps"), y=alt.Y("median:Q", title=f"Median {y_title.lower()}",
+                                                    scale=alt.Scale(zero=False)),
+        color=alt.Color("sampler:N", title="Sampler"),
+        tooltip=[alt.Tooltip("sampler:N", title="Sampler"), alt.Tooltip("steps:Q", title="Steps"),
+                 alt.Tooltip("median:Q", title=f"Median {y_title.lower()}", format=".4~g"),
+                 alt.Tooltip("n:Q", title="Images")],
+    )
+    chart = alt.layer(base.mark_line(), base.mark_circle().encode(size=alt.Size("n:Q", title="Images")))
+    return chart.properties(width=_WIDTH, height=_HEIGHT, title=alt.TitleParams(title, subtitle=subtitle))
+
+
+# -- one run --------------------------------------------------------------------------------------------
+
+PHASES = (("first_pass_seconds", "First pass"), ("hires_seconds", "Hires"), ("vae_decode_seconds", "VAE decode"))
+
+
+def newest_run_id(ledger: Any) -> int | None:
+    with ledger.engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.max(schema.runs.c.id))).scalar_one_or_none()
+
+
+def run_summary(ledger: Any, run_id: int) -> dict:
+    """One press of Generate: its phases (first pass / hires / VAE / other) and its images' cost and figures."""
+    runs, images = schema.runs, schema.images
+    with ledger.engine.connect() as conn:
+        run = conn.execute(sa.select(runs).where(runs.c.id == int(run_id))).mappings().first()
+        if run is None:
+            return {"found": False, "run_id": int(run_id)}
+        picked = [images.c[n] for n in ("id", "index_in_run", "status", "seed", "sampler", "scheduler", "steps",
+                                        "cfg_scale", "width", "height", "cost_seconds", "model_evaluations",
+                                        "energy_joules", "rating")]
+        rows = [dict(r) for r in conn.execute(
+            sa.select(*picked).where(images.c.run_id == int(run_id)).order_by(images.c.index_in_run)).mappings()]
+        figures = _load_metrics(conn, [images.c.run_id == int(run_id)], None) if rows else None
+    phases = {label: float(run[key]) for key, label in PHASES if run[key] is not None}
+    wall = run["wall_seconds"]
+    if wall is not None and phases:
+        phases["Other"] = max(float(wall) - sum(phases.values()), 0.0)
+    total_cost = sum(r["cost_seconds"] or 0.0 for r in rows)
+    for row in rows:
+        cost = row["cost_seconds"]
+        row["cost_share"] = cost / total_cost if cost is not None and total_cost > 0 else None
+        known = figures is not None and row["id"] in figures.index
+        row["figures"] = {str(k): float(v) for k, v in figures.loc[row["id"]].items() if pd.notna(v)} if known else {}
+    keys = ("started_at", "finished_at", "tab", "source", "script_name", "status", "model_name", "wall_seconds",
+            "peak_vram_bytes", "energy_joules", "batch_count", "batch_size")
+    return {"found": True, "run_id": int(run_id), **{k: run[k] for k in keys}, "image_count": len(rows),
+            "phases": phases, "images": rows}
+
+
+def run_chart(ledger: Any, run_id: int) -> alt.Chart | None:
+    """The run's phase split as one stacked bar, above its images' costs (click an image to open it)."""
+    summary = run_summary(ledger, run_id)
+    if not summary["found"]:
+        return None
+    parts: list[alt.Chart] = []
+    if summary["phases"]:
+        rows = [{"phase": k, "seconds": v, "order": i} for i, (k, v) in enumerate(summary["phases"].items())]
+        parts.append(alt.Chart(_inline(rows)).mark_bar().encode(
+            x=alt.X("seconds:Q", stack="zero", title="Seconds (wall time of the run)"),
+            color=alt.Color("phase:N", title="Phase", sort=[r["phase"] for r in rows]),
+            order=alt.Order("order:Q"),
+            tooltip=[alt.Tooltip("phase:N", title="Phase"), alt.Tooltip("seconds:Q", title="Seconds", format=".3~g")],
+        ).properties(width=_WIDTH, height=50, title="Where the run's time went"))
+    images = [
+        {"image": f"#{r['index_in_run']} (id {r['id']})", "cost": r["cost_seconds"],
+         "share": r["cost_share"], "seed": r["seed"], "href": f"?image={r['id']}",
+         "figures": ", ".join(f"{k} {format_number(v)}" for k, v in sorted(r["figures"].items())) or "none"}
+        for r in summary["images"] if r["cost_seconds"] is not None
+    ]
+    if images:
+        parts.append(alt.Chart(_inline(images)).mark_bar(cursor="pointer").encode(
+            x=alt.X("image:N", sort=None, title="Image"), y=alt.Y("cost:Q", title="Seconds per image"), href="href:N",
+            tooltip=[alt.Tooltip("image:N", title="Image"), alt.Tooltip("cost:Q", title="Seconds", format=".3~g"),
+                     alt.Tooltip("share:Q", title="Share of the run", format=".0%"),
+                     alt.Tooltip("seed:Q", title="Seed", format="d"), alt.Tooltip("figures:N", title="Figures")],
+        ).properties(width=_WIDTH, height=200, title="Each image's share of the cost"))
+    if not parts:
+        return empty_chart(f"Run {run_id} has no timing recorded (imported images have no cost).", f"Run {run_id}")
+    return alt.vconcat(*parts).properties(title=f"Run {run_id}: {summary['image_count']} image(s)")
+
+
+# -- the recommendation -----------------------------------------------------------------------------------
+
+
+def recommendation_text(data: ChartData, x: str, y: str, percent: float = 5.0) -> str:
+    """The analysis module's answer for the biggest comparable group, in plain words, with its counts."""
+    frame = data.frame
+    if frame.empty:
+        return f"Not enough data: no images match the filters (0 of {data.total_rows:,} images)."
+    x_title, y_title = X_CHOICES.get(x, x).lower(), quality_label(y).lower()
+    usable = int((_numbers(frame, x).notna() & (_numbers(frame, y).notna() if y != COMPOSITE
+                                                  else frame[COMPOSITE].notna())).sum())
+    report = analyse(frame, x, y, percent=percent, min_samples=3, seed=0)
+    sample = f" Based on a random sample of {data.shown_rows:,} of {data.total_rows:,} images." if data.sampled else ""
+    ranked = sorted(report.groups, key=lambda g: -g.recommendation.samples)
+    answered = [g for g in ranked if g.recommendation.status == "ok"]
+    if not answered:
+        reason = ranked[0].recommendation.message.removeprefix("Not enough data: ") if ranked else ""
+        where = f" In the largest group, {_group_label(ranked[0].group)}: {reason}" if ranked else ""
+        return (f"Not enough data: {usable:,} of {data.shown_rows:,} images have both a {x_title} and a {y_title} "
+                f"value.{where}{sample}")
+    chosen = answered[0]
+    others = len(answered) - 1
+    more = (f" {others} other model/size group{'s have' if others != 1 else ' has'} an answer too; filter by model "
+            "to see it.") if others else ""
+    return f"Within {_group_label(chosen.group)}: {chosen.recommendation.message}{more}{sample}"

@@ -1,0 +1,160 @@
+"""Serving the ledger's images to the table and detail view, for recorded paths only.
+
+The routes take an image id, never a path: the path comes from the ledger row, so a request cannot
+reach any other file on the machine. A file is served only when it still exists and Pillow reads it
+as an image (a row edited to point at ``/etc/passwd`` serves nothing).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from fastapi import FastAPI, HTTPException
+from fastapi.responses import FileResponse, Response
+from PIL import Image
+
+from paramlab.ledger import Ledger, LedgerError, schema
+from paramlab.thumbnails import render_thumbnail
+
+ROUTE_PREFIX = "/paramlab/v1/images"
+PREVIEW_CACHE_SIZE = 256
+CACHE_CONTROL = "private, max-age=60"  # ids can be reused after a delete, so browsers keep them briefly
+Kind = Literal["thumbnail", "image"]
+_COLUMNS = {"thumbnail": schema.images.c.thumbnail_path, "image": schema.images.c.image_path}
+
+
+def recorded_file(ledger: Ledger, image_id: int, kind: Kind) -> Path | None:
+    """The file the ledger recorded for this image (``kind``), when it exists and is a regular file."""
+    column = _COLUMNS.get(kind)
+    if column is None:
+        raise ValueError(f"kind must be 'thumbnail' or 'image', got {kind!r}")
+    try:
+        image_id = int(image_id)
+    except (TypeError, ValueError):
+        return None
+    with ledger.engine.connect() as conn:
+        text = conn.execute(sa.select(column).where(schema.images.c.id == image_id)).scalar_one_or_none()
+    if not text:
+        return None
+    path = Path(text)
+    try:
+        return path if path.is_file() else None
+    except OSError:  # e.g. a path too long for this system
+        return None
+
+
+def image_media_type(path: Path) -> str | None:
+    """The MIME type Pillow reads from the file's header; None when it is not an image."""
+    try:
+        with Image.open(path) as image:
+            return Image.MIME.get(image.format or "")
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+
+
+class PreviewCache:
+    """Previews rendered from image files, least recently used dropped first (thread-safe)."""
+
+    def __init__(self, size: int = PREVIEW_CACHE_SIZE):
+        self.size = size
+        self._items: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> bytes | None:
+        with self._lock:
+            data = self._items.get(key)
+            if data is not None:
+                self._items.move_to_end(key)
+            return data
+
+    def put(self, key: tuple[Any, ...], data: bytes) -> None:
+        with self._lock:
+            self._items[key] = data
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+def render_preview(path: Path) -> bytes | None:
+    """A ≤ 256 px JPEG of an image file, the same way recorded thumbnails are made."""
+    try:
+        with Image.open(path) as image:
+            image.draft("RGB", (512, 512))  # JPEG: decode at a reduced size, much faster for big files
+            return render_thumbnail(image)
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+
+
+def register_file_routes(app: FastAPI, ledger_provider: Callable[[], Ledger],
+                         dependencies: Sequence[Any] | None = None,
+                         cache: PreviewCache | None = None) -> PreviewCache:
+    """Add the thumbnail and file routes. ``dependencies`` is how the WebUI adds its auth."""
+    previews = cache if cache is not None else PreviewCache()
+
+    def ledger() -> Ledger:
+        try:
+            return ledger_provider()
+        except LedgerError as exc:
+            raise HTTPException(status_code=503, detail=str(exc)) from exc
+
+    def lookup(image_id: int, kind: Kind) -> Path | None:
+        try:
+            return recorded_file(ledger(), image_id, kind)
+        except sa.exc.SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            raise HTTPException(status_code=503, detail=f"ParamLab: cannot read the ledger: {reason}") from exc
+
+    def not_found(image_id: int, what: str) -> HTTPException:
+        return HTTPException(status_code=404, detail=f"ParamLab: image {image_id} has no {what} on disk.")
+
+    def thumbnail(image_id: int) -> Response:
+        """The recorded thumbnail, else a preview rendered from the recorded image file."""
+        path = lookup(image_id, "thumbnail")
+        media_type = image_media_type(path) if path is not None else None
+        if path is not None and media_type is not None:
+            return FileResponse(path, media_type=media_type, headers={"Cache-Control": CACHE_CONTROL})
+        source = lookup(image_id, "image")
+        if source is None:
+            raise not_found(image_id, "thumbnail or image file")
+        try:
+            stat = source.stat()
+        except OSError as exc:
+            raise not_found(image_id, "readable image file") from exc
+        key = (image_id, str(source), stat.st_mtime_ns, stat.st_size)
+        data = previews.get(key)
+        if data is None:
+            data = render_preview(source)
+            if data is None:
+                raise not_found(image_id, "readable image file")
+            previews.put(key, data)
+        return Response(content=data, media_type="image/jpeg", headers={"Cache-Control": CACHE_CONTROL})
+
+    def image_file(image_id: int) -> Response:
+        """The recorded image file itself."""
+        path = lookup(image_id, "image")
+        media_type = image_media_type(path) if path is not None else None
+        if path is None or media_type is None:
+            raise not_found(image_id, "image file")
+        return FileResponse(path, media_type=media_type, headers={"Cache-Control": CACHE_CONTROL})
+
+    deps = list(dependencies or [])
+    app.add_api_route(ROUTE_PREFIX + "/{image_id}/thumbnail", thumbnail, methods=["GET"], dependencies=deps,
+                      tags=["ParamLab"], response_class=Response)
+    app.add_api_route(ROUTE_PREFIX + "/{image_id}/file", image_file, methods=["GET"], dependencies=deps,
+                      tags=["ParamLab"], response_class=Response)
+    return previews
+
+
+__all__ = ["PreviewCache", "recorded_file", "register_file_routes", "render_preview"]

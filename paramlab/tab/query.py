@@ -1,0 +1,403 @@
+"""The ledger view's reads and writes: filters, one table page, one image's detail, export and delete.
+
+Everything goes through SQLAlchemy Core so SQLite and PostgreSQL ledgers behave alike. The table page
+and its total must stay fast at a million rows, so every filter maps to an indexed column where one
+exists, the count never joins ``runs``, and the prompt search uses the full-text index (FTS5 on
+SQLite, the GIN expression index on PostgreSQL) with the user's words reduced to plain tokens, so no
+input can be a full-text syntax error.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+import sqlalchemy as sa
+
+from paramlab.exporter import export_images
+from paramlab.ledger import Ledger, schema
+from paramlab.ledger.records import as_utc
+from paramlab.seeds.fingerprint import load_fingerprint
+
+images, runs, metrics_table = schema.images, schema.runs, schema.image_metrics
+
+SORTS: dict[str, tuple[str, ...]] = {
+    "newest": ("created_at desc", "id desc"),
+    "oldest": ("created_at asc", "id asc"),
+    "rating": ("rating desc", "created_at desc", "id desc"),
+    "cost": ("cost_seconds desc", "id desc"),
+    "cheapest": ("cost_seconds asc", "id desc"),
+}
+PAGE_SIZE_MAX = 500
+OPTION_LIMIT = 1000  # distinct values per dropdown; a ledger with more is not a sensible dropdown anyway
+IN_CHUNK = 500  # ids per IN (...) so SQLite's parameter limit is never reached
+EXPORT_CHUNK = 1000
+
+
+@dataclass
+class LedgerFilter:
+    """What the user narrowed the ledger to; None (or "") means "any". Times are UTC, ``created_to`` exclusive."""
+
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    model: str | None = None  # name or hash
+    profile: str | None = None
+    series: str | None = None
+    sampler: str | None = None
+    scheduler: str | None = None
+    steps_min: int | None = None
+    steps_max: int | None = None
+    cfg_min: float | None = None
+    cfg_max: float | None = None
+    rating_min: int | None = None  # 1–5: at least this; 0: unrated only
+    flaw: str | None = None  # a code from paramlab.quality.flaws.FLAW_CODES
+    text: str | None = None  # words that must all appear in the prompt (prefix match)
+    status: str | None = None  # image status; None: all
+
+
+@dataclass
+class PageResult:
+    rows: list[dict[str, Any]]
+    total: int
+    page: int
+    page_size: int
+    pages: int
+
+
+@dataclass
+class DeleteReport:
+    """What a delete did. ``files_failed`` holds (path, reason); nothing is raised for a file."""
+
+    rows_deleted: int = 0
+    runs_deleted: int = 0
+    metrics_deleted: int = 0
+    files_deleted: list[str] = field(default_factory=list)
+    files_failed: list[tuple[str, str]] = field(default_factory=list)
+    files_kept: list[str] = field(default_factory=list)  # still recorded by another row
+    missing_ids: list[int] = field(default_factory=list)
+
+
+# -- filters --------------------------------------------------------------------------------------
+
+
+def _given(value: Any) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_tokens(text: str) -> list[str]:
+    """Letters and digits only: the words FTS5 (unicode61) and PostgreSQL's 'simple' parser index."""
+    return re.findall(r"[^\W_]+", text)
+
+
+def fts5_query(tokens: list[str]) -> str:
+    """Every token as a quoted prefix phrase within the prompt column; quoting makes NEAR, AND, * inert."""
+    phrases = " ".join('"' + token.replace('"', '""') + '"*' for token in tokens)
+    return f"prompt : ({phrases})"
+
+
+def _text_clause(text: str, dialect: str) -> sa.ColumnElement[bool]:
+    tokens = search_tokens(text)
+    words = text.split()
+    substring = sa.and_(*(images.c.prompt.ilike(f"%{_like_escape(w)}%", escape="\\") for w in words))
+    if not tokens:  # only punctuation ("*", '"'): nothing an index knows, so a plain substring search
+        return substring
+    if dialect == "sqlite":
+        fts = sa.table("images_fts", sa.column("rowid"))
+        matches = sa.select(fts.c.rowid).where(sa.literal_column("images_fts").op("MATCH")(fts5_query(tokens)))
+        return images.c.id.in_(matches)
+    if dialect == "postgresql":
+        # The same expression as the GIN index (migrations, version 2), so PostgreSQL can use it.
+        document = sa.literal_column(
+            "to_tsvector('simple', coalesce(images.prompt, '') || ' ' || coalesce(images.negative_prompt, ''))"
+        )
+        query = sa.func.to_tsquery(sa.literal_column("'simple'"), " & ".join(f"{t}:*" for t in tokens))
+        prompt_only = sa.and_(*(images.c.prompt.ilike(f"%{_like_escape(t)}%", escape="\\") for t in tokens))
+        return sa.and_(document.op("@@")(query), prompt_only)
+    return substring
+
+
+def where_clause(filt: LedgerFilter, dialect: str = "sqlite") -> list[sa.ColumnElement[bool]]:
+    """The filter as conditions on ``images`` alone (so the count needs no join)."""
+    clauses: list[sa.ColumnElement[bool]] = []
+    if filt.created_from is not None:
+        clauses.append(images.c.created_at >= as_utc(filt.created_from))
+    if filt.created_to is not None:
+        clauses.append(images.c.created_at < as_utc(filt.created_to))
+    if _given(filt.model):
+        model = filt.model.strip()
+        clauses.append(sa.or_(images.c.model_name == model, images.c.model_hash == model))
+    for name in ("profile", "series", "sampler", "scheduler", "status"):
+        value = getattr(filt, name)
+        if _given(value):
+            clauses.append(images.c[name] == value)
+    if filt.steps_min is not None:
+        clauses.append(images.c.steps >= filt.steps_min)
+    if filt.steps_max is not None:
+        clauses.append(images.c.steps <= filt.steps_max)
+    if filt.cfg_min is not None:
+        clauses.append(images.c.cfg_scale >= filt.cfg_min)
+    if filt.cfg_max is not None:
+        clauses.append(images.c.cfg_scale <= filt.cfg_max)
+    if filt.rating_min is not None:
+        rating = int(filt.rating_min)
+        clauses.append(images.c.rating.is_(None) if rating <= 0 else images.c.rating >= rating)
+    if _given(filt.flaw):
+        code = json.dumps(filt.flaw.strip())  # stored as JSON: {"code": "cfg_burn", ...}
+        clauses.append(images.c.flaws.like(f"%{_like_escape(code)}%", escape="\\"))
+    if _given(filt.text):
+        clauses.append(_text_clause(filt.text.strip(), dialect))
+    return clauses
+
+
+# -- the table page -------------------------------------------------------------------------------
+
+
+def _order_by(sort: str) -> list[sa.ColumnElement[Any]]:
+    terms = []
+    for term in SORTS.get(sort, SORTS["newest"]):
+        name, direction = term.split()
+        column = images.c[name]
+        ordered = column.desc() if direction == "desc" else column.asc()
+        terms.append(ordered.nulls_last() if name in ("rating", "cost_seconds") else ordered)
+    return terms
+
+
+def page_statements(ledger: Ledger, filt: LedgerFilter, page: int = 1, page_size: int = 50,
+                    sort: str = "newest") -> tuple[sa.Select, sa.Select]:
+    """The page query (joined with runs) and the count query (images only) for ``filt``."""
+    clauses = where_clause(filt, ledger.engine.dialect.name)
+    page_size = max(1, min(int(page_size), PAGE_SIZE_MAX))
+    rows = (
+        ledger.image_query().where(*clauses).order_by(*_order_by(sort))
+        .limit(page_size).offset((max(1, int(page)) - 1) * page_size)
+    )
+    count = sa.select(sa.func.count()).select_from(images).where(*clauses)
+    return rows, count
+
+
+def query_page(ledger: Ledger, filt: LedgerFilter, page: int = 1, page_size: int = 50,
+               sort: str = "newest") -> PageResult:
+    """One page of matching rows, newest first by default, with the total and the page count."""
+    page_size = max(1, min(int(page_size), PAGE_SIZE_MAX))
+    with ledger.engine.connect() as conn:
+        _, count = page_statements(ledger, filt, 1, page_size, sort)
+        total = int(conn.execute(count).scalar_one())
+        pages = max(1, math.ceil(total / page_size))
+        page = min(max(1, int(page)), pages)
+        statement, _ = page_statements(ledger, filt, page, page_size, sort)
+        rows = [dict(row._mapping) for row in conn.execute(statement)] if total else []
+    return PageResult(rows=rows, total=total, page=page, page_size=page_size, pages=pages)
+
+
+# -- one image ------------------------------------------------------------------------------------
+
+
+def parse_flaws(text: Any) -> list[dict[str, str]]:
+    """The stored JSON list of {"code", "advice"}; anything else reads as no flaws."""
+    if not isinstance(text, str) or not text.strip():
+        return []
+    try:
+        loaded = json.loads(text)
+    except ValueError:
+        return []
+    if not isinstance(loaded, list):
+        return []
+    return [
+        {"code": str(item.get("code", "")), "advice": str(item.get("advice", ""))}
+        for item in loaded if isinstance(item, dict)
+    ]
+
+
+def _cost(row: dict[str, Any]) -> dict[str, Any]:
+    wall, share = row.get("wall_seconds"), row.get("cost_seconds")
+    return {
+        "run_wall_seconds": wall,
+        "first_pass_seconds": row.get("first_pass_seconds"),
+        "hires_seconds": row.get("hires_seconds"),
+        "vae_decode_seconds": row.get("vae_decode_seconds"),
+        "peak_vram_bytes": row.get("peak_vram_bytes"),
+        "peak_vram_method": row.get("peak_vram_method"),
+        "run_image_count": row.get("run_image_count"),
+        "cost_seconds": share,
+        "cost_share": share / wall if share is not None and wall else None,
+        "model_evaluations": row.get("model_evaluations"),
+        "megapixel_steps": row.get("megapixel_steps"),
+        "energy_joules": row.get("energy_joules"),
+        "run_energy_joules": row.get("run_energy_joules"),
+    }
+
+
+def image_detail(ledger: Ledger, image_id: int) -> dict[str, Any] | None:
+    """Everything the detail panel shows: the row, its quality figures, flaws, fingerprint and cost."""
+    try:
+        image_id = int(image_id)
+    except (TypeError, ValueError):
+        return None
+    statement = ledger.image_query().add_columns(
+        runs.c.fingerprint, runs.c.peak_vram_method, runs.c.device_name, runs.c.started_at,
+        runs.c.finished_at, runs.c.image_count.label("run_image_count"),
+        runs.c.energy_joules.label("run_energy_joules"), runs.c.model_name.label("run_model_name"),
+    ).where(images.c.id == image_id)
+    metric_rows = sa.select(metrics_table).where(metrics_table.c.image_id == image_id).order_by(metrics_table.c.metric)
+    with ledger.engine.connect() as conn:
+        found = conn.execute(statement).first()
+        if found is None:
+            return None
+        detail = dict(found._mapping)
+        detail["metrics"] = {
+            m.metric: (m.value, m.not_measured) for m in conn.execute(metric_rows)
+        }
+    detail["flaws"] = parse_flaws(detail.get("flaws"))
+    detail["fingerprint"] = load_fingerprint(detail.get("fingerprint"))
+    detail["cost"] = _cost(detail)
+    return detail
+
+
+# -- dropdown choices -----------------------------------------------------------------------------
+
+
+def _distinct(conn: sa.Connection, column: sa.Column[Any], *where: sa.ColumnElement[bool]) -> list[str]:
+    """Distinct values by hopping along the column's index (one MIN per value): cheap at a million rows,
+    where a plain DISTINCT would read the whole index."""
+    found: list[str] = []
+    current = conn.execute(sa.select(sa.func.min(column)).where(column.is_not(None), *where)).scalar()
+    while current is not None and len(found) < OPTION_LIMIT:
+        found.append(str(current))
+        current = conn.execute(sa.select(sa.func.min(column)).where(column > current, *where)).scalar()
+    return found
+
+
+def filter_options(ledger: Ledger) -> dict[str, list[str]]:
+    """The values each dropdown offers: models (by name), profiles, series, samplers, schedule types, flaw codes."""
+    from paramlab.quality.flaws import FLAW_CODES  # torch comes with it; only load when the view is used
+
+    with ledger.engine.connect() as conn:
+        samplers = _distinct(conn, images.c.sampler)
+        schedulers: set[str] = set()
+        # ix_images_sampler is (sampler, scheduler): hop within each sampler, then the rows without one.
+        for sampler in samplers:
+            schedulers.update(_distinct(conn, images.c.scheduler, images.c.sampler == sampler))
+        schedulers.update(_distinct(conn, images.c.scheduler, images.c.sampler.is_(None)))
+        return {
+            "models": _distinct(conn, images.c.model_name),
+            "profiles": _distinct(conn, images.c.profile),
+            "series": _distinct(conn, images.c.series),
+            "samplers": samplers,
+            "schedulers": sorted(schedulers),
+            "flaws": list(FLAW_CODES),
+        }
+
+
+# -- export ---------------------------------------------------------------------------------------
+
+
+class _FilteredRows:
+    """Looks like a Ledger to :func:`paramlab.exporter.export_images`, yielding only the filtered rows."""
+
+    def __init__(self, ledger: Ledger, filt: LedgerFilter, chunk_size: int):
+        self.ledger, self.filt, self.chunk_size = ledger, filt, chunk_size
+
+    def image_query(self) -> sa.Select:
+        return self.ledger.image_query()
+
+    def iter_images(self, chunk_size: int | None = None) -> Iterator[dict[str, Any]]:
+        clauses = where_clause(self.filt, self.ledger.engine.dialect.name)
+        size, last_id = chunk_size or self.chunk_size, 0
+        while True:
+            statement = (
+                self.ledger.image_query().where(*clauses, images.c.id > last_id).order_by(images.c.id).limit(size)
+            )
+            with self.ledger.engine.connect() as conn:
+                rows = [dict(row._mapping) for row in conn.execute(statement)]
+            if not rows:
+                return
+            yield from rows
+            last_id = rows[-1]["id"]
+
+
+def export_filtered(ledger: Ledger, filt: LedgerFilter, fmt: str, handle: TextIO,
+                    chunk_size: int = EXPORT_CHUNK) -> int:
+    """The filtered rows, oldest first, in the CLI export's exact CSV/JSON shape; returns the row count."""
+    return export_images(_FilteredRows(ledger, filt, chunk_size), fmt, handle)  # type: ignore[arg-type]
+
+
+# -- delete ---------------------------------------------------------------------------------------
+
+
+def _chunks(values: list[int]) -> Iterable[list[int]]:
+    for start in range(0, len(values), IN_CHUNK):
+        yield values[start:start + IN_CHUNK]
+
+
+def _clean_ids(ids: Iterable[Any]) -> list[int]:
+    cleaned = set()
+    for value in ids:
+        if isinstance(value, bool) or not isinstance(value, (int, str, float)):
+            raise ValueError(f"ParamLab: an image id is a whole number, got {value!r}.")
+        try:
+            number = int(value)
+        except ValueError as exc:
+            raise ValueError(f"ParamLab: an image id is a whole number, got {value!r}.") from exc
+        if number != value and str(number) != str(value).strip():
+            raise ValueError(f"ParamLab: an image id is a whole number, got {value!r}.")
+        cleaned.add(number)
+    return sorted(cleaned)
+
+
+def delete_images(ledger: Ledger, ids: Iterable[Any], delete_files: bool = False,
+                  confirm: bool = False) -> DeleteReport:
+    """Delete image rows (their figures too) in one transaction, and runs left with no image.
+
+    Files are removed only when ``delete_files`` and ``confirm`` are both True, only the paths these rows
+    recorded (image and thumbnail), and never a file another remaining row still records."""
+    wanted = _clean_ids(ids)
+    report = DeleteReport()
+    files: list[str] = []
+    ledger.ensure_present()
+    with ledger.engine.begin() as conn:
+        found: dict[int, tuple[int, str | None, str | None]] = {}
+        for chunk in _chunks(wanted):
+            statement = sa.select(images.c.id, images.c.run_id, images.c.image_path, images.c.thumbnail_path)
+            for row in conn.execute(statement.where(images.c.id.in_(chunk))):
+                found[row.id] = (row.run_id, row.image_path, row.thumbnail_path)
+        report.missing_ids = [i for i in wanted if i not in found]
+        present = sorted(found)
+        run_ids = sorted({run_id for run_id, _, _ in found.values()})
+        for chunk in _chunks(present):
+            report.metrics_deleted += conn.execute(
+                metrics_table.delete().where(metrics_table.c.image_id.in_(chunk))).rowcount
+            report.rows_deleted += conn.execute(images.delete().where(images.c.id.in_(chunk))).rowcount
+        for chunk in _chunks(run_ids):
+            orphaned = sa.and_(runs.c.id.in_(chunk), ~sa.exists().where(images.c.run_id == runs.c.id))
+            report.runs_deleted += conn.execute(runs.delete().where(orphaned)).rowcount
+        if delete_files and confirm:
+            recorded = {p for _, image_path, thumb in found.values() for p in (image_path, thumb) if p}
+            for path in sorted(recorded):
+                still_used = conn.execute(sa.select(images.c.id).where(
+                    sa.or_(images.c.image_path == path, images.c.thumbnail_path == path)).limit(1)).first()
+                (report.files_kept if still_used else files).append(path)
+    for path_text in files:  # after the commit: a row is never left pointing at a deleted file
+        try:
+            Path(path_text).unlink()
+            report.files_deleted.append(path_text)
+        except FileNotFoundError:
+            report.files_failed.append((path_text, "already gone"))
+        except OSError as exc:
+            report.files_failed.append((path_text, exc.strerror or str(exc)))
+    return report
+
+
+__all__ = [
+    "DeleteReport", "LedgerFilter", "PageResult", "SORTS", "delete_images", "export_filtered", "filter_options",
+    "image_detail", "page_statements", "query_page", "search_tokens", "where_clause",
+]
