@@ -94,6 +94,12 @@ def test_the_tab_in_chromium(tmp_path: Path, artifacts_dir: Path) -> None:
         downloaded = Path(download_info.value.path())
         assert downloaded.read_text(encoding="utf-8").count("\n") >= 24
 
+        page.goto(f"{server.url}?image={image_id}")  # what a click on a chart point opens
+        page.locator("#paramlab-ledger-detail").first.get_by_text("Infotext", exact=False).first.wait_for(
+            timeout=30_000)
+        assert page.locator("#paramlab_selected_image textarea, #paramlab_selected_image input").first.input_value() \
+            == image_id
+
         page.locator("button", has_text="Cost / quality").first.click()
         page.locator("#paramlab-charts-refresh").first.click()
         # vega-embed draws on a canvas: count strongly coloured pixels (the points; axes and text are grey).

@@ -46,3 +46,13 @@ def test_thumbnails_need_the_gradio_login_when_the_webui_has_one(extension: Load
     response = client.get(f"/paramlab/v1/images/{row['id']}/thumbnail")
     assert response.status_code == 200 and response.headers["content-type"].startswith("image/")
     assert client.get("/paramlab/v1/images/999999/thumbnail").status_code == 404
+
+
+def test_reproduce_from_the_tab(extension: LoadedExtension) -> None:
+    from paramlab.webui.tab import reproduce_selected
+
+    api.text2imgapi(extension.runner(), {"prompt": "x", "seed": 5, "width": 64, "height": 64, "save_images": True})
+    [row] = extension.rows()
+    assert "reproduced exactly" in reproduce_selected(str(row["id"]))
+    assert "pick an image" in reproduce_selected("")
+    assert "no image 424242" in reproduce_selected("424242")

@@ -69,7 +69,8 @@ def _dropdown(label: str, elem_id: str) -> Any:
 
 
 def build_ledger_view(ledger_provider: Callable[[], Ledger], *,
-                      send_to: Callable[[Any], None] | None = None) -> LedgerViewComponents:
+                      send_to: Callable[[Any], None] | None = None,
+                      extra_actions: Callable[[Any, Any], None] | None = None) -> LedgerViewComponents:
     """Build the view into the open Blocks and wire its events.
 
     ``send_to(infotext_box)`` is called inside the actions row when given (the WebUI registers A1111's
@@ -127,6 +128,9 @@ def build_ledger_view(ledger_provider: Callable[[], Ledger], *,
                 if send_to is not None:
                     with gr.Row():
                         send_to(infotext_box)
+                if extra_actions is not None:  # WebUI-only actions on the selected image (e.g. reproduce)
+                    with gr.Row():
+                        extra_actions(selected, action_status)
                 with gr.Row():
                     lock_button = gr.Button("Lock this seed", elem_id="paramlab-ledger-lock-seed")
                     seed_box = gr.Textbox(label="Seed", interactive=False, max_lines=1,

@@ -32,11 +32,13 @@ class TabContents:
 
 
 def build_tab_contents(ledger_provider: Callable[[], Ledger], *, catalog_provider: Callable[[], Any] = lambda: None,
-                       send_to: Callable[[Any], None] | None = None) -> TabContents:
-    """Build into the open Blocks. ``send_to`` is the WebUI's hook for A1111's "Send to" buttons."""
+                       send_to: Callable[[Any], None] | None = None,
+                       extra_actions: Callable[[Any, Any], None] | None = None) -> TabContents:
+    """Build into the open Blocks. ``send_to`` and ``extra_actions`` are the WebUI's hooks for A1111's
+    "Send to" buttons and for actions that need a running WebUI (reproduce)."""
     with gr.Tabs(elem_id="paramlab-tab"):
         with gr.Tab("Ledger", elem_id="paramlab-tab-ledger") as ledger_tab:
-            ledger = build_ledger_view(ledger_provider, send_to=send_to)
+            ledger = build_ledger_view(ledger_provider, send_to=send_to, extra_actions=extra_actions)
         with gr.Tab("Cost / quality", elem_id="paramlab-tab-charts") as charts_tab:
             charts = build_charts_view(ledger_provider)
         with gr.Tab("Profiles", elem_id="paramlab-tab-profiles") as profiles_tab:

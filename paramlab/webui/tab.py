@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import gradio as gr
@@ -26,7 +27,27 @@ def register_send_buttons(infotext_box: Any) -> None:
         )
 
 
+def add_reproduce_button(selected: Any, status: Any) -> None:
+    button = gr.Button("Reproduce this image", elem_id="paramlab-ledger-reproduce")
+    button.click(fn=reproduce_selected, inputs=[selected], outputs=[status])
+
+
+def reproduce_selected(image_id: Any) -> str:
+    """Generate the row again (under A1111's queue lock) and say whether the pixels match, and if not,
+    which fingerprint fields changed since."""
+    from paramlab.webui.reproduce import ReproduceError, reproduce
+
+    try:
+        result = reproduce(int(str(image_id).strip()))
+    except (ValueError, ReproduceError) as exc:
+        text = str(exc) if isinstance(exc, ReproduceError) else "ParamLab: pick an image in the table first."
+        return f"<p class='paramlab-error'>{html.escape(text)}</p>"
+    css = "paramlab-ok" if result.comparison.identical else "paramlab-warning"
+    return f"<p class='{css}'>{html.escape(result.summary())}</p>"
+
+
 def on_ui_tabs() -> list[tuple[gr.Blocks, str, str]]:
     with gr.Blocks(analytics_enabled=False, css=VIEW_CSS + TAB_CSS) as ui:
-        build_tab_contents(runtime.get_ledger, catalog_provider=catalog.host_catalog, send_to=register_send_buttons)
+        build_tab_contents(runtime.get_ledger, catalog_provider=catalog.host_catalog, send_to=register_send_buttons,
+                           extra_actions=add_reproduce_button)
     return [(ui, TAB_TITLE, TAB_ID)]
