@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from paramlab.documents import MAX_FILE_BYTES, read_document
 from paramlab.ledger.records import utc_now
 from paramlab.profiles.model import (
     HostCatalog,
@@ -29,7 +30,7 @@ from paramlab.profiles.store import ProfileStore
 
 FILE_FORMAT = "paramlab-profiles"
 FILE_VERSION = 1
-MAX_FILE_BYTES = 5 * 1024 * 1024
+
 ENTRY_FIELDS = ("name", "description", "model_scope", "settings")
 CONFLICT_CHOICES = ("skip", "rename", "replace")
 ACTIONS = ("created", "replaced", "renamed", "skipped", "rejected")
@@ -87,29 +88,8 @@ def _failed(error: str) -> ImportReport:
 
 def _read_document(text: str | bytes) -> tuple[list[Any] | None, str | None]:
     """(the profile entries, None) or (None, what is wrong with the file)."""
-    size = len(text) if isinstance(text, bytes) else len(text.encode("utf-8", errors="replace"))
-    if size > MAX_FILE_BYTES:
-        return None, f"the file is {size / 1024 / 1024:.1f} MB; the limit is {MAX_FILE_BYTES // 1024 // 1024} MB."
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            return None, f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})."
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return None, f"the file is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
-    except RecursionError:
-        return None, "the file is not valid JSON (nested too deeply)."
-    if not isinstance(document, dict) or document.get("format") != FILE_FORMAT:
-        return None, f"this is not a ParamLab profiles file (expected \"format\": \"{FILE_FORMAT}\")."
-    version = document.get("version")
-    if version != FILE_VERSION or isinstance(version, bool):
-        return None, f"the file has format version {version!r}; this ParamLab reads version {FILE_VERSION}."
-    entries = document.get("profiles")
-    if not isinstance(entries, list):
-        return None, "the file has no \"profiles\" list."
-    return entries, None
+    return read_document(text, file_format=FILE_FORMAT, version=FILE_VERSION, list_key="profiles", what="profiles",
+                         max_bytes=MAX_FILE_BYTES)
 
 
 @dataclass

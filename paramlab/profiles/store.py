@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from paramlab.ledger import Ledger, LedgerError, schema
+from paramlab.ledger import Ledger, schema
+from paramlab.ledger.guarded import reading, transaction
 from paramlab.ledger.records import as_utc, utc_now
 from paramlab.profiles.model import (
     HostCatalog,
@@ -134,28 +134,11 @@ class ProfileStore:
 
     # -- helpers -----------------------------------------------------------------------------
 
-    @contextmanager
-    def _reading(self) -> Iterator[Connection]:
-        """A read connection; a database failure becomes :class:`ProfileStorageError` (a ProfileError)."""
-        try:
-            with self.ledger.engine.connect() as conn:
-                yield conn
-        except sa.exc.SQLAlchemyError as exc:
-            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-            raise ProfileStorageError(f"Could not read the profiles: {reason}") from exc
+    def _reading(self) -> AbstractContextManager[Connection]:
+        return reading(self.ledger, ProfileStorageError, "the profiles")
 
-    @contextmanager
-    def _transaction(self, action: str) -> Iterator[Connection]:
-        """One transaction; a database failure becomes :class:`ProfileStorageError` after the rollback."""
-        try:
-            self.ledger.ensure_present()
-            with self.ledger.engine.begin() as conn:
-                yield conn
-        except (sa.exc.SQLAlchemyError, LedgerError) as exc:
-            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-            if isinstance(exc, sa.exc.IntegrityError) and "unique" in reason.lower():  # lost a race for the name
-                reason = "a profile with that name already exists (names are case-insensitive)"
-            raise ProfileStorageError(f"Could not {action}; nothing was changed: {reason}") from exc
+    def _transaction(self, action: str) -> AbstractContextManager[Connection]:
+        return transaction(self.ledger, ProfileStorageError, action, "a profile")
 
     def _id_of(self, conn: Connection, name: str) -> int:
         found = conn.execute(sa.select(table.c.id).where(table.c.name_key == name_key(name))).scalar_one_or_none()

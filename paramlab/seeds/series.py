@@ -8,15 +8,15 @@ Every write is one transaction, so a failed write changes nothing. Names follow 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from paramlab.ledger import Ledger, LedgerError, schema
+from paramlab.ledger import Ledger, schema
+from paramlab.ledger.guarded import reading, transaction
 from paramlab.ledger.records import as_utc, utc_now
 from paramlab.profiles.model import NAME_MAX, ProfileError, _has_control, list_names, name_key, validate_name
 from paramlab.seeds.policy import SeedLock, SeedPlan, check_seed, check_strength, plan_seeds
@@ -258,28 +258,11 @@ class SeriesStore:
     def _not_found(self, name: Any) -> SeriesNotFound:
         return SeriesNotFound(f"No series named {name!r}. Available series: {list_names(self.names())}.")
 
-    @contextmanager
-    def _reading(self) -> Iterator[Connection]:
-        """A read connection; a database failure becomes :class:`SeriesStorageError` (a SeriesError)."""
-        try:
-            with self.ledger.engine.connect() as conn:
-                yield conn
-        except sa.exc.SQLAlchemyError as exc:
-            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-            raise SeriesStorageError(f"Could not read the series: {reason}") from exc
+    def _reading(self) -> AbstractContextManager[Connection]:
+        return reading(self.ledger, SeriesStorageError, "the series")
 
-    @contextmanager
-    def _transaction(self, action: str) -> Iterator[Connection]:
-        """One transaction; a database failure becomes :class:`SeriesStorageError` after the rollback."""
-        try:
-            self.ledger.ensure_present()
-            with self.ledger.engine.begin() as conn:
-                yield conn
-        except (sa.exc.SQLAlchemyError, LedgerError) as exc:
-            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-            if isinstance(exc, sa.exc.IntegrityError) and "unique" in reason.lower():  # lost a race for the name
-                reason = "a series with that name already exists (names are case-insensitive)"
-            raise SeriesStorageError(f"Could not {action}; nothing was changed: {reason}") from exc
+    def _transaction(self, action: str) -> AbstractContextManager[Connection]:
+        return transaction(self.ledger, SeriesStorageError, action, "a series")
 
     def _id_of(self, conn: Connection, name: str) -> int:
         key = name_key(name) if isinstance(name, str) else ""

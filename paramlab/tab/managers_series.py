@@ -17,6 +17,7 @@ import gradio as gr
 import pandas as pd
 import sqlalchemy as sa
 
+from paramlab.documents import MAX_FILE_BYTES, read_document
 from paramlab.ledger import Ledger, schema
 from paramlab.ledger.records import utc_now
 from paramlab.profiles.fileformat import ACTIONS, ImportEntry
@@ -43,7 +44,7 @@ from paramlab.webui.gr_compat import update
 
 SERIES_FORMAT = "paramlab-series"
 SERIES_VERSION = 1
-MAX_FILE_BYTES = 5 * 1024 * 1024
+
 SERIES_FIELDS = ("name", "seed", "variation_seed", "variation_strength", "profile", "prompt_fragment", "notes")
 SERIES_HEADERS = ["name", "seed", "variation", "profile", "prompt fragment", "notes", "images"]
 EDITOR_COUNT = 8  # info + the seven fields
@@ -86,31 +87,11 @@ def export_series(series: list[Series]) -> str:
 
 def _read_series_document(text: str | bytes) -> tuple[list[Any] | None, str | None]:
     """(the entries, None) or (None, what is wrong with the file as a whole)."""
-    size = len(text) if isinstance(text, bytes) else len(text.encode("utf-8", errors="replace"))
-    if size > MAX_FILE_BYTES:
-        return None, f"the file is {size / 1024 / 1024:.1f} MB; the limit is {MAX_FILE_BYTES // 1024 // 1024} MB."
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            return None, f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})."
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return None, f"the file is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
-    except RecursionError:
-        return None, "the file is not valid JSON (nested too deeply)."
-    if not isinstance(document, dict) or document.get("format") != SERIES_FORMAT:
-        return None, f"this is not a ParamLab series file (expected \"format\": \"{SERIES_FORMAT}\")."
-    version = document.get("version")
-    if version != SERIES_VERSION or isinstance(version, bool):
-        return None, f"the file has format version {version!r}; this ParamLab reads version {SERIES_VERSION}."
-    entries = document.get("series")
-    if not isinstance(entries, list):
-        return None, "the file has no \"series\" list."
-    if not entries:
+    entries, problem = read_document(text, file_format=SERIES_FORMAT, version=SERIES_VERSION, list_key="series",
+                                     what="series", max_bytes=MAX_FILE_BYTES)
+    if entries is not None and not entries:
         return None, "the file holds no series."
-    return entries, None
+    return entries, problem
 
 
 def _check_entry(raw: Any) -> tuple[ImportEntry, Series | None]:
