@@ -1,7 +1,9 @@
-"""The AlwaysVisible ``ParamLab`` script: records every ``process_images`` call into the ledger.
+"""The AlwaysVisible ``ParamLab`` script: applies the run's profile and seed lock, and records every
+``process_images`` call into the ledger.
 
-Each hook only notes timestamps and cheap ``p`` reads; a fault in ParamLab is logged once and never
-reaches the generation (see :func:`guarded`).
+Each hook only sets ``p`` fields, notes timestamps and does cheap ``p`` reads; a fault in ParamLab is
+logged once and never reaches the generation (see :func:`guarded`), while bad user input stops the
+run before sampling with a clear message (see :func:`stop_before_sampling`).
 """
 
 from __future__ import annotations
