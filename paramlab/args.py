@@ -11,21 +11,17 @@ typo never silently does nothing.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 from paramlab.seeds.policy import SeedLock
-
-try:  # pydantic 2 (Forge) ships the v1 API under pydantic.v1; A1111 1.10 has pydantic 1.10
-    from pydantic.v1 import BaseModel, Extra, StrictBool, ValidationError, constr
-except ImportError:  # pragma: no cover - pydantic < 1.10.17
-    from pydantic import BaseModel, Extra, StrictBool, ValidationError, constr  # type: ignore[assignment]
+from paramlab.strict_model import StrictBool, StrictModel, ValidationError, constr
 
 
 class ParamLabArgsError(ValueError):
     """The script args could not be understood; the message names the field and what is allowed."""
 
 
-class ParamLabArgs(BaseModel):
+class ParamLabArgs(StrictModel):
     """Per-run options. Every field has a default, so ``{}`` (or no args at all) means "defaults"."""
 
     record: StrictBool = True
@@ -34,9 +30,13 @@ class ParamLabArgs(BaseModel):
     # Lock the seed (or use a character series) and choose the batch seed policy; see paramlab.seeds.
     seed_lock: SeedLock | None = None
 
-    class Config:
-        extra = Extra.forbid
-        allow_mutation = False
+    error_type: ClassVar[type[ValueError]] = ParamLabArgsError
+    unknown_field_text: ClassVar[str] = "unknown key {field!r}"
+    own_message_prefix: ClassVar[str] = "seed_lock"  # SeedLock's own sentences already name the field
+
+    @classmethod
+    def explain(cls, exc: ValidationError) -> str:
+        return f"ParamLab: invalid script args: {super().explain(exc)} Valid keys: {', '.join(field_names())}."
 
     def to_ui_value(self) -> dict[str, Any]:
         return self.dict(exclude_none=False)
@@ -69,21 +69,6 @@ def parse_script_args(raw: Any) -> ParamLabArgs:
         )
     try:
         return ParamLabArgs(**raw)
-    except ValidationError as exc:
-        raise ParamLabArgsError(_explain(exc)) from exc
     except TypeError as exc:  # non-string keys
         raise ParamLabArgsError(f"ParamLab: invalid script arg keys ({exc}).") from exc
 
-
-def _explain(exc: ValidationError) -> str:
-    problems = []
-    for error in exc.errors():
-        location = ".".join(str(part) for part in error["loc"])
-        if error["type"] == "value_error.extra" and len(error["loc"]) == 1:
-            problems.append(f"unknown key {location!r}")
-        else:
-            problems.append(f"{location}: {error['msg']}")
-    return (
-        f"ParamLab: invalid script args: {'; '.join(problems)}. "
-        f"Valid keys: {', '.join(field_names())}."
-    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone
 from typing import Any, TextIO
 
@@ -14,13 +14,17 @@ from paramlab.ledger import Ledger
 EXPORT_FORMATS = ("csv", "json")
 
 
-def export_images(ledger: Ledger, fmt: str, handle: TextIO) -> int:
-    """Write every image row (with its run's columns) to ``handle``; returns the number of rows."""
-    writers: dict[str, Callable[[Ledger, TextIO], int]] = {"csv": _write_csv, "json": _write_json}
+def export_images(ledger: Ledger, fmt: str, handle: TextIO, where: Sequence[Any] = (),
+                  chunk_size: int = 1000) -> int:
+    """Write every image row (or those matching ``where``, SQLAlchemy conditions on ``images``) with its
+    run's columns to ``handle``; returns the number of rows."""
+    writers: dict[str, Callable[[list[str], Iterable[dict[str, Any]], TextIO], int]] = {
+        "csv": _write_csv, "json": _write_json,
+    }
     writer = writers.get(fmt.lower() if isinstance(fmt, str) else fmt)
     if writer is None:
         raise ValueError(f"unknown export format {fmt!r}; choose one of: {', '.join(EXPORT_FORMATS)}")
-    return writer(ledger, handle)
+    return writer(export_columns(ledger), ledger.iter_images(chunk_size, where), handle)
 
 
 def export_columns(ledger: Ledger) -> list[str]:
@@ -28,23 +32,21 @@ def export_columns(ledger: Ledger) -> list[str]:
     return list(ledger.image_query().selected_columns.keys())
 
 
-def _write_csv(ledger: Ledger, handle: TextIO) -> int:
-    columns = export_columns(ledger)
+def _write_csv(columns: list[str], rows: Iterable[dict[str, Any]], handle: TextIO) -> int:
     writer = csv.writer(handle)
     writer.writerow(columns)
     count = 0
-    for row in ledger.iter_images():
+    for row in rows:
         writer.writerow([_csv_value(row.get(column)) for column in columns])
         count += 1
     return count
 
 
-def _write_json(ledger: Ledger, handle: TextIO) -> int:
+def _write_json(columns: list[str], rows: Iterable[dict[str, Any]], handle: TextIO) -> int:
     """One JSON array, written row by row."""
-    columns = export_columns(ledger)
     count = 0
     handle.write("[")
-    for row in ledger.iter_images():
+    for row in rows:
         handle.write(",\n" if count else "\n")
         record = {column: _json_value(row.get(column)) for column in columns}
         handle.write(json.dumps(record, ensure_ascii=False, allow_nan=False))

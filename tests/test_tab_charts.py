@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from paramlab.ledger import ImageRecord, RunRecord
-from paramlab.tab import charts
+from paramlab.tab import charts, run_view
 from paramlab.tab.charts import (
     ChartData,
     chart_data,
@@ -134,8 +134,8 @@ def test_empty_ledger_gives_friendly_charts_and_text(ledger: Any) -> None:
         drawn = spec(chart)
         assert drawn["mark"]["type"] == "text" and "No images" in chart_rows(drawn["data"])[0]["message"]
     assert recommendation_text(data, "cost_seconds", "composite").startswith("Not enough data")
-    assert charts.newest_run_id(ledger) is None and charts.run_chart(ledger, 1) is None
-    assert charts.run_summary(ledger, 1) == {"found": False, "run_id": 1}
+    assert run_view.newest_run_id(ledger) is None and run_view.run_chart(ledger, 1) is None
+    assert run_view.run_summary(ledger, 1) == {"found": False, "run_id": 1}
     assert set(charts.quality_choices(data.frame)) == {"rating", "composite"}
 
 
@@ -178,19 +178,19 @@ def test_steps_chart_has_a_median_per_sampler_and_step_count(ledger: Any) -> Non
 
 def test_run_view_splits_the_phases_and_shares_the_cost(ledger: Any) -> None:
     fill(ledger)
-    run_id = charts.newest_run_id(ledger)
-    summary = charts.run_summary(ledger, run_id)
+    run_id = run_view.newest_run_id(ledger)
+    summary = run_view.run_summary(ledger, run_id)
     assert summary["found"] and summary["image_count"] == 4
     assert list(summary["phases"]) == ["First pass", "Hires", "VAE decode", "Other"]
     assert sum(summary["phases"].values()) == pytest.approx(summary["wall_seconds"])
     assert sum(i["cost_share"] for i in summary["images"]) == pytest.approx(1.0)
     assert summary["images"][0]["figures"]["sharpness"] > 0
-    chart = spec(charts.run_chart(ledger, run_id))
+    chart = spec(run_view.run_chart(ledger, run_id))
     phases, images = chart["vconcat"]
     assert [r["phase"] for r in chart_rows(phases["data"])] == list(summary["phases"])
     assert phases["encoding"]["x"]["stack"] == "zero"
     assert len(chart_rows(images["data"])) == 4 and images["encoding"]["href"]["field"] == "href"
-    assert charts.run_chart(ledger, 999) is None
+    assert run_view.run_chart(ledger, 999) is None
 
 
 def test_five_thousand_points_and_more_never_hit_altairs_row_limit() -> None:

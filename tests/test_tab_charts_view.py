@@ -9,7 +9,7 @@ import gradio as gr
 from test_tab_charts import fill
 
 from paramlab.ledger import LedgerError
-from paramlab.tab import charts
+from paramlab.tab import charts, run_view
 from paramlab.tab.charts_view import build_charts_view, run_summary_html
 
 
@@ -50,7 +50,7 @@ def test_refresh_answers_with_altair_updates_for_every_plot(ledger: Any) -> None
     assert len(charts.chart_rows(scatter["layer"][0]["data"])) == 24 and len(scatter["layer"]) == 3
     assert "layer" in chart_of(by[view.steps]).to_dict()
     run = chart_of(by[view.run_plot]).to_dict()
-    assert run["title"].startswith(f"Run {charts.newest_run_id(ledger)}:")
+    assert run["title"].startswith(f"Run {run_view.newest_run_id(ledger)}:")
     assert "Sharpness (Laplacian energy)" in by[view.y]["choices"] and by[view.y]["value"] == values[1]
     assert "Showing all 24 images." in by[view.note]
     assert by[view.recommendation].startswith("<p class='paramlab-recommendation'>Within SD 1.5 at 512×512")

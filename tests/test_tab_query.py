@@ -15,10 +15,9 @@ from PIL import Image
 from sqlalchemy.dialects import postgresql
 
 from paramlab.ledger import ImageRecord, Ledger, RunRecord, schema
+from paramlab.tab.ledger_edits import delete_images, export_filtered
 from paramlab.tab.query import (
     LedgerFilter,
-    delete_images,
-    export_filtered,
     filter_options,
     fts5_query,
     image_detail,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -114,7 +113,8 @@ def test_briefly_locked_database_waits_instead_of_failing(tmp_path: Path, caplog
     blocker.execute("BEGIN EXCLUSIVE")
     writer = LedgerWriter(open_at(path), tmp_path, retry_delays=FAST_RETRY)
     writer.submit(run_with_image(prompt="after the lock"))
-    time.sleep(0.5)
+    assert not writer.flush(0.5)  # held back, not failed, while another connection holds the lock
+    assert writer.last_error is None
     blocker.execute("COMMIT")
     blocker.close()
     assert writer.flush(10)

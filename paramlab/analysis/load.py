@@ -24,7 +24,7 @@ FILTER_KEYS = ("model_hash", "sampler", "profile", "series", "created_from", "cr
 DEFAULT_STATUS = ("ok",)
 METRICS_TABLE = "image_metrics"
 
-_IMAGE_COLUMNS = (
+IMAGE_COLUMNS = (
     "id", "model_hash", "model_name", "width", "height", *SETTING_COLUMNS, "profile", "seed", "prompt",
     "cost_seconds", "model_evaluations", "energy_joules",
 )
@@ -36,7 +36,7 @@ def _as_list(value: Any) -> list[Any]:
     return [value]
 
 
-def _conditions(filters: dict[str, Any] | None) -> list[sa.ColumnElement[bool]]:
+def filter_conditions(filters: dict[str, Any] | None) -> list[sa.ColumnElement[bool]]:
     """WHERE clauses from the filter dict; unknown keys are refused so a typo never widens a query."""
     filters = dict(filters or {})
     unknown = sorted(set(filters) - set(FILTER_KEYS))
@@ -60,10 +60,10 @@ def _conditions(filters: dict[str, Any] | None) -> list[sa.ColumnElement[bool]]:
     return where
 
 
-def _fetch(conn: sa.Connection, query: sa.Select, columns: Iterable[str]) -> pd.DataFrame:
+def fetch_rows(conn: sa.Connection, query: sa.Select, columns: Iterable[str]) -> pd.DataFrame:
     """Rows straight from the DBAPI cursor: SQLAlchemy binds the parameters, but building a ``Row``
     per result row would triple the load time of a 100k-image ledger. The frame's types are set
-    afterwards in :func:`_shape`, so no result processing is lost."""
+    afterwards in :func:`shape_frame`, so no result processing is lost."""
     result = conn.execute(query)
     try:
         rows = result.cursor.fetchall()
@@ -80,25 +80,25 @@ def load_frame(ledger: Any, filters: dict[str, Any] | None = None, limit: int | 
     (default ``("ok",)``; ``None`` for every image).
     """
     images = schema.images
-    where = _conditions(filters)
+    where = filter_conditions(filters)
     with ledger.engine.connect() as conn:
         inspector = sa.inspect(conn)
         has_rating = any(column["name"] == RATING for column in inspector.get_columns(images.name))
         has_metrics = inspector.has_table(METRICS_TABLE)
-        selected = [images.c[name] for name in _IMAGE_COLUMNS]
-        names = list(_IMAGE_COLUMNS)
+        selected = [images.c[name] for name in IMAGE_COLUMNS]
+        names = list(IMAGE_COLUMNS)
         if has_rating:
             selected.append(sa.column(RATING, sa.Float))
             names.append(RATING)
         query = sa.select(*selected).select_from(images).where(*where)
         newest = images.c.id.desc() if limit is not None else images.c.id
         query = query.order_by(newest).limit(limit)
-        frame = _fetch(conn, query, names)
-        metrics = _load_metrics(conn, where, limit) if has_metrics and len(frame) else None
-    return _shape(frame, metrics)
+        frame = fetch_rows(conn, query, names)
+        metrics = load_metrics(conn, where, limit) if has_metrics and len(frame) else None
+    return shape_frame(frame, metrics)
 
 
-def _load_metrics(conn: sa.Connection, where: list[sa.ColumnElement[bool]], limit: int | None) -> pd.DataFrame:
+def load_metrics(conn: sa.Connection, where: list[sa.ColumnElement[bool]], limit: int | None) -> pd.DataFrame:
     """The long metric table for the selected images, pivoted to one column per metric.
 
     When a metric was computed more than once, the highest ``metric_version`` wins.
@@ -114,7 +114,7 @@ def _load_metrics(conn: sa.Connection, where: list[sa.ColumnElement[bool]], limi
     query = sa.select(table.c.image_id, table.c.metric, table.c.value, table.c.metric_version).where(
         table.c.image_id.in_(ids)
     )
-    long = _fetch(conn, query, ("image_id", "metric", "value", "metric_version"))
+    long = fetch_rows(conn, query, ("image_id", "metric", "value", "metric_version"))
     if long.empty:
         return pd.DataFrame(index=pd.Index([], name="image_id"))
     long = long.sort_values(["image_id", "metric", "metric_version"], na_position="first", kind="stable")
@@ -122,7 +122,7 @@ def _load_metrics(conn: sa.Connection, where: list[sa.ColumnElement[bool]], limi
     return long.pivot(index="image_id", columns="metric", values="value")
 
 
-def _shape(frame: pd.DataFrame, metrics: pd.DataFrame | None) -> pd.DataFrame:
+def shape_frame(frame: pd.DataFrame, metrics: pd.DataFrame | None) -> pd.DataFrame:
     """Types and missing columns, so an old or empty ledger loads the same shape as a full one."""
     for name in ("id", "width", "height", "steps", "seed"):
         frame[name] = pd.array(frame[name], dtype="Int64")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -182,12 +182,13 @@ class Ledger:
         with self.engine.connect() as conn:
             return [dict(row._mapping) for row in conn.execute(query)]
 
-    def iter_images(self, chunk_size: int = 1000) -> Iterator[dict[str, Any]]:
-        """Every image row, oldest first, read in chunks (export of large ledgers)."""
+    def iter_images(self, chunk_size: int = 1000, where: Sequence[sa.ColumnElement[bool]] = ()
+                    ) -> Iterator[dict[str, Any]]:
+        """Every image row (or those matching ``where``), oldest first, read in chunks (large exports)."""
         last_id = 0
         while True:
             query = (
-                self.image_query().where(schema.images.c.id > last_id)
+                self.image_query().where(*where, schema.images.c.id > last_id)
                 .order_by(schema.images.c.id).limit(chunk_size)
             )
             with self.engine.connect() as conn:

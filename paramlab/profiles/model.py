@@ -11,12 +11,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
-try:  # pydantic 2 (Forge) ships the v1 API under pydantic.v1; A1111 1.10 has pydantic 1.10
-    from pydantic.v1 import BaseModel, Extra, ValidationError, validator
-except ImportError:  # pragma: no cover - pydantic < 1.10.17
-    from pydantic import BaseModel, Extra, ValidationError, validator  # type: ignore[assignment]
+from paramlab.strict_model import StrictModel, validator
 
 NAME_MAX = 100
 DESCRIPTION_MAX = 2_000
@@ -229,20 +226,7 @@ def match_name(value: str, choices: list[str], kind: str) -> str | None:
     return None
 
 
-def _pydantic_message(exc: ValidationError) -> str:
-    problems = []
-    for error in exc.errors():
-        where = ".".join(str(part) for part in error["loc"])
-        if error["type"] == "value_error.extra":
-            problems.append(f"unknown profile field {where!r} (valid fields: {', '.join(Profile.__fields__)})")
-        elif error["type"].startswith("value_error") and error["msg"][:1].isupper():
-            problems.append(error["msg"].rstrip("."))  # our own ProfileError text already names the field
-        else:
-            problems.append(f"{where}: {error['msg']}")
-    return "; ".join(problems) + "."
-
-
-class Profile(BaseModel):
+class Profile(StrictModel):
     """A named, partial set of generation settings. Only the keys in ``settings`` are ever applied."""
 
     name: str
@@ -254,16 +238,12 @@ class Profile(BaseModel):
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
-    class Config:
-        extra = Extra.forbid
-        allow_mutation = False
+    error_type: ClassVar[type[ValueError]] = ProfileError
+    unknown_field_text: ClassVar[str] = "unknown profile field {field!r} (valid fields: {fields})"
 
-    def __init__(self, **data: Any) -> None:
-        """Raise :class:`ProfileError` (a plain sentence naming the field) instead of pydantic's report."""
-        try:
-            super().__init__(**data)
-        except ValidationError as exc:
-            raise ProfileError(_pydantic_message(exc)) from exc
+    @classmethod
+    def is_own_message(cls, message: str) -> bool:
+        return message[:1].isupper()  # our own ProfileError text already names the field
 
     @validator("name", pre=True)
     def _name(cls, value: Any) -> str:  # noqa: N805 - pydantic validators are class methods

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
-try:  # pydantic 2 (Forge) ships the v1 API under pydantic.v1; A1111 1.10 has pydantic 1.10
-    from pydantic.v1 import BaseModel, Extra, ValidationError, root_validator, validator
-except ImportError:  # pragma: no cover - pydantic < 1.10.17
-    from pydantic import BaseModel, Extra, ValidationError, root_validator, validator  # type: ignore[assignment]
+from paramlab.strict_model import StrictModel, root_validator, validator
 
 SEED_MAX = 4294967295  # A1111 seeds are unsigned 32-bit
 SEED_MODULUS = SEED_MAX + 1
@@ -57,20 +54,7 @@ def check_strength(value: Any, where: str, error: type[ValueError] = SeedLockErr
     return float(value)
 
 
-def _pydantic_message(exc: ValidationError) -> str:
-    problems = []
-    for error in exc.errors():
-        where = ".".join(str(part) for part in error["loc"])
-        if error["type"] == "value_error.extra":
-            problems.append(f"seed_lock: unknown field {where!r} (valid fields: {', '.join(SeedLock.__fields__)})")
-        elif error["type"].startswith("value_error") and error["msg"].startswith("seed_lock"):
-            problems.append(error["msg"].rstrip("."))  # our own text already names the field
-        else:
-            problems.append(f"seed_lock.{where}: {error['msg']}")
-    return "; ".join(problems) + "."
-
-
-class SeedLock(BaseModel):
+class SeedLock(StrictModel):
     """How to seed a run: a seed (or a series that holds one) and a batch policy."""
 
     seed: int | None = None  # None: lock the run's own (resolved) seed
@@ -81,16 +65,10 @@ class SeedLock(BaseModel):
     variation_seed: int | None = None
     variation_strengths: tuple[float, float] | None = None
 
-    class Config:
-        extra = Extra.forbid
-        allow_mutation = False
-
-    def __init__(self, **data: Any) -> None:
-        """Raise :class:`SeedLockError` (a plain sentence naming the field) instead of pydantic's report."""
-        try:
-            super().__init__(**data)
-        except ValidationError as exc:
-            raise SeedLockError(_pydantic_message(exc)) from exc
+    error_type: ClassVar[type[ValueError]] = SeedLockError
+    unknown_field_text: ClassVar[str] = "seed_lock: unknown field {field!r} (valid fields: {fields})"
+    own_message_prefix: ClassVar[str] = "seed_lock"
+    field_prefix: ClassVar[str] = "seed_lock."
 
     @validator("seed", "variation_seed", pre=True)
     def _seed(cls, value: Any, field: Any) -> int | None:  # noqa: N805 - pydantic validators are class methods

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from contextlib import AbstractContextManager
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -20,11 +20,7 @@ from paramlab.ledger.guarded import reading, transaction
 from paramlab.ledger.records import as_utc, utc_now
 from paramlab.profiles.model import NAME_MAX, ProfileError, _has_control, list_names, name_key, validate_name
 from paramlab.seeds.policy import SeedLock, SeedPlan, check_seed, check_strength, plan_seeds
-
-try:  # pydantic 2 (Forge) ships the v1 API under pydantic.v1; A1111 1.10 has pydantic 1.10
-    from pydantic.v1 import BaseModel, Extra, ValidationError, root_validator, validator
-except ImportError:  # pragma: no cover - pydantic < 1.10.17
-    from pydantic import BaseModel, Extra, ValidationError, root_validator, validator  # type: ignore[assignment]
+from paramlab.strict_model import StrictModel, root_validator, validator
 
 PROMPT_FRAGMENT_MAX = 2_000
 NOTES_MAX = 10_000
@@ -75,20 +71,7 @@ def _text(value: Any, label: str, limit: int, *, none_if_empty: bool) -> str | N
     return (value or None) if none_if_empty else value
 
 
-def _pydantic_message(exc: ValidationError) -> str:
-    problems = []
-    for error in exc.errors():
-        where = ".".join(str(part) for part in error["loc"])
-        if error["type"] == "value_error.extra":
-            problems.append(f"unknown series field {where!r} (valid fields: {', '.join(Series.__fields__)})")
-        elif error["type"].startswith("value_error") and error["msg"].startswith("Series"):
-            problems.append(error["msg"].rstrip("."))  # our own text already names the field
-        else:
-            problems.append(f"Series {where}: {error['msg']}")
-    return "; ".join(problems) + "."
-
-
-class Series(BaseModel):
+class Series(StrictModel):
     """A named character: its seed, optional variation, optional profile and prompt fragment, and notes."""
 
     name: str
@@ -101,16 +84,10 @@ class Series(BaseModel):
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
-    class Config:
-        extra = Extra.forbid
-        allow_mutation = False
-
-    def __init__(self, **data: Any) -> None:
-        """Raise :class:`SeriesError` (a plain sentence naming the field) instead of pydantic's report."""
-        try:
-            super().__init__(**data)
-        except ValidationError as exc:
-            raise SeriesError(_pydantic_message(exc)) from exc
+    error_type: ClassVar[type[ValueError]] = SeriesError
+    unknown_field_text: ClassVar[str] = "unknown series field {field!r} (valid fields: {fields})"
+    own_message_prefix: ClassVar[str] = "Series"
+    field_prefix: ClassVar[str] = "Series "
 
     @validator("name", pre=True)
     def _name(cls, value: Any) -> str:  # noqa: N805 - pydantic validators are class methods

@@ -29,7 +29,7 @@ from paramlab.analysis.frame import (
     empty_frame,
     format_number,
 )
-from paramlab.analysis.load import _IMAGE_COLUMNS, _conditions, _fetch, _load_metrics, _shape
+from paramlab.analysis.load import IMAGE_COLUMNS, fetch_rows, filter_conditions, load_metrics, shape_frame
 from paramlab.analysis.pareto import SettingSummary, analyse
 from paramlab.ledger import schema
 
@@ -48,7 +48,7 @@ _HASH_MULTIPLIER = 2654435761
 _HASH_MODULUS = 2**32
 _SEED_STRIDE = 7919
 # A fixed width: "container" renders 0 px wide when the chart is drawn inside a hidden tab.
-_WIDTH, _HEIGHT = 640, 360
+CHART_WIDTH, CHART_HEIGHT = 640, 360
 
 
 @dataclass
@@ -83,8 +83,8 @@ def chart_data(
     on ``images`` (e.g. the tab's prompt search) so the charts follow the same query as the table.
     """
     images = schema.images
-    conditions = [*_conditions(filters), *where]
-    names = [*_IMAGE_COLUMNS, RATING, *EXTRA_COLUMNS]
+    conditions = [*filter_conditions(filters), *where]
+    names = [*IMAGE_COLUMNS, RATING, *EXTRA_COLUMNS]
     columns = [sa.func.substr(images.c.prompt, 1, PROMPT_CHARS + 1) if n == "prompt" else images.c[n] for n in names]
     with ledger.engine.connect() as conn:
         total = int(conn.execute(sa.select(sa.func.count()).select_from(images).where(*conditions)).scalar_one())
@@ -94,19 +94,19 @@ def chart_data(
             key = _sample_hash(seed)
             # Pre-filter to about 1.2 × max_points rows so the database sorts few rows, not all of them.
             threshold = min(_HASH_MODULUS, math.ceil(_HASH_MODULUS * (max_points * 1.2 + 200) / total))
-            rows = _fetch(conn, query.where(key < threshold).order_by(key, images.c.id).limit(max_points), names)
+            rows = fetch_rows(conn, query.where(key < threshold).order_by(key, images.c.id).limit(max_points), names)
             if len(rows) < max_points:  # filters correlated with the hash: take the slow, exact path
-                rows = _fetch(conn, query.order_by(key, images.c.id).limit(max_points), names)
+                rows = fetch_rows(conn, query.order_by(key, images.c.id).limit(max_points), names)
             rows = rows.sort_values("id", kind="stable").reset_index(drop=True)
         else:
-            rows = _fetch(conn, query.order_by(images.c.id), names)
+            rows = fetch_rows(conn, query.order_by(images.c.id), names)
         metrics = None
         if len(rows):
             ids = [int(i) for i in rows["id"]]
             literal_ids = sa.bindparam("chart_ids", ids, expanding=True, literal_execute=True)
-            metrics = _load_metrics(conn, [images.c.id.in_(literal_ids)], None)
+            metrics = load_metrics(conn, [images.c.id.in_(literal_ids)], None)
     extra = {name: rows.pop(name) for name in EXTRA_COLUMNS}
-    frame = _shape(rows, metrics) if len(rows) else empty_frame()
+    frame = shape_frame(rows, metrics) if len(rows) else empty_frame()
     for name, values in extra.items():
         frame[name] = values.to_numpy() if len(rows) else pd.Series(dtype="object")
     frame[COMPOSITE] = composite_quality(frame).to_numpy(dtype=np.float64) if len(frame) else np.nan
@@ -163,7 +163,7 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def _inline(rows: pd.DataFrame | list[dict[str, Any]]) -> alt.Data:
+def inline_data(rows: pd.DataFrame | list[dict[str, Any]]) -> alt.Data:
     """Rows as ONE inline JSON string (Vega-Lite parses it by ``format``): Altair then neither walks,
     copies nor validates 5,000 records (2 s → 10 ms), and its 5,000-row guard never applies."""
     if isinstance(rows, pd.DataFrame):  # pandas' C writer: NaN and NA become null
@@ -174,16 +174,16 @@ def _inline(rows: pd.DataFrame | list[dict[str, Any]]) -> alt.Data:
 
 
 def chart_rows(data_spec: dict) -> list[dict[str, Any]]:
-    """The rows of a chart's ``data`` entry in its spec (what :func:`_inline` wrote), for tests and tools."""
+    """The rows of a chart's ``data`` entry in its spec (what :func:`inline_data` wrote), for tests and tools."""
     values = data_spec["values"]
     return json.loads(values) if isinstance(values, str) else values
 
 
 def empty_chart(message: str, title: str = "") -> alt.Chart:
     """A chart holding only a message: what every chart shows when it has nothing to draw."""
-    return alt.Chart(_inline([{"message": message}])).mark_text(size=14, color="#666").encode(
+    return alt.Chart(inline_data([{"message": message}])).mark_text(size=14, color="#666").encode(
         text="message:N"
-    ).properties(width=_WIDTH, height=120, title=title or message)
+    ).properties(width=CHART_WIDTH, height=120, title=title or message)
 
 
 # -- the cost/quality scatter ---------------------------------------------------------------------------
@@ -281,7 +281,7 @@ def cost_quality_chart(data: ChartData, x: str, y: str, colour: str, front: list
         alt.Tooltip("id:Q", title="Image id", format="d"),
     ]
     colour_scale = alt.Scale(scheme="viridis") if colour == "cfg_scale" else alt.Undefined
-    scatter = alt.Chart(_inline(drawable)).mark_circle(size=36, opacity=0.7, cursor="pointer").encode(
+    scatter = alt.Chart(inline_data(drawable)).mark_circle(size=36, opacity=0.7, cursor="pointer").encode(
         x=alt.X("x:Q", title=x_title, scale=alt.Scale(zero=False)),
         y=alt.Y("y:Q", title=y_title, scale=alt.Scale(zero=False)),
         color=alt.Color("colour:O" if colour == "cfg_scale" else "colour:N", title=COLOUR_CHOICES[colour],
@@ -294,7 +294,7 @@ def cost_quality_chart(data: ChartData, x: str, y: str, colour: str, front: list
             "setting": describe_setting(s.setting), "group": _group_label(s.group), "n": s.count,
             "x": s.cost_median, "y": s.quality_mean,
         } for s in front]
-        base = alt.Chart(_inline(rows)).encode(
+        base = alt.Chart(inline_data(rows)).encode(
             x="x:Q", y="y:Q", detail="group:N",
             tooltip=[alt.Tooltip("setting:N", title="Pareto setting"), alt.Tooltip("group:N", title="Group"),
                      alt.Tooltip("n:Q", title="Images"), alt.Tooltip("x:Q", title=f"Median {x_title.lower()}",
@@ -303,7 +303,8 @@ def cost_quality_chart(data: ChartData, x: str, y: str, colour: str, front: list
         )
         layers += [base.mark_line(color="black", strokeWidth=2), base.mark_point(color="black", shape="diamond",
                                                                                  size=90, filled=True)]
-    return alt.layer(*layers).properties(width=_WIDTH, height=_HEIGHT, title=alt.TitleParams(title, subtitle=subtitle))
+    return alt.layer(*layers).properties(width=CHART_WIDTH, height=CHART_HEIGHT,
+                                         title=alt.TitleParams(title, subtitle=subtitle))
 
 
 # -- steps against quality -------------------------------------------------------------------------------
@@ -323,7 +324,7 @@ def steps_quality_chart(data: ChartData, y: str) -> alt.Chart:
     table = values.groupby(["sampler", "steps"], as_index=False).agg(median=("y", "median"), n=("y", "size"))
     subtitle = [data.note, f"{len(values):,} images; point size is the number of images. All models and sizes shown "
                 "are pooled: filter by model for a like-for-like curve."]
-    base = alt.Chart(_inline(table)).encode(
+    base = alt.Chart(inline_data(table)).encode(
         x=alt.X("steps:Q", title="Steps"), y=alt.Y("median:Q", title=f"Median {y_title.lower()}",
                                                     scale=alt.Scale(zero=False)),
         color=alt.Color("sampler:N", title="Sampler"),
@@ -332,78 +333,7 @@ def steps_quality_chart(data: ChartData, y: str) -> alt.Chart:
                  alt.Tooltip("n:Q", title="Images")],
     )
     chart = alt.layer(base.mark_line(), base.mark_circle().encode(size=alt.Size("n:Q", title="Images")))
-    return chart.properties(width=_WIDTH, height=_HEIGHT, title=alt.TitleParams(title, subtitle=subtitle))
-
-
-# -- one run --------------------------------------------------------------------------------------------
-
-PHASES = (("first_pass_seconds", "First pass"), ("hires_seconds", "Hires"), ("vae_decode_seconds", "VAE decode"))
-
-
-def newest_run_id(ledger: Any) -> int | None:
-    with ledger.engine.connect() as conn:
-        return conn.execute(sa.select(sa.func.max(schema.runs.c.id))).scalar_one_or_none()
-
-
-def run_summary(ledger: Any, run_id: int) -> dict:
-    """One press of Generate: its phases (first pass / hires / VAE / other) and its images' cost and figures."""
-    runs, images = schema.runs, schema.images
-    with ledger.engine.connect() as conn:
-        run = conn.execute(sa.select(runs).where(runs.c.id == int(run_id))).mappings().first()
-        if run is None:
-            return {"found": False, "run_id": int(run_id)}
-        picked = [images.c[n] for n in ("id", "index_in_run", "status", "seed", "sampler", "scheduler", "steps",
-                                        "cfg_scale", "width", "height", "cost_seconds", "model_evaluations",
-                                        "energy_joules", "rating")]
-        rows = [dict(r) for r in conn.execute(
-            sa.select(*picked).where(images.c.run_id == int(run_id)).order_by(images.c.index_in_run)).mappings()]
-        figures = _load_metrics(conn, [images.c.run_id == int(run_id)], None) if rows else None
-    phases = {label: float(run[key]) for key, label in PHASES if run[key] is not None}
-    wall = run["wall_seconds"]
-    if wall is not None and phases:
-        phases["Other"] = max(float(wall) - sum(phases.values()), 0.0)
-    total_cost = sum(r["cost_seconds"] or 0.0 for r in rows)
-    for row in rows:
-        cost = row["cost_seconds"]
-        row["cost_share"] = cost / total_cost if cost is not None and total_cost > 0 else None
-        known = figures is not None and row["id"] in figures.index
-        row["figures"] = {str(k): float(v) for k, v in figures.loc[row["id"]].items() if pd.notna(v)} if known else {}
-    keys = ("started_at", "finished_at", "tab", "source", "script_name", "status", "model_name", "wall_seconds",
-            "peak_vram_bytes", "energy_joules", "batch_count", "batch_size")
-    return {"found": True, "run_id": int(run_id), **{k: run[k] for k in keys}, "image_count": len(rows),
-            "phases": phases, "images": rows}
-
-
-def run_chart(ledger: Any, run_id: int) -> alt.Chart | None:
-    """The run's phase split as one stacked bar, above its images' costs (click an image to open it)."""
-    summary = run_summary(ledger, run_id)
-    if not summary["found"]:
-        return None
-    parts: list[alt.Chart] = []
-    if summary["phases"]:
-        rows = [{"phase": k, "seconds": v, "order": i} for i, (k, v) in enumerate(summary["phases"].items())]
-        parts.append(alt.Chart(_inline(rows)).mark_bar().encode(
-            x=alt.X("seconds:Q", stack="zero", title="Seconds (wall time of the run)"),
-            color=alt.Color("phase:N", title="Phase", sort=[r["phase"] for r in rows]),
-            order=alt.Order("order:Q"),
-            tooltip=[alt.Tooltip("phase:N", title="Phase"), alt.Tooltip("seconds:Q", title="Seconds", format=".3~g")],
-        ).properties(width=_WIDTH, height=50, title="Where the run's time went"))
-    images = [
-        {"image": f"#{r['index_in_run']} (id {r['id']})", "cost": r["cost_seconds"],
-         "share": r["cost_share"], "seed": r["seed"], "href": f"?image={r['id']}",
-         "figures": ", ".join(f"{k} {format_number(v)}" for k, v in sorted(r["figures"].items())) or "none"}
-        for r in summary["images"] if r["cost_seconds"] is not None
-    ]
-    if images:
-        parts.append(alt.Chart(_inline(images)).mark_bar(cursor="pointer").encode(
-            x=alt.X("image:N", sort=None, title="Image"), y=alt.Y("cost:Q", title="Seconds per image"), href="href:N",
-            tooltip=[alt.Tooltip("image:N", title="Image"), alt.Tooltip("cost:Q", title="Seconds", format=".3~g"),
-                     alt.Tooltip("share:Q", title="Share of the run", format=".0%"),
-                     alt.Tooltip("seed:Q", title="Seed", format="d"), alt.Tooltip("figures:N", title="Figures")],
-        ).properties(width=_WIDTH, height=200, title="Each image's share of the cost"))
-    if not parts:
-        return empty_chart(f"Run {run_id} has no timing recorded (imported images have no cost).", f"Run {run_id}")
-    return alt.vconcat(*parts).properties(title=f"Run {run_id}: {summary['image_count']} image(s)")
+    return chart.properties(width=CHART_WIDTH, height=CHART_HEIGHT, title=alt.TitleParams(title, subtitle=subtitle))
 
 
 # -- the recommendation -----------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from paramlab.analysis.frame import COMPOSITE, format_number
 from paramlab.ledger import Ledger, LedgerError
-from paramlab.tab import charts
+from paramlab.tab import charts, run_view
 from paramlab.webui import gr_compat
 
 DEFAULT_X, DEFAULT_Y, DEFAULT_COLOUR = "cost_seconds", COMPOSITE, "sampler"
@@ -145,11 +145,11 @@ def build_charts_view(
     def show_run(run_id: Any) -> list[Any]:
         ledger = ledger_provider()
         if run_id in (None, "") or int(run_id) <= 0:
-            run_id = charts.newest_run_id(ledger)
+            run_id = run_view.newest_run_id(ledger)
         if run_id is None:
             return [gr_compat.update(value=charts.empty_chart("No runs recorded yet.")), _html_note("No runs yet.")]
-        chart = charts.run_chart(ledger, int(run_id))
-        summary = charts.run_summary(ledger, int(run_id))
+        chart = run_view.run_chart(ledger, int(run_id))
+        summary = run_view.run_summary(ledger, int(run_id))
         if chart is None:
             chart = charts.empty_chart(f"No run with id {int(run_id)} in the ledger.")
         return [gr_compat.update(value=chart), run_summary_html(summary)]
@@ -208,7 +208,7 @@ def build_charts_view(
             return [gr_compat.update(value=charts.empty_chart(str(exc))), _html_note(str(exc), "paramlab-error")]
 
     def on_newest() -> list[Any]:
-        newest = charts.newest_run_id(ledger_provider())
+        newest = run_view.newest_run_id(ledger_provider())
         return [gr_compat.update(value=newest or 0), *on_run(newest or 0)]
 
     inputs = [*controls, run_id]

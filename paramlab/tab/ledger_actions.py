@@ -20,10 +20,9 @@ import sqlalchemy as sa
 from paramlab.ledger import Ledger, LedgerError
 from paramlab.seeds.series import SeriesError, SeriesStore
 from paramlab.tab import ledger_render as render
+from paramlab.tab.ledger_edits import delete_images, export_filtered
 from paramlab.tab.query import (
     LedgerFilter,
-    delete_images,
-    export_filtered,
     filter_options,
     image_detail,
     query_page,

@@ -1,4 +1,4 @@
-"""The ledger view's reads and writes: filters, one table page, one image's detail, export and delete.
+"""The ledger view's reads: filters, one table page, one image's detail, the dropdown choices.
 
 Everything goes through SQLAlchemy Core so SQLite and PostgreSQL ledgers behave alike. The table page
 and its total must stay fast at a million rows, so every filter maps to an indexed column where one
@@ -12,15 +12,12 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import sqlalchemy as sa
 
-from paramlab.exporter import export_images
 from paramlab.ledger import Ledger, schema
 from paramlab.ledger.records import as_utc
 from paramlab.seeds.fingerprint import load_fingerprint
@@ -36,8 +33,6 @@ SORTS: dict[str, tuple[str, ...]] = {
 }
 PAGE_SIZE_MAX = 500
 OPTION_LIMIT = 1000  # distinct values per dropdown; a ledger with more is not a sensible dropdown anyway
-IN_CHUNK = 500  # ids per IN (...) so SQLite's parameter limit is never reached
-EXPORT_CHUNK = 1000
 
 
 @dataclass
@@ -68,19 +63,6 @@ class PageResult:
     page: int
     page_size: int
     pages: int
-
-
-@dataclass
-class DeleteReport:
-    """What a delete did. ``files_failed`` holds (path, reason); nothing is raised for a file."""
-
-    rows_deleted: int = 0
-    runs_deleted: int = 0
-    metrics_deleted: int = 0
-    files_deleted: list[str] = field(default_factory=list)
-    files_failed: list[tuple[str, str]] = field(default_factory=list)
-    files_kept: list[str] = field(default_factory=list)  # still recorded by another row
-    missing_ids: list[int] = field(default_factory=list)
 
 
 # -- filters --------------------------------------------------------------------------------------
@@ -298,106 +280,7 @@ def filter_options(ledger: Ledger) -> dict[str, list[str]]:
         }
 
 
-# -- export ---------------------------------------------------------------------------------------
-
-
-class _FilteredRows:
-    """Looks like a Ledger to :func:`paramlab.exporter.export_images`, yielding only the filtered rows."""
-
-    def __init__(self, ledger: Ledger, filt: LedgerFilter, chunk_size: int):
-        self.ledger, self.filt, self.chunk_size = ledger, filt, chunk_size
-
-    def image_query(self) -> sa.Select:
-        return self.ledger.image_query()
-
-    def iter_images(self, chunk_size: int | None = None) -> Iterator[dict[str, Any]]:
-        clauses = where_clause(self.filt, self.ledger.engine.dialect.name)
-        size, last_id = chunk_size or self.chunk_size, 0
-        while True:
-            statement = (
-                self.ledger.image_query().where(*clauses, images.c.id > last_id).order_by(images.c.id).limit(size)
-            )
-            with self.ledger.engine.connect() as conn:
-                rows = [dict(row._mapping) for row in conn.execute(statement)]
-            if not rows:
-                return
-            yield from rows
-            last_id = rows[-1]["id"]
-
-
-def export_filtered(ledger: Ledger, filt: LedgerFilter, fmt: str, handle: TextIO,
-                    chunk_size: int = EXPORT_CHUNK) -> int:
-    """The filtered rows, oldest first, in the CLI export's exact CSV/JSON shape; returns the row count."""
-    return export_images(_FilteredRows(ledger, filt, chunk_size), fmt, handle)  # type: ignore[arg-type]
-
-
-# -- delete ---------------------------------------------------------------------------------------
-
-
-def _chunks(values: list[int]) -> Iterable[list[int]]:
-    for start in range(0, len(values), IN_CHUNK):
-        yield values[start:start + IN_CHUNK]
-
-
-def _clean_ids(ids: Iterable[Any]) -> list[int]:
-    cleaned = set()
-    for value in ids:
-        if isinstance(value, bool) or not isinstance(value, (int, str, float)):
-            raise ValueError(f"ParamLab: an image id is a whole number, got {value!r}.")
-        try:
-            number = int(value)
-        except ValueError as exc:
-            raise ValueError(f"ParamLab: an image id is a whole number, got {value!r}.") from exc
-        if number != value and str(number) != str(value).strip():
-            raise ValueError(f"ParamLab: an image id is a whole number, got {value!r}.")
-        cleaned.add(number)
-    return sorted(cleaned)
-
-
-def delete_images(ledger: Ledger, ids: Iterable[Any], delete_files: bool = False,
-                  confirm: bool = False) -> DeleteReport:
-    """Delete image rows (their figures too) in one transaction, and runs left with no image.
-
-    Files are removed only when ``delete_files`` and ``confirm`` are both True, only the paths these rows
-    recorded (image and thumbnail), and never a file another remaining row still records."""
-    wanted = _clean_ids(ids)
-    report = DeleteReport()
-    files: list[str] = []
-    ledger.ensure_present()
-    with ledger.engine.begin() as conn:
-        found: dict[int, tuple[int, str | None, str | None]] = {}
-        for chunk in _chunks(wanted):
-            statement = sa.select(images.c.id, images.c.run_id, images.c.image_path, images.c.thumbnail_path)
-            for row in conn.execute(statement.where(images.c.id.in_(chunk))):
-                found[row.id] = (row.run_id, row.image_path, row.thumbnail_path)
-        report.missing_ids = [i for i in wanted if i not in found]
-        present = sorted(found)
-        run_ids = sorted({run_id for run_id, _, _ in found.values()})
-        for chunk in _chunks(present):
-            report.metrics_deleted += conn.execute(
-                metrics_table.delete().where(metrics_table.c.image_id.in_(chunk))).rowcount
-            report.rows_deleted += conn.execute(images.delete().where(images.c.id.in_(chunk))).rowcount
-        for chunk in _chunks(run_ids):
-            orphaned = sa.and_(runs.c.id.in_(chunk), ~sa.exists().where(images.c.run_id == runs.c.id))
-            report.runs_deleted += conn.execute(runs.delete().where(orphaned)).rowcount
-        if delete_files and confirm:
-            recorded = {p for _, image_path, thumb in found.values() for p in (image_path, thumb) if p}
-            for path in sorted(recorded):
-                still_used = conn.execute(sa.select(images.c.id).where(
-                    sa.or_(images.c.image_path == path, images.c.thumbnail_path == path)).limit(1)).first()
-                (report.files_kept if still_used else files).append(path)
-    for path_text in files:  # after the commit: a row is never left pointing at a deleted file
-        try:
-            Path(path_text).unlink()
-            report.files_deleted.append(path_text)
-        except FileNotFoundError:
-            report.files_failed.append((path_text, "already gone"))
-        except OSError as exc:
-            report.files_failed.append((path_text, exc.strerror or str(exc)))
-    return report
-
-
 __all__ = [
-    "DeleteReport", "LedgerFilter", "PageResult", "SORTS", "delete_images", "export_filtered", "filter_options",
-    "image_detail", "page_statements", "query_page", "search_tokens", "where_clause",
+    "LedgerFilter", "PageResult", "SORTS", "filter_options", "image_detail", "page_statements", "query_page",
+    "search_tokens", "where_clause",
 ]
