@@ -121,21 +121,23 @@ def name_key(name: str) -> str:
     return name.strip().lower()
 
 
-def validate_name(name: Any) -> str:
-    """A profile name, stripped: 1–100 characters, no control characters, no HTML brackets."""
+def validate_name(name: Any, kind: str = "profile", error_type: type[ValueError] = ProfileError) -> str:
+    """A name (of a profile, or a series with ``kind="series"``), stripped: 1–100 characters, no control
+    characters, no HTML brackets."""
+    label = kind.capitalize()
     if name is None:
-        raise ProfileError(f"Profile name is missing; give the profile a name of 1–{NAME_MAX} characters.")
+        raise error_type(f"{label} name is missing; give the {kind} a name of 1–{NAME_MAX} characters.")
     if not isinstance(name, str):
-        raise ProfileError(f"Profile name must be text, got {type(name).__name__}.")
+        raise error_type(f"{label} name must be text, got {type(name).__name__}.")
     name = name.strip()
     if not name:
-        raise ProfileError(f"Profile name is empty; give the profile a name of 1–{NAME_MAX} characters.")
+        raise error_type(f"{label} name is empty; give the {kind} a name of 1–{NAME_MAX} characters.")
     if len(name) > NAME_MAX:
-        raise ProfileError(f"Profile name is {len(name):,} characters long; the limit is {NAME_MAX}.")
+        raise error_type(f"{label} name is {len(name):,} characters long; the limit is {NAME_MAX}.")
     if _has_control(name):
-        raise ProfileError("Profile name contains a control character (such as a line break); use plain text.")
+        raise error_type(f"{label} name contains a control character (such as a line break); use plain text.")
     if "<" in name or ">" in name:
-        raise ProfileError(f"Profile name {name!r} contains '<' or '>'; HTML is not allowed in names.")
+        raise error_type(f"{label} name {name!r} contains '<' or '>'; HTML is not allowed in names.")
     return name
 
 

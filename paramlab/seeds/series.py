@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 from paramlab.ledger import Ledger, schema
 from paramlab.ledger.guarded import reading, transaction
 from paramlab.ledger.records import as_utc, utc_now
-from paramlab.profiles.model import NAME_MAX, ProfileError, _has_control, list_names, name_key, validate_name
+from paramlab.profiles.model import ProfileError, list_names, name_key, validate_name
 from paramlab.seeds.policy import SeedLock, SeedPlan, check_seed, check_strength, plan_seeds
 from paramlab.strict_model import StrictModel, root_validator, validator
 
@@ -41,21 +41,8 @@ class SeriesStorageError(SeriesError):
 
 
 def validate_series_name(name: Any) -> str:
-    """A series name, stripped: 1–100 characters, no control characters, no HTML brackets."""
-    if name is None:
-        raise SeriesError(f"Series name is missing; give the series a name of 1–{NAME_MAX} characters.")
-    if not isinstance(name, str):
-        raise SeriesError(f"Series name must be text, got {type(name).__name__}.")
-    name = name.strip()
-    if not name:
-        raise SeriesError(f"Series name is empty; give the series a name of 1–{NAME_MAX} characters.")
-    if len(name) > NAME_MAX:
-        raise SeriesError(f"Series name is {len(name):,} characters long; the limit is {NAME_MAX}.")
-    if _has_control(name):
-        raise SeriesError("Series name contains a control character (such as a line break); use plain text.")
-    if "<" in name or ">" in name:
-        raise SeriesError(f"Series name {name!r} contains '<' or '>'; HTML is not allowed in names.")
-    return name
+    """A series name, stripped: the same rules as profile names."""
+    return validate_name(name, kind="series", error_type=SeriesError)
 
 
 def _text(value: Any, label: str, limit: int, *, none_if_empty: bool) -> str | None:

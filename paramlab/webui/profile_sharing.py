@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import html
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from paramlab.ledger import LedgerError
-from paramlab.profiles import ProfileError
-from paramlab.profiles.fileformat import export_profiles, import_profiles
+from paramlab.tab.managers import CONFLICT_CHOICES, export_profiles_file, import_profiles_file
 from paramlab.webui import catalog, runtime
-from paramlab.webui.gr_compat import update
-
-CONFLICT_CHOICES = ["ask (refuse on a name conflict)", "skip", "rename", "replace"]
 
 
 def build_sharing(elem_id: Any, dropdown: Any, refresh_choices: Any) -> None:
@@ -40,34 +32,12 @@ def build_sharing(elem_id: Any, dropdown: Any, refresh_choices: Any) -> None:
 
 
 def export_file(name: str | None) -> list[Any]:
-    try:
-        store = runtime.profile_store()
-        profiles = [store.get(name)] if name else store.list()
-        content = export_profiles(profiles)
-    except (ProfileError, LedgerError) as exc:
-        return [update(), _html(str(exc), error=True)]
-    folder = Path(tempfile.mkdtemp(prefix="paramlab-export-"))
-    target = folder / ("paramlab-profiles.json" if not name else f"paramlab-profile-{_safe(name)}.json")
-    target.write_text(content, encoding="utf-8")
-    return [str(target), _html(f"Exported {len(profiles)} profile(s).")]
+    """The selected profile (or all of them) as a file to download; the same handler as the tab's manager."""
+    return export_profiles_file(runtime.get_ledger(), name)
 
 
 def import_file(content: bytes | None, on_conflict: str, keep_unknown: bool) -> str:
-    if not content:
-        return _html("Choose a profiles file first.", error=True)
-    choice = None if on_conflict == CONFLICT_CHOICES[0] else on_conflict
-    try:
-        report = import_profiles(runtime.profile_store(), content, on_conflict=choice,
-                                 keep_unknown=bool(keep_unknown), catalog=catalog.host_catalog())
-    except (ProfileError, LedgerError) as exc:
-        return _html(str(exc), error=True)
-    return _html(report.summary(), error=not report.ok)
-
-
-def _safe(name: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)[:60]
-
-
-def _html(text: str, *, error: bool = False) -> str:
-    css = "paramlab-error" if error else "paramlab-ok"
-    return f"<pre class='{css}'>{html.escape(text)}</pre>"
+    """All-or-nothing import, checked against this WebUI's samplers and models; returns the report."""
+    report, _table, _choices = import_profiles_file(runtime.get_ledger(), catalog.host_catalog(), content,
+                                                    on_conflict, keep_unknown)
+    return report
