@@ -15,31 +15,37 @@ from paramlab.ledger import migrations, schema
 from paramlab.ledger.records import RunRecord
 from paramlab.paths import describe_url, sqlite_path
 
-SQLITE_HEADER = b"SQLite format 3\x00"
-
 
 class LedgerError(RuntimeError):
     """The ledger cannot be opened or written; the message says why in plain words."""
 
 
 def check_sqlite_file(path: Path) -> None:
-    """Refuse a path that holds something other than a ParamLab ledger, so it is never overwritten."""
+    """Refuse a path that holds something other than a ParamLab ledger, so it is never overwritten.
+
+    The file is read through SQLite only, never with a plain ``open()``: on POSIX, closing any
+    descriptor of a file drops every lock this process holds on it, including those of live SQLite
+    connections, and another program would then delete the write-ahead log still being written.
+    """
     if path.is_dir():
         raise LedgerError(f"ParamLab: the ledger path {path} is a folder, not a database file.")
     if not path.exists() or path.stat().st_size == 0:
         return
-    with path.open("rb") as handle:
-        header = handle.read(len(SQLITE_HEADER))
-    if header != SQLITE_HEADER:
-        raise LedgerError(
-            f"ParamLab: {path} exists but is not an SQLite database (corrupt, or another kind of "
-            "file); it is left untouched. Move it away or choose another ledger path."
-        )
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
-            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise LedgerError(f"ParamLab: {path} cannot be opened ({exc}); it is left untouched.") from exc
+    try:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     except sqlite3.DatabaseError as exc:
+        if "not a database" in str(exc):
+            raise LedgerError(
+                f"ParamLab: {path} exists but is not an SQLite database (corrupt, or another kind of "
+                "file); it is left untouched. Move it away or choose another ledger path."
+            ) from exc
         raise LedgerError(f"ParamLab: {path} cannot be read as a database ({exc}); it is left untouched.") from exc
+    finally:
+        connection.close()
     if tables and schema.meta.name not in tables:
         raise LedgerError(
             f"ParamLab: {path} is another application's SQLite database; it is left untouched. "
