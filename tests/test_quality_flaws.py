@@ -9,7 +9,7 @@ import torch
 
 from paramlab.quality import flaws
 from paramlab.quality.flaws import Flaw, diagnose
-from paramlab.quality.measures import measure_tensor_batch
+from paramlab.quality.measures import measure_pixel_batch
 
 LUMA = torch.tensor([0.299, 0.587, 0.114])
 
@@ -43,7 +43,7 @@ def noised(image: torch.Tensor, sigma: float) -> torch.Tensor:
 
 
 def values_of(image: torch.Tensor) -> dict[str, float | None]:
-    return measure_tensor_batch(image[None])[0].values
+    return measure_pixel_batch(image[None])[0].values
 
 
 def codes(found: list[Flaw]) -> list[str]:

@@ -10,11 +10,16 @@ import pytest
 import torch
 from PIL import Image
 
-from paramlab.quality import MEASURES, MEASURES_VERSION, MeasureResult, image_to_tensor, measure_images
-from paramlab.quality import measure_tensor_batch as measure_batch
+from paramlab.quality import MEASURES, MEASURES_VERSION, MeasureResult, measure_images
+from paramlab.quality import image_to_array as _image_to_array
+from paramlab.quality import measure_pixel_batch as measure_batch
 
 NAMES = {"sharpness", "noise", "clipping", "saturation_burn", "colourfulness", "exposure", "contrast"}
 LUMA = torch.tensor([0.299, 0.587, 0.114])
+
+
+def image_to_tensor(image: Image.Image) -> torch.Tensor:
+    return torch.from_numpy(_image_to_array(image))
 
 
 def textured(size: int = 256, seed: int = 0) -> torch.Tensor:
@@ -216,7 +221,7 @@ def test_a_float_image_with_nan_is_not_measured() -> None:
 def test_mixed_sizes_keep_their_order() -> None:
     shapes = [(40, 30), (16, 16), (40, 30), (1, 1), (16, 16), (40, 30), (64, 8)]
     images = [to_pil(noised(textured(64, seed=i)[:, :h, :w], 0.02, seed=i)) for i, (h, w) in enumerate(shapes)]
-    together = measure_images(images, batch_size=2)
+    together = measure_images(images)
     alone = [measure_images([image])[0] for image in images]
     assert [result.values for result in together] == [result.values for result in alone]
     assert together[3].not_measured and not together[0].not_measured

@@ -10,13 +10,8 @@ import pytest
 import torch
 from PIL import Image
 
-from paramlab.quality.convergence import (
-    CONVERGENCE_SSIM,
-    TABLE_COLUMNS,
-    convergence_table,
-    is_ancestral,
-    steps_to_converge,
-)
+from paramlab.quality.convergence import TABLE_COLUMNS, convergence_table, steps_to_converge
+from paramlab.quality.flaws import CONVERGENCE_SSIM, is_ancestral
 from paramlab.quality.ssim import ssim, ssim_images
 
 LUMA = np.array([0.299, 0.587, 0.114])

@@ -1,6 +1,6 @@
-"""Built-in quality measures, SSIM convergence and flaw diagnostics (torch only, no downloaded weights).
+"""Built-in quality measures (numpy), SSIM convergence (torch) and flaw diagnostics; no downloaded weights.
 
-The re-exports load lazily, so importing a light submodule (``paramlab.quality.pipeline``) does
+The re-exports load lazily, so importing a light submodule (``paramlab.quality.flaws``) does
 not pull in torch; ``from paramlab.quality import measure_images`` works as usual. The SSIM
 function itself is ``paramlab.quality.ssim.ssim`` (the package attribute ``ssim`` is that module).
 """
@@ -11,16 +11,16 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from paramlab.quality.convergence import CONVERGENCE_SSIM, convergence_table, steps_to_converge
-    from paramlab.quality.flaws import Flaw, diagnose
+    from paramlab.quality.convergence import convergence_table, steps_to_converge
+    from paramlab.quality.flaws import CONVERGENCE_SSIM, Flaw, diagnose
     from paramlab.quality.measures import (
         MEASURES,
         MEASURES_VERSION,
         MeasureDoc,
         MeasureResult,
-        image_to_tensor,
+        image_to_array,
         measure_images,
-        measure_tensor_batch,
+        measure_pixel_batch,
     )
     from paramlab.quality.ssim import ssim_images
 
@@ -33,15 +33,15 @@ __all__ = [
     "MeasureResult",
     "convergence_table",
     "diagnose",
-    "image_to_tensor",
+    "image_to_array",
     "measure_images",
-    "measure_tensor_batch",
+    "measure_pixel_batch",
     "ssim_images",
     "steps_to_converge",
 ]
 
 _HOME = {
-    "CONVERGENCE_SSIM": "convergence", "convergence_table": "convergence", "steps_to_converge": "convergence",
+    "CONVERGENCE_SSIM": "flaws", "convergence_table": "convergence", "steps_to_converge": "convergence",
     "Flaw": "flaws", "diagnose": "flaws", "ssim_images": "ssim",
 }
 

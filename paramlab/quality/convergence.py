@@ -23,23 +23,12 @@ import pandas as pd
 import torch
 from PIL import Image
 
-from paramlab.quality.measures import image_to_tensor
+from paramlab.quality.flaws import CONVERGENCE_SSIM
+from paramlab.quality.measures import image_to_array
 from paramlab.quality.ssim import luma_plane, ssim_luma
-
-CONVERGENCE_SSIM = 0.95
-"""SSIM to the most-steps image at which a render counts as converged: above it differences are
-small detail changes a viewer has to look for; below it composition or large shapes still move."""
 
 GROUP_COLUMNS = ("prompt", "negative_prompt", "seed", "sampler", "scheduler", "width", "height", "model_hash")
 TABLE_COLUMNS = ["id", "group_key", "sampler", "scheduler", "steps", "max_steps", "ssim"]
-
-
-def is_ancestral(sampler: str | None) -> bool:
-    """True for samplers that inject noise every step (``Euler a``, ``DPM++ 2S a``, ``DPM++ 2M SDE`` …)."""
-    if not sampler:
-        return False
-    name = sampler.strip()
-    return name.endswith(" a") or name.lower().endswith("_a") or "sde" in name.lower()
 
 
 def _clean(value: Any) -> Any:
@@ -70,7 +59,7 @@ def _load_luma(load_image: Callable[[dict], Image.Image | None], row: dict[str, 
         image = load_image(row)
         if image is None:
             return None
-        plane = luma_plane(image_to_tensor(image))
+        plane = luma_plane(torch.from_numpy(image_to_array(image)))
     except Exception:  # noqa: BLE001 - a missing, moved or unreadable file only drops that image
         return None
     return plane if bool(torch.isfinite(plane).all()) else None

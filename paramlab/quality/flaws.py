@@ -12,7 +12,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from paramlab.quality.convergence import CONVERGENCE_SSIM, is_ancestral
+CONVERGENCE_SSIM = 0.95
+"""SSIM to the most-steps image at which a render counts as converged: above it differences are
+small detail changes a viewer has to look for; below it composition or large shapes still move."""
 
 CFG_BURN_MIN = 11.0
 """CFG scale from which over-saturation and clipping are blamed on CFG (A1111's sweet spot is 5–10)."""
@@ -50,6 +52,14 @@ CFG_BURN = "cfg_burn"
 UNDER_CONVERGED = "under_converged"
 ANCESTRAL_REFINEMENT = "ancestral_refinement"
 FLAW_CODES = (CFG_BURN, UNDER_CONVERGED, ANCESTRAL_REFINEMENT)
+
+
+def is_ancestral(sampler: str | None) -> bool:
+    """True for samplers that inject noise every step (``Euler a``, ``DPM++ 2S a``, ``DPM++ 2M SDE`` …)."""
+    if not sampler:
+        return False
+    name = sampler.strip()
+    return name.endswith(" a") or name.lower().endswith("_a") or "sde" in name.lower()
 
 
 def _number(value: object) -> float | None:

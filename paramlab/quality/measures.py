@@ -1,24 +1,26 @@
 """Built-in image quality measures that need no downloaded weights.
 
-Every figure is computed with torch on decoded images, in float32 and in batches, on the GPU when
-there is one. They are cheap proxies, not aesthetic scores: they tell a burnt, noisy or washed-out
-image from a clean one, which is what the flaw diagnostics in :mod:`paramlab.quality.flaws` need.
+Every figure is computed with numpy on decoded images, in float32, one image at a time. They run in
+ParamLab's low-priority background process (:mod:`paramlab.aftercare`), never beside the sampler:
+torch would share its intra-op thread pool with the generation, which measured 2× slower on a
+2-core CPU, while this needs no torch at all. They are cheap proxies, not aesthetic scores: they
+tell a burnt, noisy or washed-out image from a clean one, which is what the flaw diagnostics in
+:mod:`paramlab.quality.flaws` need.
 
 Luma is Rec. 601 (``0.299 R + 0.587 G + 0.114 B``, the weights of Pillow's ``convert("L")``).
 Sharpness, noise and colourfulness are on the 0..255 scale so their figures match the literature;
 the others are shares or 0..1 levels. A measure that cannot be computed is ``None`` in
 ``values`` and its reason is in ``not_measured``; no exception leaves :func:`measure_images` or
-:func:`measure_tensor_batch`.
+:func:`measure_pixel_batch`.
 """
 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
-import torch
 from PIL import Image
 
 MEASURES_VERSION = 1
@@ -116,8 +118,8 @@ class MeasureResult:
 # -- reading images ------------------------------------------------------------------------------
 
 
-def image_to_tensor(image: Image.Image) -> torch.Tensor:
-    """A PIL image as a 3×H×W float32 tensor in 0..1, whatever its mode.
+def image_to_array(image: Image.Image) -> np.ndarray:
+    """A PIL image as a 3×H×W float32 array in 0..1, whatever its mode.
 
     16-bit and 32-bit integer modes (``I;16``, ``I``) are divided by 65535, ``F`` is taken as 0..1;
     both are clamped. Transparency (RGBA, LA, PA, P with a transparent colour) is composited over
@@ -136,15 +138,15 @@ def image_to_tensor(image: Image.Image) -> torch.Tensor:
     elif mode == "F":
         array = np.array(image, dtype=np.float32)  # a copy: Pillow's buffer is read-only
     elif mode == "RGB":
-        return torch.from_numpy(np.asarray(image, dtype=np.uint8).copy()).permute(2, 0, 1).float().div_(255.0)
+        return np.ascontiguousarray(np.asarray(image, dtype=np.uint8).transpose(2, 0, 1), dtype=np.float32) / 255.0
     elif mode in ("1", "L"):
         array = np.asarray(image.convert("L"), dtype=np.float32) / 255.0
     else:
         array = np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
-    tensor = torch.from_numpy(np.require(array, dtype=np.float32, requirements=["C", "W"]))
-    tensor = tensor.unsqueeze(0).expand(3, -1, -1) if tensor.ndim == 2 else tensor.permute(2, 0, 1)
+    array = np.asarray(array, dtype=np.float32)
+    planes = np.broadcast_to(array, (3, *array.shape)) if array.ndim == 2 else array.transpose(2, 0, 1)
     # NaN stays NaN so the measures can report it; only the range is enforced here
-    return tensor.clamp(0.0, 1.0).contiguous()
+    return np.clip(planes, 0.0, 1.0).astype(np.float32, copy=True)
 
 
 def _integer_array(image: Image.Image) -> np.ndarray:
@@ -159,68 +161,48 @@ def _integer_array(image: Image.Image) -> np.ndarray:
 # -- the measures --------------------------------------------------------------------------------
 
 _SQRT_HALF_PI_OVER_6 = math.sqrt(math.pi / 2) / 6.0
+_A_RG = np.array([1.0, -1.0, 0.0])
+_A_YB = np.array([0.5, 0.5, -1.0])
 
 
-@torch.inference_mode()
-def _measure_clean(x: torch.Tensor) -> list[dict[str, float | None]]:
-    """All measures for a B×3×H×W float32 batch in 0..1 with no NaN.
+def _measure_clean(x: np.ndarray) -> dict[str, float | None]:
+    """All measures for one 3×H×W float32 image in 0..1 with no NaN.
 
-    Written with slices and in-place ops rather than ``conv2d``: on a 2-core CPU a 3×3 conv over
-    512² is several times slower than the five shifted adds it amounts to.
+    Written with slices rather than a convolution: the 3×3 stencils are five shifted adds.
+    Sums and the channel covariance are taken in float64 so large images keep their precision.
     """
-    b, _, h, w = x.shape
+    _, h, w = x.shape
     n = h * w
-    luma = torch.tensor(LUMA, dtype=torch.float32, device=x.device)
-    flat = x.reshape(b, 3, n)
-    mean = flat.mean(dim=2)  # B×3
-    centred = flat - mean[:, :, None]
-    cov = torch.bmm(centred, centred.transpose(1, 2)) / n  # B×3×3 channel covariance
-    del centred
+    luma = np.array(LUMA)
+    flat = x.reshape(3, n)
+    mean = flat.mean(axis=1, dtype=np.float64)
+    cov = np.cov(flat, bias=True) if n > 1 else np.zeros((3, 3))
 
-    def var_of(a: torch.Tensor) -> torch.Tensor:
-        return torch.einsum("i,bij,j->b", a, cov, a).clamp_min(0.0)
+    def var_of(a: np.ndarray) -> float:
+        return max(float(a @ cov @ a), 0.0)
 
-    exposure = mean @ luma
-    contrast = var_of(luma).sqrt()
-    a_rg = torch.tensor([1.0, -1.0, 0.0], device=x.device)
-    a_yb = torch.tensor([0.5, 0.5, -1.0], device=x.device)
-    sigma = (var_of(a_rg) + var_of(a_yb)).sqrt() * 255.0
-    mu = ((mean @ a_rg) ** 2 + (mean @ a_yb) ** 2).sqrt() * 255.0
-    colourfulness = sigma + 0.3 * mu
-
-    clipped = ((x - 0.5).abs_() >= (0.5 - CLIP_LOW)).sum(dim=(1, 2, 3)).float() / (3 * n)
-    red, green, blue = x.unbind(1)
-    high = torch.maximum(torch.maximum(red, green), blue)
-    low = torch.minimum(torch.minimum(red, green), blue)
+    values: dict[str, float | None] = dict.fromkeys(MEASURE_NAMES)
+    values["exposure"] = float(np.float32(mean @ luma))  # float32, like the pixels: pure white is exactly 1
+    values["contrast"] = math.sqrt(var_of(luma))
+    sigma = math.sqrt(var_of(_A_RG) + var_of(_A_YB)) * 255.0
+    mu = math.sqrt(float(mean @ _A_RG) ** 2 + float(mean @ _A_YB) ** 2) * 255.0
+    values["colourfulness"] = sigma + 0.3 * mu
+    values["clipping"] = float(np.count_nonzero(np.abs(x - 0.5) >= (0.5 - CLIP_LOW))) / (3 * n)
+    red, green, blue = x
+    high = np.maximum(np.maximum(red, green), blue)
+    low = np.minimum(np.minimum(red, green), blue)
     burnt = (low <= (1 - BURN_SATURATION) * high) & (high >= BURN_MIN_VALUE)
-    burn = burnt.sum(dim=(1, 2)).float() / n
-
-    columns = [exposure, contrast, colourfulness, clipped, burn]
-    names = ["exposure", "contrast", "colourfulness", "clipping", "saturation_burn"]
+    values["saturation_burn"] = float(np.count_nonzero(burnt)) / n
     if h >= 3 and w >= 3:
-        y = red * (LUMA[0] * 255.0)
-        y.add_(green, alpha=LUMA[1] * 255.0).add_(blue, alpha=LUMA[2] * 255.0)
+        y = red * np.float32(LUMA[0] * 255.0) + green * np.float32(LUMA[1] * 255.0) + blue * np.float32(LUMA[2] * 255.0)
         inner = (h - 2) * (w - 2)
-        lap = y[:, 1:-1, :-2] + y[:, 1:-1, 2:]
-        lap.add_(y[:, :-2, 1:-1]).add_(y[:, 2:, 1:-1]).sub_(y[:, 1:-1, 1:-1], alpha=4.0)
-        lap_mean = lap.sum(dim=(1, 2)) / inner
-        sharpness = (lap.square_().sum(dim=(1, 2)) / inner - lap_mean.square()).clamp_min(0.0)
-        del lap
+        lap = y[1:-1, :-2] + y[1:-1, 2:] + y[:-2, 1:-1] + y[2:, 1:-1] - 4.0 * y[1:-1, 1:-1]
+        values["sharpness"] = max(float(lap.var(dtype=np.float64)), 0.0)
         # Immerkær's mask is separable: second difference along rows, then along columns
-        rows = y[:, :, :-2] + y[:, :, 2:]
-        rows.sub_(y[:, :, 1:-1], alpha=2.0)
-        both = rows[:, :-2] + rows[:, 2:]
-        both.sub_(rows[:, 1:-1], alpha=2.0)
-        noise = both.abs_().sum(dim=(1, 2)) * (_SQRT_HALF_PI_OVER_6 / inner)
-        columns += [sharpness, noise]
-        names += ["sharpness", "noise"]
-    table = torch.stack(columns, dim=1).cpu().tolist()  # one device sync for the whole batch
-    results = []
-    for row in table:
-        values: dict[str, float | None] = dict.fromkeys(MEASURE_NAMES)
-        values.update({name: float(value) for name, value in zip(names, row)})
-        results.append(values)
-    return results
+        rows = y[:, :-2] + y[:, 2:] - 2.0 * y[:, 1:-1]
+        both = rows[:-2] + rows[2:] - 2.0 * rows[1:-1]
+        values["noise"] = float(np.abs(both).sum(dtype=np.float64)) * (_SQRT_HALF_PI_OVER_6 / inner)
+    return values
 
 
 def _finish(values: dict[str, float | None], h: int, w: int) -> MeasureResult:
@@ -236,49 +218,39 @@ def _finish(values: dict[str, float | None], h: int, w: int) -> MeasureResult:
     return result
 
 
-def _prepare(batch: torch.Tensor) -> torch.Tensor:
+def _prepare(batch: Any) -> np.ndarray:
     """Shape and dtype checks: B×C×H×W with C in 1, 3, 4 becomes float32 B×3×H×W."""
+    batch = np.asarray(batch)
     if batch.ndim == 3:
-        batch = batch.unsqueeze(0)
+        batch = batch[None]
     if batch.ndim != 4 or batch.shape[1] not in (1, 3, 4):
-        raise ValueError(f"expected a B×3×H×W tensor, got shape {tuple(batch.shape)}")
-    if not batch.is_floating_point():
-        scale = 65535.0 if batch.dtype in (torch.int16, torch.int32, torch.int64) else 255.0
-        batch = batch.float() / scale
-    elif batch.dtype != torch.float32:
-        batch = batch.float()
+        raise ValueError(f"expected a B×3×H×W array, got shape {tuple(batch.shape)}")
+    if not np.issubdtype(batch.dtype, np.floating):
+        scale = 65535.0 if batch.dtype in (np.int16, np.int32, np.int64, np.uint16) else 255.0
+        batch = batch.astype(np.float32) / scale
+    else:
+        batch = batch.astype(np.float32, copy=False)
     if batch.shape[1] == 1:
-        batch = batch.expand(-1, 3, -1, -1)
+        batch = np.repeat(batch, 3, axis=1)
     elif batch.shape[1] == 4:
-        alpha = batch[:, 3:4].clamp(0.0, 1.0)
+        alpha = np.clip(batch[:, 3:4], 0.0, 1.0)
         batch = batch[:, :3] * alpha + ALPHA_BACKGROUND * (1.0 - alpha)
     return batch
 
 
-def _measure_batch(batch: torch.Tensor) -> list[MeasureResult]:
-    b, _, h, w = batch.shape
-    if b == 0:
-        return []
+def _measure_one(image: np.ndarray) -> MeasureResult:
+    _, h, w = image.shape
     if h == 0 or w == 0:
-        return [MeasureResult.unmeasured("empty image (0 pixels)") for _ in range(b)]
-    bad: dict[int, int] = {}
-    if not bool(torch.isfinite(batch.sum()).item()):  # cheap check first; count only when something is off
-        nonfinite = (~torch.isfinite(batch)).sum(dim=(1, 2, 3)).cpu().tolist()
-        bad = {i: count for i, count in enumerate(nonfinite) if count}
-    if bad:  # sanitise so one broken image cannot poison its batch-mates; its own figures are withheld
-        batch = torch.nan_to_num(batch, nan=ALPHA_BACKGROUND, posinf=1.0, neginf=0.0)
-    # On a CPU one image at a time stays in cache and is several times faster than the whole batch
-    step = 1 if batch.device.type == "cpu" else b
-    rows = [row for start in range(0, b, step) for row in _measure_clean(batch[start:start + step].clamp(0.0, 1.0))]
-    results = [_finish(row, h, w) for row in rows]
-    for i, count in bad.items():
-        results[i] = MeasureResult.unmeasured(
-            f"NaN in image ({count} of {3 * h * w} values NaN or infinite); sanitised, figures withheld")
-    return results
+        return MeasureResult.unmeasured("empty image (0 pixels)")
+    nonfinite = int(np.count_nonzero(~np.isfinite(image)))
+    if nonfinite:  # its own figures are withheld
+        return MeasureResult.unmeasured(
+            f"NaN in image ({nonfinite} of {3 * h * w} values NaN or infinite); sanitised, figures withheld")
+    return _finish(_measure_clean(np.clip(image, 0.0, 1.0)), h, w)
 
 
-def measure_tensor_batch(batch: torch.Tensor) -> list[MeasureResult]:
-    """Measures for a B×3×H×W tensor in 0..1 (what A1111 hands to ``postprocess_batch``), on its device.
+def measure_pixel_batch(batch: Any) -> list[MeasureResult]:
+    """Measures for a B×3×H×W array in 0..1 (a CPU torch tensor works too), image by image.
 
     B×1 and B×4 (alpha over mid-grey) are accepted too; values outside 0..1 are clamped.
     """
@@ -287,42 +259,23 @@ def measure_tensor_batch(batch: torch.Tensor) -> list[MeasureResult]:
     except Exception as exc:  # noqa: BLE001 - a wrong shape or type is "not measured", not a crash
         count = batch.shape[0] if getattr(batch, "ndim", 0) == 4 else 1
         return [MeasureResult.unmeasured(f"unsupported input: {exc}") for _ in range(count)]
-    try:
-        return _measure_batch(prepared)
-    except Exception as exc:  # noqa: BLE001 - by design: a measure must never fail a generation
-        return [MeasureResult.unmeasured(f"measuring failed: {type(exc).__name__}: {exc}")
-                for _ in range(prepared.shape[0])]
-
-
-def default_device() -> torch.device:
-    return torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu")
-
-
-def measure_images(
-    images: list[Image.Image], device: torch.device | None = None, batch_size: int = 4,
-) -> list[MeasureResult]:
-    """Measures for PIL images, in input order. Images are grouped by size and sent in batches."""
-    device = device or default_device()
-    batch_size = max(1, int(batch_size))
-    results: list[MeasureResult | None] = [None] * len(images)
-    by_size: dict[tuple[int, int], list[tuple[int, torch.Tensor]]] = defaultdict(list)
-    for index, image in enumerate(images):
+    results = []
+    for image in prepared:
         try:
-            tensor = image_to_tensor(image)
+            results.append(_measure_one(image))
+        except Exception as exc:  # noqa: BLE001 - by design: a measure must never fail a generation
+            results.append(MeasureResult.unmeasured(f"measuring failed: {type(exc).__name__}: {exc}"))
+    return results
+
+
+def measure_images(images: list[Image.Image]) -> list[MeasureResult]:
+    """Measures for PIL images, in input order."""
+    results = []
+    for image in images:
+        try:
+            array = image_to_array(image)
         except Exception as exc:  # noqa: BLE001 - a truncated or exotic file is "not measured", not a crash
-            results[index] = MeasureResult.unmeasured(f"could not read image: {type(exc).__name__}: {exc}")
+            results.append(MeasureResult.unmeasured(f"could not read image: {type(exc).__name__}: {exc}"))
             continue
-        by_size[(tensor.shape[1], tensor.shape[2])].append((index, tensor))
-    for members in by_size.values():
-        for start in range(0, len(members), batch_size):
-            chunk = members[start:start + batch_size]
-            try:
-                stacked = torch.stack([tensor for _, tensor in chunk]).to(device, non_blocking=True)
-            except Exception as exc:  # noqa: BLE001 - e.g. out of device memory
-                reason = f"measuring failed: {type(exc).__name__}: {exc}"
-                measured = [MeasureResult.unmeasured(reason) for _ in chunk]
-            else:
-                measured = measure_tensor_batch(stacked)
-            for (index, _), result in zip(chunk, measured):
-                results[index] = result
-    return [result or MeasureResult.unmeasured("not measured") for result in results]
+        results.extend(measure_pixel_batch(array[None]))
+    return results

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from paramlab.ledger.records import ImageRecord, RunRecord
-from paramlab.quality.convergence import is_ancestral
+from paramlab.quality.flaws import is_ancestral
 
 log = logging.getLogger("paramlab")
 

@@ -14,7 +14,7 @@ import math
 import torch
 from PIL import Image
 
-from paramlab.quality.measures import LUMA, image_to_tensor
+from paramlab.quality.measures import LUMA, image_to_array
 
 WINDOW = 11
 SIGMA = 1.5
@@ -92,7 +92,7 @@ def ssim(a: torch.Tensor, b: torch.Tensor) -> float:
 
 
 def ssim_images(a: Image.Image, b: Image.Image) -> float:
-    """SSIM of two PIL images of the same size (any mode :func:`image_to_tensor` reads)."""
+    """SSIM of two PIL images of the same size (any mode :func:`image_to_array` reads)."""
     if a.size != b.size:
         raise ValueError(f"images differ in size: {a.size} vs {b.size}")
-    return ssim(image_to_tensor(a), image_to_tensor(b))
+    return ssim(torch.from_numpy(image_to_array(a)), torch.from_numpy(image_to_array(b)))

@@ -70,7 +70,7 @@ def set_rating(image_id: int, body: dict[str, Any] = Body(...)) -> dict[str, Any
 def convergence() -> dict[str, Any]:
     """Per sampler and schedule: the fewest steps whose images reach SSIM ≥ 0.95 against the most-steps
     image of the same prompt/seed/size/model, from the user's own step sweeps; "unknown" otherwise."""
-    from paramlab.quality.convergence import CONVERGENCE_SSIM
+    from paramlab.quality.flaws import CONVERGENCE_SSIM
     from paramlab.quality.ledger_convergence import ledger_convergence
 
     try:
