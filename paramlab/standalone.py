@@ -11,11 +11,11 @@ import os
 
 import gradio as gr
 
+from paramlab import gradio_compat as gr_compat
 from paramlab.ledger import Ledger
 from paramlab.tab.files import register_file_routes
 from paramlab.tab.ledger_render import VIEW_CSS
 from paramlab.tab.page import TAB_CSS, build_tab_contents
-from paramlab.webui import gr_compat
 
 
 def build_page(ledger: Ledger) -> gr.Blocks:

@@ -17,10 +17,10 @@ from typing import Any
 import gradio as gr
 import sqlalchemy as sa
 
+from paramlab import gradio_compat
 from paramlab.analysis.frame import COMPOSITE, format_number
 from paramlab.ledger import Ledger, LedgerError
 from paramlab.tab import charts, run_view
-from paramlab.webui import gr_compat
 
 DEFAULT_X, DEFAULT_Y, DEFAULT_COLOUR = "cost_seconds", COMPOSITE, "sampler"
 MAX_POINTS = 5000
@@ -125,9 +125,9 @@ def build_charts_view(
         y = _key(qualities, y_label, DEFAULT_Y)
         colour = _key(charts.COLOUR_CHOICES, colour_label, DEFAULT_COLOUR)
         return [
-            gr_compat.update(choices=list(qualities.values()), value=qualities[y]),
-            gr_compat.update(value=charts.cost_quality_chart(data, x, y, colour)),
-            gr_compat.update(value=charts.steps_quality_chart(data, y)),
+            gradio_compat.update(choices=list(qualities.values()), value=qualities[y]),
+            gradio_compat.update(value=charts.cost_quality_chart(data, x, y, colour)),
+            gradio_compat.update(value=charts.steps_quality_chart(data, y)),
             _html_note(data.note),
             recommend(data, x, y, percent),
         ]
@@ -139,20 +139,20 @@ def build_charts_view(
     def failed(exc: Exception) -> list[Any]:
         """What the chart outputs show when the ledger cannot answer (unavailable, bad filter)."""
         message = f"Charts unavailable: {exc}"
-        empty = gr_compat.update(value=charts.empty_chart(message))
-        return [gr_compat.update(), empty, empty, _html_note(message, "paramlab-error"), ""]
+        empty = gradio_compat.update(value=charts.empty_chart(message))
+        return [gradio_compat.update(), empty, empty, _html_note(message, "paramlab-error"), ""]
 
     def show_run(run_id: Any) -> list[Any]:
         ledger = ledger_provider()
         if run_id in (None, "") or int(run_id) <= 0:
             run_id = run_view.newest_run_id(ledger)
         if run_id is None:
-            return [gr_compat.update(value=charts.empty_chart("No runs recorded yet.")), _html_note("No runs yet.")]
+            return [gradio_compat.update(value=charts.empty_chart("No runs recorded yet.")), _html_note("No runs yet.")]
         chart = run_view.run_chart(ledger, int(run_id))
         summary = run_view.run_summary(ledger, int(run_id))
         if chart is None:
             chart = charts.empty_chart(f"No run with id {int(run_id)} in the ledger.")
-        return [gr_compat.update(value=chart), run_summary_html(summary)]
+        return [gradio_compat.update(value=chart), run_summary_html(summary)]
 
     with gr.Column(elem_id="paramlab-charts"):
         with gr.Row():
@@ -183,7 +183,7 @@ def build_charts_view(
         try:
             drawn = draw(load(), x_label, y_label, colour_label, percent_value)
         except (LedgerError, ValueError, sa.exc.SQLAlchemyError) as exc:
-            return [*failed(exc), gr_compat.update(value=charts.empty_chart(f"Charts unavailable: {exc}")), ""]
+            return [*failed(exc), gradio_compat.update(value=charts.empty_chart(f"Charts unavailable: {exc}")), ""]
         return [*drawn, *show_run(run_value)]
 
     def redraw(x_label: Any, y_label: Any, colour_label: Any, percent_value: Any) -> list[Any]:
@@ -205,11 +205,11 @@ def build_charts_view(
         try:
             return show_run(run_value)
         except (LedgerError, sa.exc.SQLAlchemyError) as exc:
-            return [gr_compat.update(value=charts.empty_chart(str(exc))), _html_note(str(exc), "paramlab-error")]
+            return [gradio_compat.update(value=charts.empty_chart(str(exc))), _html_note(str(exc), "paramlab-error")]
 
     def on_newest() -> list[Any]:
         newest = run_view.newest_run_id(ledger_provider())
-        return [gr_compat.update(value=newest or 0), *on_run(newest or 0)]
+        return [gradio_compat.update(value=newest or 0), *on_run(newest or 0)]
 
     inputs = [*controls, run_id]
     outputs = [*chart_outputs, run_plot, run_summary]

@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlparse
 import gradio as gr
 import sqlalchemy as sa
 
+from paramlab import gradio_compat
 from paramlab.ledger import Ledger, LedgerError
 from paramlab.seeds.series import SeriesError, SeriesStore
 from paramlab.tab import ledger_render as render
@@ -27,7 +28,6 @@ from paramlab.tab.query import (
     image_detail,
     query_page,
 )
-from paramlab.webui import gr_compat
 
 ANY = "(any)"
 RATING_CHOICES: dict[str, int | None] = {
@@ -162,7 +162,7 @@ class LedgerActions:
             choices = [ANY, *found.get(key, [])]
             if value and value not in choices:
                 choices.append(value)
-            updates.append(gr_compat.update(choices=choices, value=value or ANY))
+            updates.append(gradio_compat.update(choices=choices, value=value or ANY))
         return updates
 
     def refresh(self, *values: Any) -> list[Any]:
@@ -195,7 +195,7 @@ class LedgerActions:
         fallback, for its query string or its Referer header."""
         image_id = _image_id(page_image) or _image_id(image_param(request))
         if image_id is None:
-            return gr_compat.update(), *self.detail(None)
+            return gradio_compat.update(), *self.detail(None)
         return str(image_id), *self.detail(image_id)
 
     # -- actions ------------------------------------------------------------------------------
@@ -204,12 +204,12 @@ class LedgerActions:
         """(detail HTML, message) after setting (or clearing) the rating."""
         image_id = _image_id(selected)
         if image_id is None:
-            return gr_compat.update(), render.error_html("Select an image first.")
+            return gradio_compat.update(), render.error_html("Select an image first.")
         try:
             if not self.ledger_provider().set_rating(image_id, rating):
-                return gr_compat.update(), render.error_html(f"There is no image {image_id} in the ledger.")
+                return gradio_compat.update(), render.error_html(f"There is no image {image_id} in the ledger.")
         except (sa.exc.SQLAlchemyError, LedgerError) as exc:
-            return gr_compat.update(), render.error_html(f"The rating was not saved: {_reason(exc)}")
+            return gradio_compat.update(), render.error_html(f"The rating was not saved: {_reason(exc)}")
         html_text, _, _ = self.detail(image_id)
         done = f"Rated image {image_id}: {rating}." if rating else f"Cleared the rating of image {image_id}."
         return html_text, render.note_html(done)
@@ -243,16 +243,17 @@ class LedgerActions:
     def delete(self, selected: Any, delete_file: bool, confirm: bool, *values: Any) -> list[Any]:
         """Delete the selected row (and its files when asked); refuses without the confirm tick."""
         image_id = _image_id(selected)
-        unchanged = [gr_compat.update()] * 4
+        unchanged = [gradio_compat.update()] * 4
         if image_id is None:
-            return [render.error_html("Select an image first."), False, gr_compat.update(), *unchanged]
+            return [render.error_html("Select an image first."), False, gradio_compat.update(), *unchanged]
         if not confirm:
             return [render.error_html("Tick “I confirm” to delete; nothing was deleted."), False,
-                    gr_compat.update(), *unchanged]
+                    gradio_compat.update(), *unchanged]
         try:
             report = delete_images(self.ledger_provider(), [image_id], delete_files=bool(delete_file), confirm=True)
         except (sa.exc.SQLAlchemyError, LedgerError) as exc:
-            return [render.error_html(f"Nothing was deleted: {_reason(exc)}"), False, gr_compat.update(), *unchanged]
+            return [render.error_html(f"Nothing was deleted: {_reason(exc)}"), False,
+                    gradio_compat.update(), *unchanged]
         if not report.rows_deleted:
             return [render.error_html(f"There is no image {image_id} in the ledger."), False, "", *unchanged]
         parts = [f"Deleted image {image_id} from the ledger"]

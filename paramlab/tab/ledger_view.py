@@ -13,10 +13,10 @@ from typing import Any
 
 import gradio as gr
 
+from paramlab import gradio_compat
 from paramlab.ledger import Ledger
 from paramlab.tab import ledger_render as render
 from paramlab.tab.ledger_actions import ANY, EXPORT_CHOICES, FILTER_FIELDS, RATING_CHOICES, SORT_CHOICES, LedgerActions
-from paramlab.webui import gr_compat
 
 
 @dataclass
@@ -176,9 +176,9 @@ def build_ledger_view(ledger_provider: Callable[[], Ledger], *,
                         outputs=[action_status, confirm, selected, *view.page_outputs])
     export_button.click(actions.export, inputs=[export_format, *filter_inputs], outputs=[export_file, action_status])
 
-    root = gr_compat.current_blocks()
+    root = gradio_compat.current_blocks()
     if root is not None:  # page load: fill the table and dropdowns, then open ?image=<id>
         root.load(actions.refresh, inputs=view.inputs, outputs=view.outputs)
         root.load(actions.open_from_page, inputs=[selected], outputs=[selected, *detail_outputs],
-                  **gr_compat.js_kwargs(render.PAGE_IMAGE_JS))
+                  **gradio_compat.js_kwargs(render.PAGE_IMAGE_JS))
     return view

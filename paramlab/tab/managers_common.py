@@ -18,10 +18,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from paramlab.gradio_compat import update
 from paramlab.ledger import LedgerError
 from paramlab.profiles.model import ProfileError, name_key
 from paramlab.seeds.series import SeriesError
-from paramlab.webui.gr_compat import update
 
 log = logging.getLogger("paramlab")
 

@@ -16,6 +16,8 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
+from paramlab import gradio_compat
+from paramlab.gradio_compat import update
 from paramlab.ledger import Ledger
 from paramlab.profiles.fileformat import export_profiles, import_profiles
 from paramlab.profiles.model import SETTINGS_BY_KEY, HostCatalog, Profile, ProfileError
@@ -34,8 +36,6 @@ from paramlab.tab.managers_common import (
     truncate,
     write_download,
 )
-from paramlab.webui import gr_compat
-from paramlab.webui.gr_compat import update
 
 PROFILE_HEADERS = ["name", "kind", "scope", "settings", "generations", "median s/image", "peak VRAM", "usable"]
 EDITOR_COUNT = 5  # info, name, description, model scope, settings JSON
@@ -253,7 +253,7 @@ def build_profiles_manager(
     """Build the Profiles manager into the open Blocks and wire its events."""
     c: dict[str, Any] = {}
     with gr.Column(elem_id="paramlab-profiles-manager"):
-        c["table"] = gr_compat.text_table(PROFILE_HEADERS, label="Profiles", elem_id="paramlab-profiles-table",
+        c["table"] = gradio_compat.text_table(PROFILE_HEADERS, label="Profiles", elem_id="paramlab-profiles-table",
                                           height=360)
         with gr.Row():
             c["selector"] = gr.Dropdown(label="Profile", choices=[], value=None,

@@ -17,7 +17,9 @@ import gradio as gr
 import pandas as pd
 import sqlalchemy as sa
 
+from paramlab import gradio_compat
 from paramlab.documents import MAX_FILE_BYTES, read_document
+from paramlab.gradio_compat import update
 from paramlab.ledger import Ledger, schema
 from paramlab.ledger.records import utc_now
 from paramlab.profiles.fileformat import ACTIONS, ImportEntry
@@ -39,8 +41,6 @@ from paramlab.tab.managers_common import (
     truncate,
     write_download,
 )
-from paramlab.webui import gr_compat
-from paramlab.webui.gr_compat import update
 
 SERIES_FORMAT = "paramlab-series"
 SERIES_VERSION = 1
@@ -338,7 +338,7 @@ def build_series_manager(ledger_provider: Callable[[], Ledger]) -> ManagerCompon
     """Build the Series manager into the open Blocks and wire its events."""
     c: dict[str, Any] = {}
     with gr.Column(elem_id="paramlab-series-manager"):
-        c["table"] = gr_compat.text_table(SERIES_HEADERS, label="Character series", elem_id="paramlab-series-table",
+        c["table"] = gradio_compat.text_table(SERIES_HEADERS, label="Character series", elem_id="paramlab-series-table",
                                           height=320)
         with gr.Row():
             c["selector"] = gr.Dropdown(label="Series", choices=[], value=None, elem_id="paramlab-series-selector")

@@ -1,5 +1,5 @@
 """The WebUI side of ParamLab: the only package whose modules may import the WebUI's ``modules``.
 
-Keep this ``__init__`` free of imports: the standalone page imports :mod:`paramlab.webui.gr_compat`
-outside the WebUI, where ``modules`` does not exist.
+Dependencies point one way: this adapter imports :mod:`paramlab.tab` and the core, and nothing outside
+this package imports it. Gradio helpers both sides need live in :mod:`paramlab.gradio_compat`.
 """

@@ -17,11 +17,12 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from modules import shared
 
+from paramlab import gradio_compat as gr_compat
 from paramlab.ledger import LedgerError
 from paramlab.profiles import Profile, ProfileError, ProfileNotFound
 from paramlab.profiles.fileformat import export_profiles, import_profiles
 from paramlab.tab.files import register_file_routes
-from paramlab.webui import api_series, api_stats, catalog, gr_compat, runtime
+from paramlab.webui import api_series, api_stats, catalog, runtime
 
 PREFIX = "/paramlab/v1"
 

@@ -17,10 +17,10 @@ from typing import Any
 import gradio as gr
 from modules import infotext_utils, shared
 
+from paramlab.gradio_compat import update
 from paramlab.ledger import LedgerError
 from paramlab.profiles import Profile, ProfileError
 from paramlab.webui import catalog, profile_sharing, runtime
-from paramlab.webui.gr_compat import update
 from paramlab.webui.profile_actions import (
     field_updates,
     override_entries,

@@ -18,11 +18,11 @@ import gradio as gr
 from modules import scripts, shared
 
 from paramlab.args import INFOTEXT_KEYS, ParamLabArgs, ParamLabArgsError, parse_script_args
+from paramlab.gradio_compat import update
 from paramlab.ledger import LedgerError
 from paramlab.profiles import ProfileError
 from paramlab.seeds import SeedLockError
 from paramlab.webui import profile_apply, profile_panel, runtime, seed_lock, seed_panel, settings
-from paramlab.webui.gr_compat import update
 from paramlab.webui.recorder import RunRecorder
 
 log = logging.getLogger("paramlab")

@@ -13,10 +13,10 @@ from typing import Any
 
 import gradio as gr
 
+from paramlab.gradio_compat import update
 from paramlab.ledger import LedgerError
 from paramlab.seeds import SEED_MAX
 from paramlab.webui import runtime
-from paramlab.webui.gr_compat import update
 
 POLICY_LABELS = {
     "same": "Same seed for every image",

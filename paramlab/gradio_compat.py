@@ -1,7 +1,8 @@
 """The one place where gradio 3 (A1111 1.x ships 3.41) and gradio 4 differ for ParamLab.
 
-Everything else calls these helpers, so moving to gradio 4 touches this file only. It must not import
-the WebUI's ``modules``: the standalone page (``python -m paramlab serve``) uses it too.
+Everything else calls these helpers, so moving to gradio 4 touches this file only. It sits outside
+:mod:`paramlab.webui` and imports neither the WebUI's ``modules`` nor the adapter: the tab, the adapter
+and the standalone page (``python -m paramlab serve``) all use it.
 """
 
 from __future__ import annotations
