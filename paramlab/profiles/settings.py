@@ -1,7 +1,8 @@
 """A profile's settings: checking them (against the running WebUI when there is one) and turning them
 into what A1111 reads: ``p`` attributes, ``opts`` overrides, API fields and infotext.
 
-Part of :mod:`paramlab.profiles.model`'s interface (re-exported there); kept apart to keep files short.
+Part of :mod:`paramlab.profiles.model`'s interface (re-exported there). It reads the setting table in
+:mod:`paramlab.profiles.catalog`, never the model, so the model can use it without a circle.
 """
 
 from __future__ import annotations
@@ -12,18 +13,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from paramlab.infotext import SCHEDULER_ALIASES, SCHEDULER_LABELS
-from paramlab.profiles.model import (
+from paramlab.profiles.catalog import (
     HIRES_KEYS,
     NAME_VALUE_MAX,
     SETTINGS,
     SETTINGS_BY_KEY,
     HostCatalog,
-    ProfileError,
     SettingSpec,
-    _has_control,
-    list_names,
     match_name,
 )
+from paramlab.profiles.names import ProfileError, has_control_characters, list_names
 
 _KEYS_BY_FOLDED = {spec.key.casefold(): spec.key for spec in SETTINGS}
 # Infotext splits "WxH" values into "-1"/"-2" keys; accept those halves too.
@@ -99,7 +98,7 @@ def _name_text(spec: SettingSpec, value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ProfileError(f"{spec.key}: expected a {_KIND_WORDS[spec.kind][0]} name, got {value!r}.")
     value = value.strip()
-    if len(value) > NAME_VALUE_MAX or _has_control(value):
+    if len(value) > NAME_VALUE_MAX or has_control_characters(value):
         raise ProfileError(f"{spec.key}: {value[:60]!r}… is not a valid {_KIND_WORDS[spec.kind][0]} name.")
     return value
 
