@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from paramlab.seeds.series_names import SeriesError, validate_series_name
 from paramlab.strict_model import StrictModel, root_validator, validator
 
 SEED_MAX = 4294967295  # A1111 seeds are unsigned 32-bit
@@ -78,8 +79,6 @@ class SeedLock(StrictModel):
     def _series(cls, value: Any) -> str | None:  # noqa: N805
         if value is None:
             return None
-        from paramlab.seeds.series import SeriesError, validate_series_name  # series.py imports this module
-
         try:
             return validate_series_name(value)
         except SeriesError as exc:

@@ -18,8 +18,9 @@ from sqlalchemy.engine import Connection
 from paramlab.ledger import Ledger, schema
 from paramlab.ledger.guarded import reading, transaction
 from paramlab.ledger.records import as_utc, utc_now
-from paramlab.profiles.model import ProfileError, list_names, name_key, validate_name
+from paramlab.profiles.names import ProfileError, list_names, name_key, validate_name
 from paramlab.seeds.policy import SeedLock, SeedPlan, check_seed, check_strength, plan_seeds
+from paramlab.seeds.series_names import SeriesError, validate_series_name
 from paramlab.strict_model import StrictModel, root_validator, validator
 
 PROMPT_FRAGMENT_MAX = 2_000
@@ -28,21 +29,12 @@ log = logging.getLogger("paramlab")
 table = schema.series
 
 
-class SeriesError(ValueError):
-    """A series or one of its fields is not acceptable; the message names the field and what is allowed."""
-
-
 class SeriesNotFound(SeriesError):
     """No series has that name."""
 
 
 class SeriesStorageError(SeriesError):
     """The database refused the write (locked, read-only, gone); nothing was changed."""
-
-
-def validate_series_name(name: Any) -> str:
-    """A series name, stripped: the same rules as profile names."""
-    return validate_name(name, kind="series", error_type=SeriesError)
 
 
 def _text(value: Any, label: str, limit: int, *, none_if_empty: bool) -> str | None:
