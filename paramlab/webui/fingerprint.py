@@ -12,8 +12,6 @@ from paramlab.webui import host_info
 
 def current_fingerprint(p: Any) -> dict[str, Any]:
     """Read at the end of a run (override settings still applied) or for a reproduction."""
-    from paramlab.webui.recorder import schedule_label
-
     opts, cmd = shared.opts.data, shared.cmd_opts
     precision = ", ".join(
         f"{name}={value}" for name, value in (
@@ -42,5 +40,5 @@ def current_fingerprint(p: Any) -> dict[str, Any]:
         "model_hash": getattr(p, "sd_model_hash", None),
         "vae_hash": getattr(p, "sd_vae_hash", None),
         "sampler": getattr(p, "sampler_name", None),
-        "scheduler": schedule_label(getattr(p, "scheduler", None)),
+        "scheduler": host_info.schedule_label(getattr(p, "scheduler", None)),
     }

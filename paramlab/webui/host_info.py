@@ -1,4 +1,4 @@
-"""Facts about the running WebUI and machine, read once and cached (they do not change per run)."""
+"""Facts about the running WebUI and machine (versions, device, scheduler labels), read once and cached."""
 
 from __future__ import annotations
 
@@ -36,3 +36,16 @@ def device_name() -> str:
 def energy_meter() -> gpu.EnergyMeter | None:
     meter = gpu.EnergyMeter()
     return meter if meter.enabled else None
+
+
+@functools.lru_cache(maxsize=64)
+def schedule_label(scheduler: str | None) -> str | None:
+    """The "Schedule type" label the infotext uses ("karras" → "Karras")."""
+    if not scheduler:
+        return None
+    try:
+        from modules import sd_schedulers
+    except ImportError:  # WebUI before 1.9 has no schedulers
+        return scheduler
+    found = sd_schedulers.schedulers_map.get(scheduler)
+    return found.label if found is not None else scheduler

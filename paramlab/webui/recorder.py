@@ -6,7 +6,6 @@ parsing and the database write happen on the ledger writer's thread.
 
 from __future__ import annotations
 
-import functools
 import os
 from typing import Any
 
@@ -20,6 +19,7 @@ from paramlab.seeds.fingerprint import fingerprint_json
 from paramlab.timing import RunTimer
 from paramlab.webui import host_info
 from paramlab.webui.fingerprint import current_fingerprint
+from paramlab.webui.host_info import schedule_label
 
 
 class RunRecorder:
@@ -179,19 +179,6 @@ def _image_record(p: Any, image: Any, position: int, status: str) -> ImageRecord
     record.model_evaluations = compute.model_evaluations(passes)
     record.megapixel_steps = compute.megapixel_steps(passes)
     return record
-
-
-@functools.lru_cache(maxsize=64)
-def schedule_label(scheduler: str | None) -> str | None:
-    """The "Schedule type" label the infotext uses ("karras" → "Karras")."""
-    if not scheduler:
-        return None
-    try:
-        from modules import sd_schedulers
-    except ImportError:  # WebUI before 1.9 has no schedulers
-        return scheduler
-    found = sd_schedulers.schedulers_map.get(scheduler)
-    return found.label if found is not None else scheduler
 
 
 def _pick(values: Any, index: int) -> Any:
