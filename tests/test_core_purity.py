@@ -1,11 +1,18 @@
-"""The core package must import and work with no WebUI present."""
+"""The core package must import and work with no WebUI present, and its layers point one way.
+
+Dependencies run ``paramlab/webui/`` → ``paramlab/tab/`` → core, and ``paramlab/standalone.py`` →
+``paramlab/tab/`` → core; no two modules import each other, directly or round a loop.
+"""
 
 from __future__ import annotations
 
 import ast
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+
+from import_graph import import_cycles, import_graph
 
 REPO = Path(__file__).resolve().parent.parent
 CORE_MODULES = sorted(
@@ -48,3 +55,50 @@ def test_scripts_folder_holds_one_thin_entry_file() -> None:
     entries = sorted(path.name for path in (REPO / "scripts").iterdir() if path.suffix == ".py")
     assert entries == ["paramlab.py"]
     assert len((REPO / "scripts" / "paramlab.py").read_text(encoding="utf-8").splitlines()) <= 10
+
+
+ADAPTER = ("paramlab.webui",)
+TAB = ("paramlab.tab",)
+STANDALONE = ("paramlab.standalone", "paramlab.cli", "paramlab.__main__")
+
+
+def _within(module: str, packages: tuple[str, ...]) -> bool:
+    return any(module == package or module.startswith(package + ".") for package in packages)
+
+
+def _out_of_bounds(module: str) -> tuple[str, ...]:
+    """What ``module`` must not import: the layers above its own, and the other host's side."""
+    if _within(module, ADAPTER):
+        return STANDALONE
+    if _within(module, STANDALONE):
+        return ADAPTER
+    if _within(module, TAB):
+        return ADAPTER + STANDALONE
+    return ADAPTER + STANDALONE + TAB  # the core
+
+
+def _offending_imports(forbidden: Callable[[str], tuple[str, ...]]) -> list[str]:
+    """Each import, module-level or inside a function, of a module that ``forbidden(importer)`` names."""
+    return [
+        f"{edge.source} imports {edge.target} ({edge.where(REPO)})"
+        for module, edges in import_graph(REPO / "paramlab").items()
+        for edge in edges
+        if _within(edge.target, forbidden(module))
+    ]
+
+
+def test_nothing_outside_the_webui_adapter_imports_it() -> None:
+    offenders = _offending_imports(lambda module: () if _within(module, ADAPTER) else ADAPTER)
+    assert offenders == [], "only paramlab/webui/ may import paramlab.webui:\n" + "\n".join(offenders)
+
+
+def test_imports_point_from_the_hosts_to_the_tab_to_the_core() -> None:
+    offenders = _offending_imports(_out_of_bounds)
+    assert offenders == [], "an import against the layers (webui/standalone → tab → core):\n" + "\n".join(offenders)
+
+
+def test_no_modules_import_each_other() -> None:
+    graph = import_graph(REPO / "paramlab")
+    assert sum(len(edges) for edges in graph.values()) > 100, "the import graph came out (nearly) empty"
+    cycles = [cycle.describe(REPO) for cycle in import_cycles(graph)]
+    assert cycles == [], "modules that import each other:\n" + "\n".join(cycles)
