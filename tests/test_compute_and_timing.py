@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from paramlab import compute
-from paramlab.timing import RunTimer
+from paramlab.cost import compute
+from paramlab.cost.timing import RunTimer
 
 
 def test_evaluations_per_step_follow_the_sampler_order() -> None:

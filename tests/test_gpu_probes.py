@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from paramlab import gpu
+from paramlab.cost import gpu
 
 
 class FakeCuda:

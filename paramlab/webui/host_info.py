@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 
-from paramlab import gpu
+from paramlab.cost import gpu
 
 log = logging.getLogger("paramlab")
 

@@ -12,11 +12,11 @@ from typing import Any
 from modules import shared
 
 import paramlab
-from paramlab import compute, gpu
 from paramlab.args import INFOTEXT_KEYS
+from paramlab.cost import compute, gpu
+from paramlab.cost.timing import RunTimer
 from paramlab.ledger.records import ImageRecord, RunRecord, utc_now
 from paramlab.seeds.fingerprint import fingerprint_json
-from paramlab.timing import RunTimer
 from paramlab.webui import host_info
 from paramlab.webui.fingerprint import current_fingerprint
 from paramlab.webui.host_info import schedule_label
