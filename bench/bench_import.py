@@ -17,8 +17,8 @@ if str(REPO_ROOT) not in sys.path:
 from PIL import Image  # noqa: E402
 from PIL.PngImagePlugin import PngInfo  # noqa: E402
 
-from paramlab.importer import import_folder  # noqa: E402
 from paramlab.ledger import Ledger  # noqa: E402
+from paramlab.ledger.importer import import_folder  # noqa: E402
 from paramlab.paths import resolve_ledger_url  # noqa: E402
 
 PROMPT = (

@@ -71,13 +71,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             serve(ledger, host=args.host, port=args.port)
             return 0
         if args.command == "import":
-            from paramlab.importer import import_folder
+            from paramlab.ledger.importer import import_folder
 
             report = import_folder(ledger, args.folder, progress=not args.quiet)
             print(report.summary(), file=sys.stderr)
             return 0 if report.ok else 1
         if args.command == "export":
-            from paramlab.exporter import export_images
+            from paramlab.ledger.exporter import export_images
 
             if args.output is None:
                 # UTF-8 and no newline translation whatever the console's locale (CSV has its own \r\n).

@@ -15,8 +15,8 @@ import pytest
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
-from paramlab.exporter import export_columns, export_images
 from paramlab.ledger import ImageRecord, RunRecord
+from paramlab.ledger.exporter import export_columns, export_images
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STARTED = datetime(2024, 6, 1, 8, 0, 0, tzinfo=timezone.utc)

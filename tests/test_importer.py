@@ -14,8 +14,8 @@ from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
 from paramlab import __version__
-from paramlab.importer import ImportReport, import_folder
 from paramlab.ledger import schema
+from paramlab.ledger.importer import ImportReport, import_folder
 
 MTIME = datetime(2024, 5, 1, 12, 30, 0, tzinfo=timezone.utc)
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from paramlab.infotext import InfotextError, image_fields, parse_infotext
 from paramlab.ledger.records import RunRecord
 from paramlab.ledger.store import Ledger, LedgerError
-from paramlab.thumbnails import make_thumbnail
+from paramlab.ledger.thumbnails import make_thumbnail
 
 log = logging.getLogger("paramlab")
 

@@ -19,7 +19,7 @@ from fastapi.responses import FileResponse, Response
 from PIL import Image
 
 from paramlab.ledger import Ledger, LedgerError, schema
-from paramlab.thumbnails import render_thumbnail
+from paramlab.ledger.thumbnails import render_thumbnail
 
 ROUTE_PREFIX = "/paramlab/v1/images"
 PREVIEW_CACHE_SIZE = 256

@@ -9,8 +9,8 @@ from typing import Any, TextIO
 
 import sqlalchemy as sa
 
-from paramlab.exporter import export_images
 from paramlab.ledger import Ledger, schema
+from paramlab.ledger.exporter import export_images
 from paramlab.tab.query import LedgerFilter, where_clause
 
 images, runs, metrics_table = schema.images, schema.runs, schema.image_metrics

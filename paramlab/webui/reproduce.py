@@ -14,9 +14,9 @@ from typing import Any
 from modules import call_queue, processing, shared
 from PIL import Image
 
+from paramlab.ledger.thumbnails import thumbnail_as_recorded
 from paramlab.seeds import ImageComparison, compare_images, diff_fingerprints, load_fingerprint
 from paramlab.seeds.fingerprint import FingerprintChange
-from paramlab.thumbnails import thumbnail_as_recorded
 from paramlab.webui import runtime
 from paramlab.webui.fingerprint import current_fingerprint
 
