@@ -241,9 +241,62 @@ def test_migrates_a_version_4_ledger_to_5_without_losing_a_row(tmp_path: Path) -
             )
     engine.dispose()
     ledger = Ledger.open(resolve_ledger_url(path, tmp_path))
-    assert ledger.schema_version() == 5
+    assert ledger.schema_version() == schema.SCHEMA_VERSION
     rows = ledger.recent_images()
     assert [(row["series"], row["seed"], row["rating"]) for row in rows] == [("Kaito", 4294967295, None)] * 2
     with ledger.engine.connect() as conn:
         assert sa.inspect(conn).has_table("image_metrics")
     ledger.close()
+
+
+def test_migrates_a_version_5_ledger_to_6_without_losing_a_row(tmp_path: Path) -> None:
+    path = tmp_path / "v5.sqlite"
+    engine = sa.create_engine(f"sqlite:///{path}")
+    assert migrations.migrate(engine, target=5) == [1, 2, 3, 4, 5]
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO runs (id, run_uid, started_at, tab, source, status, image_count) "
+            "VALUES (1, 'r', '2026-01-01 10:00:00', 'txt2img', 'api', 'ok', 1)"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO images (image_uid, run_id, index_in_run, created_at, status, prompt, hires_enabled, rating) "
+            "VALUES ('v5', 1, 0, '2026-01-01 10:00:00', 'ok', 'v5 prompt', 0, 4)"
+        )
+    engine.dispose()
+    ledger = Ledger.open(resolve_ledger_url(path, tmp_path))
+    try:
+        assert ledger.schema_version() == schema.SCHEMA_VERSION
+        assert [(row["prompt"], row["rating"]) for row in ledger.recent_images()] == [("v5 prompt", 4)]
+        with ledger.engine.connect() as conn:
+            run = conn.execute(schema.runs.select()).one()._mapping
+            assert (run["status"], run["owner"], run["planned_seeds"]) == ("ok", None, None)
+            assert "ix_runs_status" in {index["name"] for index in sa.inspect(conn).get_indexes("runs")}
+    finally:
+        ledger.close()
+
+
+def test_processes_opening_a_new_ledger_at_once_migrate_it_once(tmp_path: Path) -> None:
+    """Two WebUIs (or a WebUI and the viewer) starting together must not both run a migration step."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "together.sqlite"
+    code = (
+        "import sys; from paramlab.ledger import Ledger; from paramlab.paths import resolve_ledger_url; "
+        "Ledger.open(resolve_ledger_url(sys.argv[1], None)).close(); print('ok')"
+    )
+    repo = Path(__file__).resolve().parent.parent
+    starters = [
+        subprocess.Popen([sys.executable, "-c", code, str(path)], cwd=repo, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+        for _ in range(6)
+    ]
+    results = [starter.communicate(timeout=120) for starter in starters]
+    assert [starter.returncode for starter in starters] == [0] * 6, [err for _, err in results]
+    ledger = Ledger.open(resolve_ledger_url(path, tmp_path))
+    try:
+        assert ledger.schema_version() == schema.SCHEMA_VERSION
+        with ledger.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+    finally:
+        ledger.close()

@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from paramlab.aftercare.jobs import WorkSettings
+from paramlab.aftercare.work import sha256_of_file
 from paramlab.ledger import ImageRecord, Ledger, LedgerError, RunRecord
-from paramlab.ledger.writer import LedgerWriter, sha256_of_file
+from paramlab.ledger.writer import LedgerWriter
 from paramlab.paths import resolve_ledger_url
 
 FAST_RETRY = (0.05, 0.05, 0.1)
@@ -55,7 +57,8 @@ def test_writes_rows_thumbnails_and_file_hashes(tmp_path: Path) -> None:
 
 
 def test_thumbnails_can_be_turned_off(tmp_path: Path) -> None:
-    writer = LedgerWriter(open_at(tmp_path / "ledger.sqlite"), tmp_path, keep_thumbnails=lambda: False)
+    writer = LedgerWriter(open_at(tmp_path / "ledger.sqlite"), tmp_path,
+                          work_settings=lambda: WorkSettings(thumbnails=False))
     writer.submit(run_with_image(image=Image.new("RGB", (64, 64))))
     writer.close()
     assert read_back(tmp_path / "ledger.sqlite")[0]["thumbnail_path"] is None

@@ -35,7 +35,7 @@ def transaction(ledger: Ledger, error_type: type[Exception], action: str, kind: 
     """
     try:
         ledger.ensure_present()
-        with ledger.engine.begin() as conn:
+        with ledger.write() as conn:
             yield conn
     except (sa.exc.SQLAlchemyError, LedgerError) as exc:
         reason = _reason(exc)

@@ -61,7 +61,7 @@ class ImportReport:
         return text
 
 
-class _SkipFile(Exception):
+class SkipFile(Exception):
     """This file is not imported; the message is the reason shown to the user."""
 
 
@@ -101,7 +101,7 @@ def import_folder(
             bar.update(1)
             try:
                 candidate = _read_candidate(root, path, seen_sha256)
-            except _SkipFile as skip:
+            except SkipFile as skip:
                 report.skipped.append((path, str(skip)))
                 continue
             if candidate is None:
@@ -141,33 +141,37 @@ def _folder_parts(root: Path, path: Path) -> tuple[str, ...]:
 
 
 def _read_candidate(root: Path, path: Path, seen_sha256: set[str]) -> _Candidate | None:
-    """The record for one file, None when its bytes are already in the ledger; raises _SkipFile."""
+    """The record for one file, None when its bytes are already in the ledger; raises SkipFile."""
     if is_grid_path(root, path):
-        raise _SkipFile(GRID_REASON)
+        raise SkipFile(GRID_REASON)
+    record, params = record_from_file(path, skip_sha256=seen_sha256)
+    if record is None:
+        return None
+    fields = {"denoising_strength": record.denoising_strength}
+    return _Candidate(record=record, tab=guess_tab(root, path, fields), mtime=record.created_at,
+                      webui_version=params.get("Version"))
+
+
+def record_from_file(path: Path, skip_sha256: set[str] | frozenset[str] = frozenset()
+                     ) -> tuple[ImageRecord | None, dict[str, Any]]:
+    """A saved PNG read back into an image row (its hash, infotext fields and file time) and the parsed
+    infotext; (None, {}) when its SHA-256 is in ``skip_sha256``. Raises SkipFile with the reason."""
     try:
         data = path.read_bytes()
         mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
     except OSError as exc:
-        raise _SkipFile(f"cannot read the file ({exc.strerror or exc})") from exc
+        raise SkipFile(f"cannot read the file ({exc.strerror or exc})") from exc
     sha256 = hashlib.sha256(data).hexdigest()
-    if sha256 in seen_sha256:
-        return None
+    if sha256 in skip_sha256:
+        return None, {}
     text = read_infotext(data)
     try:
         params = parse_infotext(text)
     except InfotextError as exc:
-        raise _SkipFile(f"malformed infotext: {exc}") from exc
-    fields = image_fields(params)
-    record = ImageRecord(
-        index_in_run=0,
-        created_at=mtime,
-        infotext=text,
-        image_path=str(path),
-        image_sha256=sha256,
-        **fields,
-    )
-    return _Candidate(record=record, tab=guess_tab(root, path, fields), mtime=mtime,
-                      webui_version=params.get("Version"))
+        raise SkipFile(f"malformed infotext: {exc}") from exc
+    record = ImageRecord(index_in_run=0, created_at=mtime, infotext=text, image_path=str(path),
+                         image_sha256=sha256, **image_fields(params))
+    return record, params
 
 
 def read_infotext(data: bytes) -> str:
@@ -175,20 +179,20 @@ def read_infotext(data: bytes) -> str:
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.format != "PNG":
-                raise _SkipFile(f"not a PNG file ({image.format} data)")
+                raise SkipFile(f"not a PNG file ({image.format} data)")
             text = image.info.get(INFOTEXT_KEY)
             image.verify()  # walks the remaining chunks: catches truncated and corrupt files
-    except _SkipFile:
+    except SkipFile:
         raise
     except Image.UnidentifiedImageError as exc:
-        raise _SkipFile("not an image file") from exc
+        raise SkipFile("not an image file") from exc
     # Pillow's parsers raise many kinds of error on damaged files; any of them means "corrupt".
     except Exception as exc:  # noqa: BLE001
-        raise _SkipFile(f"corrupt PNG ({type(exc).__name__}: {exc})") from exc
+        raise SkipFile(f"corrupt PNG ({type(exc).__name__}: {exc})") from exc
     if text is None:
-        raise _SkipFile("no infotext (no 'parameters' text chunk)")
+        raise SkipFile("no infotext (no 'parameters' text chunk)")
     if not isinstance(text, str):
-        raise _SkipFile("malformed infotext: the 'parameters' chunk is not text")
+        raise SkipFile("malformed infotext: the 'parameters' chunk is not text")
     return str(text)  # iTXt values are a str subclass
 
 

@@ -30,7 +30,7 @@ def _v1_tables() -> sa.MetaData:
         sa.Column("key", sa.String(64), primary_key=True),
         sa.Column("value", sa.Text, nullable=False),
     )
-    later_run_columns = {"energy_joules", "fingerprint"}
+    later_run_columns = {"energy_joules", "fingerprint", "owner", "output_dir", "planned_seeds"}
     run_columns = [c.copy() for c in schema.runs.columns if c.name not in later_run_columns]
     sa.Table("runs", md, *run_columns)
     later_image_columns = {
@@ -130,12 +130,21 @@ def _migrate_to_5(conn: Connection) -> None:
         index.create(conn, checkfirst=True)
 
 
+def _migrate_to_6(conn: Connection) -> None:
+    """Crash recovery: runs are written when they start; who runs them, where they save, which seeds."""
+    for name in ("owner", "output_dir", "planned_seeds"):
+        _add_column(conn, schema.runs, name)
+    for index in schema.V6_INDEXES:
+        index.create(conn, checkfirst=True)
+
+
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     1: _migrate_to_1,
     2: _migrate_to_2,
     3: _migrate_to_3,
     4: _migrate_to_4,
     5: _migrate_to_5,
+    6: _migrate_to_6,
 }
 assert max(MIGRATIONS) == schema.SCHEMA_VERSION
 
@@ -151,21 +160,43 @@ def current_version(conn: Connection) -> int:
 
 
 def migrate(engine: sa.Engine, target: int = schema.SCHEMA_VERSION) -> list[int]:
-    """Bring the database to ``target``; returns the versions applied (empty if already there)."""
+    """Bring the database to ``target``; returns the versions applied (empty if already there).
+
+    Several processes may open one ledger at the same moment (two WebUIs, the viewer): each step
+    takes the database's write lock first and re-reads the version inside its transaction, so a
+    step another process has just applied is skipped instead of applied twice.
+    """
     with engine.connect() as conn:
         version = current_version(conn)
+    _refuse_newer(version)
+    applied: list[int] = []
+    for step in range(version + 1, target + 1):
+        with engine.connect() as conn:
+            conn.execution_options(paramlab_write=True)  # BEGIN IMMEDIATE on SQLite (see store.py)
+            with conn.begin():
+                _lock_for_migration(conn)
+                now = current_version(conn)
+                _refuse_newer(now)
+                if now >= step:
+                    continue
+                MIGRATIONS[step](conn)
+                _set_version(conn, step)
+        applied.append(step)
+    return applied
+
+
+def _refuse_newer(version: int) -> None:
     if version > schema.SCHEMA_VERSION:
         raise SchemaTooNewError(
             f"ParamLab: the ledger has schema version {version}, newer than this ParamLab "
             f"({schema.SCHEMA_VERSION}); update ParamLab to use it."
         )
-    applied: list[int] = []
-    for step in range(version + 1, target + 1):
-        with engine.begin() as conn:
-            MIGRATIONS[step](conn)
-            _set_version(conn, step)
-        applied.append(step)
-    return applied
+
+
+def _lock_for_migration(conn: Connection) -> None:
+    """PostgreSQL: one migrating process at a time (SQLite's BEGIN IMMEDIATE already serialises)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(7265616)"))
 
 
 def _set_version(conn: Connection, version: int) -> None:

@@ -124,6 +124,9 @@ class RunRecord:
     error: str | None = None
     energy_joules: float | None = None
     fingerprint: str | None = None  # JSON text, see paramlab.seeds.fingerprint
+    owner: str | None = None  # the process writing it ("host/pid/start"), for crash recovery
+    output_dir: str | None = None  # where the run saves its images (A1111's outpath_samples)
+    planned_seeds: str | None = None  # JSON list of the seeds it will use, to recognise its files
     images: list[ImageRecord] = field(default_factory=list)
 
     def row(self) -> dict[str, Any]:

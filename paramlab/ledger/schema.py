@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 metadata = sa.MetaData()
 
@@ -52,6 +52,12 @@ runs = sa.Table(
     sa.Column("energy_joules", sa.Float),
     # v4: the reproducibility fingerprint (JSON; see paramlab.seeds.fingerprint)
     sa.Column("fingerprint", sa.Text),
+    # v6: crash recovery. A run is written when it starts (status "running"); ``owner`` names the
+    # process ("host/pid/start"), so a later start can tell a dead run from one still going, and
+    # ``output_dir`` and ``planned_seeds`` (JSON list) let it find the images the run saved.
+    sa.Column("owner", sa.String(255)),
+    sa.Column("output_dir", sa.Text),
+    sa.Column("planned_seeds", sa.Text),
 )
 
 images = sa.Table(
@@ -178,6 +184,11 @@ V5_INDEXES = [
     sa.Index("ix_image_metrics_metric", image_metrics.c.metric, image_metrics.c.value),
 ]
 
-RUN_STATUSES = ("ok", "interrupted", "skipped", "error")
+# Added by version 6: start-up recovery looks for runs still "running".
+V6_INDEXES = [
+    sa.Index("ix_runs_status", runs.c.status),
+]
+
+RUN_STATUSES = ("running", "ok", "interrupted", "skipped", "error")
 IMAGE_STATUSES = ("ok", "interrupted", "skipped")
 SOURCES = ("ui", "api", "script", "import")

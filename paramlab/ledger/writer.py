@@ -1,13 +1,18 @@
-"""The background writer: the generation thread only enqueues; a worker thread writes.
+"""The ledger writer: the generation thread only enqueues; one worker thread writes, in order.
 
-Failures (locked, read-only, missing, corrupt database, full disk) are reported ONCE, rows stay
-queued and are retried with back-off, and on shutdown whatever still cannot be written is spilled
-to a JSON-lines file next to the ledger and re-queued at the next start: nothing is lost.
+Operations (see :mod:`paramlab.ledger.operations`) are written one transaction each, as they come:
+a run's row when it starts, each batch's images as soon as they exist, its totals at the end. Heavy
+work (hashes, thumbnails, quality figures) goes to :mod:`paramlab.aftercare` and comes back as
+more operations. Failures (locked, read-only, missing, corrupt database, full disk) are reported
+ONCE; operations stay queued and are retried with back-off. An operation the database refuses
+for good (not a lock or an outage) is set aside in ``rejected-*.jsonl`` instead of blocking the
+queue. On shutdown whatever still cannot be written is spilled to ``pending-*.jsonl`` beside the
+ledger and written at the next start. At start, runs left ``running`` by a dead process are
+closed and their saved images recovered (:mod:`paramlab.ledger.recovery`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -15,26 +20,37 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
+import sqlalchemy as sa
+
+from paramlab.aftercare.jobs import ImageJob, WorkSettings, job_for_image
+from paramlab.aftercare.runner import Aftercare
 from paramlab.infotext import InfotextError, image_fields, parse_infotext
-from paramlab.ledger.records import RunRecord
+from paramlab.ledger import recovery
+from paramlab.ledger.operations import (
+    AddImages,
+    FinishRun,
+    LinkFile,
+    Operation,
+    RecordFindings,
+    UnknownRun,
+    WriteRun,
+    operation_from_json,
+    operation_to_line,
+)
+from paramlab.ledger.records import ImageRecord, RunRecord
 from paramlab.ledger.store import Ledger, LedgerError
-from paramlab.ledger.thumbnails import make_thumbnail
 
 log = logging.getLogger("paramlab")
 
 RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
 SPILL_PREFIX = "pending-"
-
-
-@dataclass
-class _FileLink:
-    """A file saved after its row was handed over (a late ``on_image_saved``)."""
-
-    image_uid: str
-    path: str
+REJECTED_PREFIX = "rejected-"
+ATTEMPTS_BEFORE_REJECTING = 3
+PERMANENT_ERRORS = (sa.exc.IntegrityError, sa.exc.DataError, sa.exc.ProgrammingError, UnknownRun, TypeError,
+                    ValueError)
+"""Errors that retrying cannot cure (a lock, an outage or a full disk are OperationalError instead)."""
 
 
 class LedgerWriter:
@@ -45,25 +61,28 @@ class LedgerWriter:
         open_ledger: Callable[[], Ledger],
         data_dir: Path,
         *,
-        keep_thumbnails: Callable[[], bool] = lambda: True,
+        work_settings: Callable[[], WorkSettings] = WorkSettings,
         retry_delays: tuple[float, ...] = RETRY_DELAYS,
-        measure: Callable[[RunRecord], None] | None = None,
+        aftercare: Aftercare | None = None,
+        recover_at_start: bool = True,
     ):
         self._open_ledger = open_ledger
         self.data_dir = Path(data_dir)
         self.thumbnail_dir = self.data_dir / "thumbnails"
-        self._keep_thumbnails = keep_thumbnails
-        self._measure = measure
+        self._work_settings = work_settings
         self._retry_delays = retry_delays
-        self._inbox: queue.Queue[RunRecord | _FileLink | None] = queue.Queue()
-        self._waiting: list[RunRecord | _FileLink] = []
-        self._lock = threading.Lock()
-        self._idle = threading.Condition(self._lock)
+        self.aftercare = aftercare or Aftercare(lambda findings: self.submit(RecordFindings(findings)))
+        self._recovered = not recover_at_start
+        self._inbox: queue.Queue[Operation | None] = queue.Queue()
+        self._waiting: list[Operation] = []
+        self._failures = 0  # consecutive failures of the first waiting operation
+        self._idle = threading.Condition()
         self._busy = 0
         self._ledger: Ledger | None = None
         self._failing_since: float | None = None
         self.last_error: str | None = None
-        self.written_runs = 0
+        self.written = 0
+        self.recovery_report: recovery.RecoveryReport | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="paramlab-ledger-writer", daemon=True)
         self._load_spilled()
@@ -71,36 +90,40 @@ class LedgerWriter:
 
     # -- public, called from any thread -----------------------------------------------------
 
-    def submit(self, record: RunRecord) -> None:
-        """Hand a finished run over. Never blocks, never raises."""
-        with self._lock:
+    def submit(self, operation: Operation | RunRecord) -> None:
+        """Hand an operation (or a whole finished run) over. Never blocks, never raises."""
+        if isinstance(operation, RunRecord):
+            operation = WriteRun(operation)
+        with self._idle:
             self._busy += 1
-        self._inbox.put(record)
+        self._inbox.put(operation)
 
     def link_file(self, image_uid: str, path: str) -> None:
-        with self._lock:
-            self._busy += 1
-        self._inbox.put(_FileLink(image_uid, path))
+        self.submit(LinkFile(image_uid, path))
 
     @property
     def pending(self) -> int:
-        with self._lock:
+        with self._idle:
             return self._busy
 
     def flush(self, timeout: float = 10.0) -> bool:
-        """Wait until every handed-over row is written; False if some still wait (database failing)."""
+        """Wait until every handed-over operation, and the background work it started, is written;
+        False if some still wait (database failing, or work still running at the deadline)."""
         deadline = time.monotonic() + timeout
-        with self._idle:
-            while self._busy:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
+        while True:
+            with self._idle:
+                if not self._idle.wait_for(lambda: self._busy == 0, max(0.0, deadline - time.monotonic())):
                     return False
-                self._idle.wait(min(remaining, 0.1))
-        return True
+            if not self.aftercare.flush(max(0.0, deadline - time.monotonic())):
+                return False
+            with self._idle:
+                if self._busy == 0:
+                    return True
 
     def close(self, timeout: float = 10.0) -> None:
-        """Flush, stop the thread, and spill what could not be written so the next start retries it."""
+        """Flush, stop the threads, and spill what could not be written so the next start retries it."""
         self.flush(timeout)
+        self.aftercare.close(min(timeout, 5.0))
         self._stop.set()
         self._inbox.put(None)
         self._thread.join(timeout)
@@ -112,132 +135,158 @@ class LedgerWriter:
     # -- worker ------------------------------------------------------------------------------
 
     def _run(self) -> None:
-        attempt = 0
+        try:
+            self._connected()  # opens the ledger and recovers what a dead process left behind
+        except Exception:  # noqa: BLE001 - reported by the first write that needs it, once
+            pass
         while not self._stop.is_set():
-            timeout = None if not self._waiting else self._retry_delays[min(attempt, len(self._retry_delays) - 1)]
+            delay = self._retry_delays[min(self._failures, len(self._retry_delays) - 1)]
             try:
-                item = self._inbox.get(timeout=timeout)
+                item = self._inbox.get(timeout=delay if self._waiting else None)
             except queue.Empty:
                 item = None
-            if item is not None:
+            while item is not None:
                 self._waiting.append(self._prepare(item))
-                while True:  # take whatever else is queued, to write in one transaction
-                    try:
-                        more = self._inbox.get_nowait()
-                    except queue.Empty:
-                        break
-                    if more is not None:
-                        self._waiting.append(self._prepare(more))
-            if self._waiting:
-                attempt = 0 if self._write_waiting() else attempt + 1
+                try:
+                    item = self._inbox.get_nowait()
+                except queue.Empty:
+                    item = None
+            self._write_waiting()
 
-    def _prepare(self, item: RunRecord | _FileLink) -> RunRecord | _FileLink:
-        """Thumbnails and file hashes, done here so the generation thread never pays for them."""
-        if isinstance(item, _FileLink):
-            return item
-        if self._measure is not None:
-            try:
-                self._measure(item)
-            except Exception as exc:  # noqa: BLE001 - figures are optional; the rows are not
-                log.error("ParamLab: quality figures skipped for a run: %s", exc)
-        for image in item.images:
-            if image.infotext and image.extra_params is None:
-                image.extra_params = other_extension_params(image.infotext)
-            try:
-                if image.image_path and not image.image_sha256:
-                    image.image_sha256 = sha256_of_file(Path(image.image_path))
-                if image.pil_image is not None and not image.image_path and self._keep_thumbnails():
-                    target = self.thumbnail_dir / image.image_uid[:2] / f"{image.image_uid}.jpg"
-                    image.thumbnail_path = str(make_thumbnail(image.pil_image, target))
-            except (OSError, ValueError) as exc:
-                log.warning("ParamLab: no thumbnail/hash for image %s: %s", image.image_uid, exc)
-            image.pil_image = None
-        return item
-
-    def _write_waiting(self) -> bool:
-        batch = list(self._waiting)
-        runs = [item for item in batch if isinstance(item, RunRecord)]
-        links = [item for item in batch if isinstance(item, _FileLink)]
+    def _recover(self, ledger: Ledger) -> None:
         try:
-            if self._ledger is None:
-                self._ledger = self._open_ledger()
-            self._ledger.ensure_present()
-            if runs:
-                self._ledger.write_runs(runs)
-            for link in links:
-                self._ledger.link_image_file(link.image_uid, link.path, _safe_sha(link.path))
-        except Exception as exc:  # noqa: BLE001 - any database fault must keep rows queued, never crash
-            self._on_failure(exc, len(runs))
-            if self._ledger is not None and not isinstance(exc, LedgerError):
-                self._ledger.close()  # reconnect on retry: the fault may have broken the connection
-                self._ledger = None
-            return False
-        self._waiting.clear()
-        self.written_runs += len(runs)
+            report = recovery.recover_dead_runs(ledger)
+        except Exception as exc:  # noqa: BLE001 - recovery is best effort; recording must start anyway
+            log.error("ParamLab: start-up recovery skipped: %s", str(exc).splitlines()[0] if str(exc) else exc)
+            return
+        self.recovery_report = report
+        if report.runs:
+            log.warning("ParamLab: %s", report.summary())
+        self._start_work(report.images_needing_work)
+
+    def _prepare(self, operation: Operation) -> Operation:
+        """Hand images to the background work and derive what needs the infotext; never raises."""
+        try:
+            if isinstance(operation, (WriteRun, AddImages)):
+                self._start_work(operation.run.images if isinstance(operation, WriteRun) else operation.images)
+            elif isinstance(operation, FinishRun):
+                for image in operation.run.images:
+                    if image.infotext and image.extra_params is None:
+                        image.extra_params = other_extension_params(image.infotext)
+                    image.pil_image = None
+            elif isinstance(operation, LinkFile):
+                self.aftercare.submit(ImageJob(operation.image_uid, image_path=operation.path))
+        except Exception as exc:  # noqa: BLE001 - the row matters more than its extras
+            log.error("ParamLab: background work not started for an operation: %s", exc)
+        return operation
+
+    def _start_work(self, images: list[ImageRecord]) -> None:
+        settings = self._work_settings()
+        for image in images:
+            job = job_for_image(image, settings, self.thumbnail_dir)
+            if job is not None:
+                self.aftercare.submit(job)
+            image.pil_image = None  # the pixels now travel with the job, or are not needed
+
+    def _connected(self) -> Ledger:
+        if self._ledger is None:
+            self._ledger = self._open_ledger()
+            if not self._recovered:
+                self._recovered = True
+                self._recover(self._ledger)
+        self._ledger.ensure_present()
+        return self._ledger
+
+    def _write_waiting(self) -> None:
+        while self._waiting:
+            operation = self._waiting[0]
+            try:
+                with self._connected().write() as conn:
+                    operation.apply(conn)
+            except Exception as exc:  # noqa: BLE001 - any database fault must keep rows queued, never crash
+                self._failures += 1
+                if isinstance(exc, PERMANENT_ERRORS) and self._failures >= ATTEMPTS_BEFORE_REJECTING:
+                    self._reject(operation, exc)
+                    continue
+                self._on_failure(exc)
+                if self._ledger is not None and not isinstance(exc, LedgerError):
+                    self._ledger.close()  # reconnect on retry: the fault may have broken the connection
+                    self._ledger = None
+                return
+            self._done(written=True)
+
+    def _done(self, *, written: bool) -> None:
+        """The first waiting operation is written (or set aside): take it off the queue."""
+        self._waiting.pop(0)
+        self._failures = 0
+        self.written += int(written)
         if self._failing_since is not None:
-            log.warning("ParamLab: the ledger is writable again; %d waiting run(s) written.", len(runs))
+            log.warning("ParamLab: the ledger is writable again; %d waiting operation(s) being written.",
+                        len(self._waiting) + 1)
             self._failing_since = None
             self.last_error = None
         with self._idle:
-            self._busy -= len(batch)
+            self._busy -= 1
             self._idle.notify_all()
-        return True
 
-    def _on_failure(self, exc: BaseException, run_count: int) -> None:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    def _reject(self, operation: Operation, exc: BaseException) -> None:
+        target = self._save_lines(REJECTED_PREFIX, [operation])
+        log.error("ParamLab: the ledger refused an operation (%s) three times: %s. It was set aside in %s so the "
+                  "rows after it can be written.", operation.kind, _first_line(exc), target)
+        self._done(written=False)
+
+    def _on_failure(self, exc: BaseException) -> None:
+        reason = _first_line(exc)
         self.last_error = reason
         if self._failing_since is None:
             self._failing_since = time.monotonic()
             location = self._ledger.describe() if self._ledger is not None else "the configured location"
             log.error(
-                "ParamLab: cannot write to the ledger (%s): %s. Generation is not affected; %d run(s) "
+                "ParamLab: cannot write to the ledger (%s): %s. Generation is not affected; %d operation(s) "
                 "wait in memory and will be retried (and saved beside the ledger on shutdown).",
-                location, reason, run_count,
+                location, reason, len(self._waiting),
             )
 
     # -- spill file ---------------------------------------------------------------------------
 
     def _spill(self) -> None:
-        leftovers: list[RunRecord | _FileLink] = list(self._waiting)
+        leftovers: list[Operation] = list(self._waiting)
         while True:
             try:
                 item = self._inbox.get_nowait()
             except queue.Empty:
                 break
             if item is not None:
-                leftovers.append(self._prepare(item))
-        if not leftovers:
-            return
-        lines = [
-            json.dumps({"run": item.to_json()} if isinstance(item, RunRecord)
-                       else {"link": [item.image_uid, item.path]}, ensure_ascii=False)
-            for item in leftovers
-        ]
-        target = self.data_dir / f"{SPILL_PREFIX}{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.jsonl"
+                leftovers.append(item)
+        if leftovers:
+            target = self._save_lines(SPILL_PREFIX, leftovers)
+            log.error("ParamLab: %d unwritten operation(s) saved to %s; they are written at the next start.",
+                      len(leftovers), target)
+
+    def _save_lines(self, prefix: str, operations: list[Operation]) -> Path | None:
+        target = self.data_dir / f"{prefix}{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns()}.jsonl"
         try:
             self.data_dir.mkdir(parents=True, exist_ok=True)
             temporary = target.with_suffix(".tmp")
-            temporary.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            temporary.write_text("".join(operation_to_line(op) + "\n" for op in operations), encoding="utf-8")
             os.replace(temporary, target)
-            log.error("ParamLab: %d unwritten item(s) saved to %s; they are written at the next start.",
-                      len(leftovers), target)
+            return target
         except OSError as exc:
-            log.error("ParamLab: could not save %d unwritten item(s) to %s: %s", len(leftovers), target, exc)
+            log.error("ParamLab: could not save %d operation(s) to %s: %s", len(operations), target, exc)
+            return None
 
     def _load_spilled(self) -> None:
         if not self.data_dir.is_dir():
             return
         for spill in sorted(self.data_dir.glob(f"{SPILL_PREFIX}*.jsonl")):
             try:
-                items = [json.loads(line) for line in spill.read_text(encoding="utf-8").splitlines() if line]
-            except (OSError, ValueError) as exc:
+                operations = [operation_from_json(json.loads(line))
+                              for line in spill.read_text(encoding="utf-8").splitlines() if line]
+            except (OSError, ValueError, KeyError, TypeError) as exc:
                 log.error("ParamLab: cannot read the waiting rows in %s: %s (file kept)", spill, exc)
                 continue
-            for entry in items:
-                if "run" in entry:
-                    self.submit(RunRecord.from_json(entry["run"]))
-                elif "link" in entry:
-                    self.link_file(*entry["link"])
+            for operation in operations:
+                self.submit(operation)
             spill.unlink()
 
 
@@ -249,16 +298,6 @@ def other_extension_params(infotext: str) -> str | None:
         return None
 
 
-def sha256_of_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _safe_sha(path: str) -> str | None:
-    try:
-        return sha256_of_file(Path(path))
-    except OSError:
-        return None
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc)
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -71,7 +71,7 @@ def delete_images(ledger: Ledger, ids: Iterable[Any], delete_files: bool = False
     report = DeleteReport()
     files: list[str] = []
     ledger.ensure_present()
-    with ledger.engine.begin() as conn:
+    with ledger.write() as conn:
         found: dict[int, tuple[int, str | None, str | None]] = {}
         for chunk in _chunks(wanted):
             statement = sa.select(images.c.id, images.c.run_id, images.c.image_path, images.c.thumbnail_path)

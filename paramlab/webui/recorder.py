@@ -1,12 +1,18 @@
-"""Turns one ``process_images`` call into a :class:`RunRecord`, reading ``p`` in the hooks.
+"""Turns one ``process_images`` call into ledger operations, reading ``p`` in the hooks.
 
-Only cheap attribute reads happen here, on the generation thread; hashing, thumbnails, infotext
-parsing and the database write happen on the ledger writer's thread.
+The run is written as it happens, so a crash loses at most the batch in flight: its row when the
+first batch starts (status ``running``), each batch's images when the next batch starts (by then
+A1111 has saved them, so their files are linked), and its totals at ``postprocess``. Only cheap
+attribute reads happen here, on the generation thread; the writes happen on the ledger writer's
+thread, and hashing, thumbnails and figures in ParamLab's background process.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
+from collections.abc import Callable
 from typing import Any
 
 from modules import shared
@@ -15,6 +21,8 @@ import paramlab
 from paramlab.args import INFOTEXT_KEYS
 from paramlab.cost import compute, gpu
 from paramlab.cost.timing import RunTimer
+from paramlab.ledger.operations import AddImages, FinishRun, LinkFile, Operation, StartRun, WriteRun
+from paramlab.ledger.owner import this_process
 from paramlab.ledger.records import ImageRecord, RunRecord, utc_now
 from paramlab.seeds.fingerprint import fingerprint_json
 from paramlab.webui import host_info
@@ -23,9 +31,11 @@ from paramlab.webui.host_info import schedule_label
 
 
 class RunRecorder:
-    """State of one run between ``before_process`` and ``postprocess``."""
+    """State of one run between ``before_process`` and ``postprocess``; ``submit`` takes its operations."""
 
-    def __init__(self, p: Any, tab: str, source: str, script_name: str | None, args_error: str | None):
+    def __init__(self, p: Any, tab: str, source: str, script_name: str | None, args_error: str | None,
+                 submit: Callable[[Operation], None]):
+        self._submit = submit
         self.timer = RunTimer(sync=gpu.make_synchronizer())
         self.vram = gpu.VramProbe()
         self.vram.start()
@@ -36,14 +46,21 @@ class RunRecorder:
             tab=tab, source=source, script_name=script_name, error=args_error,
             batch_count=_int(getattr(p, "n_iter", None)), batch_size=_int(getattr(p, "batch_size", None)),
             paramlab_version=paramlab.__version__, webui_version=host_info.webui_version(),
-            host_name=host_info.host_name(), device_name=host_info.device_name(),
+            host_name=host_info.host_name(), device_name=host_info.device_name(), owner=this_process().text(),
         )
         self._batch_status = "ok"
+        self._batch: list[ImageRecord] = []  # this batch's images, written when the next batch starts
+        self._by_image: dict[int, ImageRecord] = {}  # id(PIL image) → its record, for on_image_saved
+        self._written: set[str] = set()  # image uids already handed to the writer
+        self.started = False
         self.finished = False
 
     # -- hooks ------------------------------------------------------------------------------
 
-    def batch_started(self, batch_number: int) -> None:
+    def batch_started(self, p: Any, batch_number: int) -> None:
+        if not self.started:
+            self._start(p)
+        self._write_batch()
         self._batch_status = "ok"
         self.timer.batch_started(batch_number)
 
@@ -68,16 +85,25 @@ class RunRecorder:
 
     def image_done(self, p: Any, image: Any) -> None:
         self.timer.image_done()
-        self.run.images.append(_image_record(p, image, len(self.run.images), self._batch_status))
+        record = _image_record(p, image, len(self.run.images), self._batch_status)
+        self.run.images.append(record)
+        self._batch.append(record)
+        self._by_image[id(image)] = record
 
     def link_saved(self, image: Any, filename: str) -> None:
-        for record in reversed(self.run.images):
-            if record.pil_image is image:
-                record.image_path = os.path.abspath(filename)
-                return
+        record = self._by_image.get(id(image))
+        if record is None:  # a grid, a "before hires" copy, another extension's save
+            return
+        record.image_path = os.path.abspath(filename)
+        if record.image_uid in self._written:
+            self._submit(LinkFile(record.image_uid, record.image_path))
 
-    def finish(self, p: Any, processed: Any, status: str | None = None) -> RunRecord:
+    def finish(self, p: Any, processed: Any, status: str | None = None, error: str | None = None) -> Operation:
+        """The run's last operation: its totals (or the whole run, if it never reached a batch)."""
         self.finished = True
+        if error is not None:
+            self.run.error = self.run.error or error
+        self._write_batch()
         times = self.timer.finish()
         run = self.run
         run.finished_at = utc_now()
@@ -104,7 +130,26 @@ class RunRecorder:
             if run.energy_joules is not None and image.cost_seconds and total_cost:
                 image.energy_joules = run.energy_joules * image.cost_seconds / total_cost
             image.model_name, image.model_hash = run.model_name, run.model_hash
-        return run
+        operation: Operation = FinishRun(run) if self.started else WriteRun(run)
+        self._submit(operation)
+        return operation
+
+    def _start(self, p: Any) -> None:
+        """The run's row, before its first image: what a start-up after a crash needs to close it."""
+        self.started = True
+        run = self.run
+        run.model_name = getattr(p, "sd_model_name", None)
+        run.model_hash = getattr(p, "sd_model_hash", None)
+        run.output_dir = _output_dir(p)
+        seeds = getattr(p, "all_seeds", None)
+        run.planned_seeds = json.dumps([int(seed) for seed in seeds]) if isinstance(seeds, (list, tuple)) else None
+        self._submit(StartRun(dataclasses.replace(run, images=[])))
+
+    def _write_batch(self) -> None:
+        if self._batch and self.started:
+            self._written.update(record.image_uid for record in self._batch)
+            self._submit(AddImages(self.run.run_uid, self._batch))
+            self._batch = []
 
     def _run_status(self) -> str:
         state = shared.state
@@ -115,6 +160,16 @@ class RunRecorder:
             if status in statuses:
                 return status
         return "ok"
+
+
+def _output_dir(p: Any) -> str | None:
+    """Where A1111 saves this run's images, when it saves them at all."""
+    try:
+        saving = p.save_samples() if callable(getattr(p, "save_samples", None)) else False
+    except Exception:  # noqa: BLE001 - an odd p from another extension: no recovery folder, no harm
+        saving = False
+    folder = getattr(p, "outpath_samples", None)
+    return os.path.abspath(folder) if saving and folder else None
 
 
 def _image_record(p: Any, image: Any, position: int, status: str) -> ImageRecord:
@@ -141,6 +196,8 @@ def _image_record(p: Any, image: Any, position: int, status: str) -> ImageRecord
         height=_int(getattr(p, "height", None)),
         hires_enabled=enable_hr,
         clip_skip=_int(shared.opts.data.get("CLIP_stop_at_last_layers", 1)),
+        model_name=getattr(p, "sd_model_name", None),
+        model_hash=getattr(p, "sd_model_hash", None),
         profile=(getattr(p, "extra_generation_params", None) or {}).get(INFOTEXT_KEYS["profile"]),
         series=(getattr(p, "extra_generation_params", None) or {}).get(INFOTEXT_KEYS["series"]),
         pil_image=image,

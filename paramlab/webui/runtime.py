@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 import signal
 import threading
 from pathlib import Path
 
 from modules import paths_internal, shared
 
+from paramlab.aftercare.jobs import WorkSettings
 from paramlab.ledger import Ledger
 from paramlab.ledger.writer import LedgerWriter
 from paramlab.paths import resolve_ledger_url, sqlite_path, webui_data_dir
@@ -51,27 +53,26 @@ def get_writer() -> LedgerWriter:
     with _writer_lock:
         if _writer is None:
             url = ledger_url()
-            _writer = LedgerWriter(
-                lambda: Ledger.open(url),
-                _side_folder(),
-                keep_thumbnails=lambda: bool(shared.opts.data.get("paramlab_thumbnails", True)),
-                measure=measure_run_from_settings,
-            )
+            _writer = LedgerWriter(lambda: Ledger.open(url), _side_folder(), work_settings=work_settings)
         return _writer
 
 
-def measure_run_from_settings(run) -> None:  # type: ignore[no-untyped-def]
-    """Runs on the writer thread: quality figures and flaws as Settings → ParamLab asks."""
-    from paramlab.quality.pipeline import QualityConfig, measure_run
-
+def work_settings() -> WorkSettings:
+    """Read when each image is handed over: what Settings → ParamLab asks the background work to do."""
     data = shared.opts.data
-    config = QualityConfig(
-        builtin=bool(data.get("paramlab_measure", True)),
-        scorers=learned_scorers if data.get("paramlab_learned_scorers", False) else None,
+    scorers = None
+    if data.get("paramlab_learned_scorers", False):
+        scorers = {
+            "clip_model_path": str(data.get("paramlab_clip_model_path", "") or ""),
+            "aesthetic_head_path": str(data.get("paramlab_aesthetic_head_path", "") or ""),
+            "allow_download": bool(data.get("paramlab_allow_downloads", False)),
+        }
+    return WorkSettings(
+        thumbnails=bool(data.get("paramlab_thumbnails", True)),
+        measure=bool(data.get("paramlab_measure", True)),
+        scorers=scorers,
         converge_steps=lambda sampler, scheduler: _convergence.get((sampler or "", scheduler or "")),
     )
-    if config.builtin or config.scorers is not None:
-        measure_run(run, config)
 
 
 _convergence: dict[tuple[str, str], int | None] = {}
@@ -81,17 +82,6 @@ def remember_convergence(steps: dict[tuple[str, str], int | None]) -> None:
     """The last convergence answer, so flaw advice can name "this sampler converged at N steps"."""
     _convergence.clear()
     _convergence.update(steps)
-
-
-def learned_scorers():  # -> tuple[list[Scorer], dict[str, str]]
-    from paramlab.quality.scorers import ScorerConfig, load_scorers
-
-    data = shared.opts.data
-    return load_scorers(ScorerConfig(
-        clip_model_path=str(data.get("paramlab_clip_model_path", "") or ""),
-        aesthetic_head_path=str(data.get("paramlab_aesthetic_head_path", "") or ""),
-        allow_download=bool(data.get("paramlab_allow_downloads", False)),
-    ))
 
 
 def get_ledger() -> Ledger:
@@ -131,9 +121,12 @@ def shutdown(timeout: float = 5.0) -> None:
 
 
 def install_exit_hooks() -> None:
-    """A1111's Ctrl-C handler ends the process with ``os._exit``, which skips ``atexit``: wrap it.
+    """Flush the ledger on every way the WebUI is usually stopped.
 
-    Called when the script file loads (on the main thread); once per process.
+    A1111's Ctrl-C handler ends the process with ``os._exit``, which skips ``atexit``, and SIGTERM
+    (``kill``, a service manager, a container stop) ends it without running ``atexit`` at all: both
+    are wrapped so the queue is written first. Called when the script file loads (on the main
+    thread); once per process.
     """
     global _exit_hooks_installed
     if _exit_hooks_installed:
@@ -142,16 +135,25 @@ def install_exit_hooks() -> None:
     atexit.register(shutdown)
     if threading.current_thread() is not threading.main_thread():
         return
-    previous = signal.getsignal(signal.SIGINT)
+    for signum in (signal.SIGINT, getattr(signal, "SIGTERM", None)):
+        if signum is not None:
+            _flush_before(signum)
 
-    def _flush_then_continue(signum, frame):  # type: ignore[no-untyped-def]
+
+def _flush_before(signum: int) -> None:
+    previous = signal.getsignal(signum)
+    if previous == signal.SIG_IGN:  # the host ignores it: so do we
+        return
+
+    def _flush_then_continue(number, frame):  # type: ignore[no-untyped-def]
         shutdown()
         if callable(previous):
-            previous(signum, frame)
-        else:
-            raise KeyboardInterrupt
+            previous(number, frame)
+        else:  # the default action (end the process), as if ParamLab were not there
+            signal.signal(number, signal.SIG_DFL)
+            os.kill(os.getpid(), number)
 
     try:
-        signal.signal(signal.SIGINT, _flush_then_continue)
-    except ValueError:  # not the main thread after all
-        log.debug("ParamLab: SIGINT flush hook not installed")
+        signal.signal(signum, _flush_then_continue)
+    except (ValueError, OSError):  # not the main thread after all, or not allowed here
+        log.debug("ParamLab: flush hook for signal %s not installed", signum)

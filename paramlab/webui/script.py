@@ -99,7 +99,8 @@ class ParamLabScript(scripts.Script):
         if not (settings.recording_enabled() and args.record):
             return
         source, script_name = _source(p)
-        recorder = RunRecorder(p, "img2img" if self.is_img2img else "txt2img", source, script_name, problem)
+        recorder = RunRecorder(p, "img2img" if self.is_img2img else "txt2img", source, script_name, problem,
+                               submit=runtime.get_writer().submit)
         ACTIVE_RUNS[id(p)] = recorder
         weakref.finalize(p, _abandon, id(p), recorder)
 
@@ -127,7 +128,7 @@ class ParamLabScript(scripts.Script):
         if (active := SEED_LOCKS.get(id(p))) is not None:
             seed_lock.rebuild_rng(p, active)
         if (recorder := ACTIVE_RUNS.get(id(p))) is not None:
-            recorder.batch_started(int(kwargs.get("batch_number", 0)))
+            recorder.batch_started(p, int(kwargs.get("batch_number", 0)))
 
     @guarded
     def after_extra_networks_activate(self, p: Any, *script_args: Any, **kwargs: Any) -> None:
@@ -173,7 +174,7 @@ class ParamLabScript(scripts.Script):
         SEED_LOCKS.pop(id(p), None)
         recorder = ACTIVE_RUNS.pop(id(p), None)
         if recorder is not None and not recorder.finished:
-            runtime.get_writer().submit(recorder.finish(p, processed))
+            recorder.finish(p, processed)
 
 
 @guarded
@@ -232,8 +233,7 @@ def _abandon(p_id: int, recorder: RunRecorder) -> None:
     if recorder.finished:
         return
     try:
-        run = recorder.finish(None, None, status="error")
-        run.error = run.error or "process_images stopped with an exception before it finished"
-        runtime.get_writer().submit(run)
+        recorder.finish(None, None, status="error",
+                        error="process_images stopped with an exception before it finished")
     except Exception as exc:  # noqa: BLE001 - runs inside a GC finaliser: never raise from here
         log.error("ParamLab: could not record a failed run: %s", exc)

@@ -1,0 +1,7 @@
+"""Background work for each recorded image (file hash, thumbnail, quality figures, flaws), done in a
+low-priority child process so that it never slows a generation; see :mod:`paramlab.aftercare.runner`."""
+
+from paramlab.aftercare.jobs import ImageJob, Pixels
+from paramlab.aftercare.runner import Aftercare
+
+__all__ = ["Aftercare", "ImageJob", "Pixels"]

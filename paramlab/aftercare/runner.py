@@ -1,0 +1,193 @@
+"""The WebUI side of the background work: a queue, one thread, and the low-priority child process.
+
+The thread only moves bytes (a pipe write, a pipe read), so it holds the GIL for microseconds and
+never competes with the sampler. If the child cannot be started (an embedded Python, no
+``sys.executable``) the work runs on this thread instead, and the console says once that
+generation may then be slowed on a CPU. A child that dies is restarted; a job that kills it twice
+is skipped with a reason. Waiting pixels are capped: past the cap, an image keeps only a
+thumbnail-sized copy and its figures are marked "not measured" with the reason, so a long queue of
+work can never eat the WebUI's memory.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import threading
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+
+from paramlab.aftercare.jobs import ImageJob, Pixels, read_frame, send_job
+from paramlab.aftercare.work import run_job
+from paramlab.ledger.operations import Findings
+
+log = logging.getLogger("paramlab")
+
+MAX_WAITING_PIXEL_BYTES = 256 * 1024 * 1024
+MAX_SPAWN_FAILURES = 3
+EXTENSION_ROOT = Path(__file__).resolve().parent.parent.parent
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "NUMEXPR_NUM_THREADS": "1"}
+
+
+def child_command() -> list[str]:
+    return [sys.executable, "-m", "paramlab.aftercare.child"]
+
+
+class Aftercare:
+    """Runs :class:`ImageJob` s in the background process and hands each :class:`Findings` to ``deliver``."""
+
+    def __init__(self, deliver: Callable[[Findings], None], *, use_child: bool = True,
+                 max_waiting_pixel_bytes: int = MAX_WAITING_PIXEL_BYTES):
+        self._deliver = deliver
+        self._use_child = use_child
+        self._max_pixel_bytes = max_waiting_pixel_bytes
+        self._queue: deque[ImageJob] = deque()
+        self._condition = threading.Condition()
+        self._waiting_pixel_bytes = 0
+        self._busy = 0
+        self._closed = False
+        self._thread: threading.Thread | None = None
+        self._child: subprocess.Popen[bytes] | None = None
+        self._spawn_failures = 0
+        self._said: set[str] = set()
+        self.skipped_for_backlog = 0
+        self.done = 0
+
+    # -- any thread --------------------------------------------------------------------------
+
+    def submit(self, job: ImageJob) -> None:
+        with self._condition:
+            if self._closed:
+                return
+            if job.pixels is not None and self._waiting_pixel_bytes + job.pixels.size_bytes > self._max_pixel_bytes:
+                self._shrink(job, waiting=len(self._queue))
+            self._waiting_pixel_bytes += job.pixels.size_bytes if job.pixels is not None else 0
+            self._queue.append(job)
+            self._busy += 1
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="paramlab-aftercare", daemon=True)
+                self._thread.start()
+            self._condition.notify_all()
+
+    @property
+    def pending(self) -> int:
+        with self._condition:
+            return self._busy
+
+    def flush(self, timeout: float = 30.0) -> bool:
+        """Wait until every submitted job's findings were delivered; False on timeout."""
+        with self._condition:
+            return self._condition.wait_for(lambda: self._busy == 0, timeout)
+
+    def close(self, timeout: float = 10.0) -> int:
+        """Finish what is queued (bounded), then stop the child. Returns the number of jobs dropped."""
+        self.flush(timeout)
+        with self._condition:
+            self._closed = True
+            dropped = len(self._queue)
+            self._queue.clear()
+            self._condition.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._stop_child()
+        if dropped:
+            log.warning("ParamLab: %d image(s) left without figures or thumbnail at shutdown.", dropped)
+        return dropped
+
+    # -- the aftercare thread ----------------------------------------------------------------
+
+    def _loop(self) -> None:
+        while True:
+            with self._condition:
+                self._condition.wait_for(lambda: self._queue or self._closed)
+                if not self._queue:
+                    return
+                job = self._queue.popleft()
+            try:
+                findings = self._process(job)
+                for problem in findings.problems:
+                    self._say_once(problem[:80], "ParamLab: %s", problem)
+                self._deliver(findings)
+            except Exception as exc:  # noqa: BLE001 - this thread must outlive any single job
+                self._say_once("deliver", "ParamLab: background work failed for an image: %s", exc)
+            finally:
+                with self._condition:
+                    self._waiting_pixel_bytes -= job.pixels.size_bytes if job.pixels is not None else 0
+                    self._busy -= 1
+                    self.done += 1
+                    self._condition.notify_all()
+
+    def _process(self, job: ImageJob) -> Findings:
+        for _attempt in range(2):
+            child = self._running_child()
+            if child is None:
+                return run_job(job)
+            try:
+                send_job(child.stdin, job)  # type: ignore[arg-type]
+                frame = read_frame(child.stdout)  # type: ignore[arg-type]
+            except (OSError, ValueError):
+                frame = None
+            if frame is not None:
+                return Findings.from_json(frame[0])
+            self._say_once("child died", "ParamLab: the background process stopped (exit code %s); restarting it.",
+                           child.poll())
+            self._stop_child()
+        return Findings(job.image_uid, problems=["the background process stopped twice on this image; "
+                                                 "its figures and thumbnail are skipped"])
+
+    def _running_child(self) -> subprocess.Popen[bytes] | None:
+        if self._child is not None and self._child.poll() is None:
+            return self._child
+        if not self._use_child or self._spawn_failures >= MAX_SPAWN_FAILURES:
+            return None
+        env = {**os.environ, **ONE_THREAD, "CUDA_VISIBLE_DEVICES": "",
+               "PYTHONPATH": os.pathsep.join(filter(None, [str(EXTENSION_ROOT), os.environ.get("PYTHONPATH")]))}
+        flags = getattr(subprocess, "IDLE_PRIORITY_CLASS", 0) | getattr(subprocess, "CREATE_NO_WINDOW", 0)
+        try:
+            self._child = subprocess.Popen(child_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                           cwd=str(EXTENSION_ROOT), env=env, creationflags=flags)
+        except (OSError, ValueError) as exc:
+            self._spawn_failures += 1
+            if self._spawn_failures >= MAX_SPAWN_FAILURES:
+                log.error("ParamLab: cannot start the background process (%s); quality figures and thumbnails "
+                          "are now made inside the WebUI, which may slow generation on a CPU.", exc)
+            return None
+        return self._child
+
+    def _stop_child(self) -> None:
+        child, self._child = self._child, None
+        if child is None:
+            return
+        for stream in (child.stdin, child.stdout):
+            try:
+                if stream is not None:
+                    stream.close()
+            except OSError:
+                pass
+        try:
+            child.wait(5)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait(5)
+
+    def _shrink(self, job: ImageJob, waiting: int) -> None:
+        """Over the memory cap: keep a thumbnail-sized copy, skip the figures, and say why."""
+        self.skipped_for_backlog += 1
+        if job.thumbnail_path and job.pixels is not None:
+            image = job.pixels.to_image()
+            image.thumbnail((256, 256))
+            job.pixels = Pixels.of(image)
+        else:
+            job.pixels = None
+        job.skipped_reason = (f"skipped: ParamLab's background work was {waiting} image(s) behind, so figures "
+                              "were dropped rather than slow the generation or fill the memory")
+        self._say_once("backlog", "ParamLab: quality figures are %d images behind the generation; figures for new "
+                       "images are skipped until it catches up (thumbnails are kept).", waiting)
+
+    def _say_once(self, key: str, message: str, *args: object) -> None:
+        if key not in self._said:
+            self._said.add(key)
+            log.warning(message, *args)

@@ -1,0 +1,158 @@
+"""Closing the runs a dead process left ``running``, and recovering the images it saved.
+
+A run's row is written when sampling is about to start and each batch's images when the batch is
+done, so a crash (kill -9, an out-of-memory kill, a driver reset, a power cut) leaves the run
+``running`` and at most its batch in flight without rows. At the next start, each such run whose
+process is gone (see :mod:`paramlab.ledger.owner`) becomes ``interrupted``; the images it had
+already saved to disk but not yet recorded are read back from their PNG infotext (as ``python -m
+paramlab import`` does) and attached to it. A file counts as the run's when it lies in the run's
+output folder, was written after the run started, is not in the ledger yet, and carries one of the
+seeds the run planned. Running this twice changes nothing more.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import timezone
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from paramlab.ledger import schema
+from paramlab.ledger.importer import SkipFile, record_from_file
+from paramlab.ledger.operations import insert_images, interrupted_run_values
+from paramlab.ledger.owner import ProcessIdentity, is_gone
+from paramlab.ledger.records import ImageRecord
+from paramlab.ledger.store import Ledger
+
+IMAGE_SUFFIXES = (".png",)
+CLOCK_SLACK_SECONDS = 2.0
+MAX_FOLDER_DEPTH = 3
+INTERRUPTED_ERROR = ("the WebUI process stopped during this run (crash, kill or power cut); "
+                     "ParamLab closed it at the next start")
+
+
+@dataclass
+class RecoveryReport:
+    runs: list[str] = field(default_factory=list)  # run uids closed as interrupted
+    recovered_images: int = 0
+    images_needing_work: list[ImageRecord] = field(default_factory=list)  # to hash and measure again
+
+    def summary(self) -> str:
+        return (f"closed {len(self.runs)} run(s) left running by a WebUI process that ended (crash, kill or "
+                f"power cut); recovered {self.recovered_images} saved image(s) from their files.")
+
+
+def recover_dead_runs(ledger: Ledger) -> RecoveryReport:
+    report = RecoveryReport()
+    runs = schema.runs
+    with ledger.engine.connect() as conn:
+        running = [dict(row._mapping) for row in conn.execute(runs.select().where(runs.c.status == "running"))]
+    for run in running:
+        identity = ProcessIdentity.parse(run["owner"])
+        if identity is not None and is_gone(identity) is not True:
+            continue  # still running here, or on another machine that will close it itself
+        candidates = _saved_images_of(run)
+        with ledger.write() as conn:
+            if conn.execute(sa.select(runs.c.status).where(runs.c.id == run["id"])).scalar_one() != "running":
+                continue  # another process closed it meanwhile
+            recovered = _unrecorded(conn, candidates)
+            if recovered:
+                _number(conn, run["id"], recovered)
+                insert_images(conn, run["id"], recovered)
+            last = conn.execute(sa.select(sa.func.max(schema.images.c.created_at))
+                                .where(schema.images.c.run_id == run["id"])).scalar_one_or_none()
+            count = (sa.select(sa.func.count()).select_from(schema.images)
+                     .where(schema.images.c.run_id == run["id"]).scalar_subquery())
+            conn.execute(runs.update().where(runs.c.id == run["id"]).values(
+                image_count=count, **interrupted_run_values(INTERRUPTED_ERROR, last or run["started_at"])))
+            report.images_needing_work += recovered + _rows_without_work(conn, run["id"])
+        report.runs.append(run["run_uid"])
+        report.recovered_images += len(recovered)
+    return report
+
+
+def _saved_images_of(run: dict[str, Any]) -> list[ImageRecord]:
+    """The run's images on disk, read back from their infotext (outside any transaction: file reads)."""
+    folder, seeds = run.get("output_dir"), _seeds(run.get("planned_seeds"))
+    if not folder or not seeds:
+        return []
+    started = run["started_at"]
+    if started.tzinfo is None:
+        started = started.replace(tzinfo=timezone.utc)
+    since = started.timestamp() - CLOCK_SLACK_SECONDS
+    found = []
+    for path in _files_written_since(Path(folder), since):
+        try:
+            record, _params = record_from_file(path)
+        except SkipFile:
+            continue
+        if record is not None and record.seed in seeds:
+            record.status = "ok"
+            found.append(record)
+    return sorted(found, key=lambda record: (record.created_at, record.image_path or ""))
+
+
+def _files_written_since(root: Path, since: float, depth: int = 0) -> list[Path]:
+    """Image files under ``root`` changed at or after ``since``. A folder's time changes when a file is
+    added to it, so older sub-folders (yesterday's dated folder) are not even listed."""
+    found: list[Path] = []
+    try:
+        entries = list(os.scandir(root))
+    except OSError:
+        return found
+    for entry in entries:
+        try:
+            modified = entry.stat().st_mtime
+            if entry.is_dir(follow_symlinks=False):
+                if depth < MAX_FOLDER_DEPTH and modified >= since:
+                    found += _files_written_since(Path(entry.path), since, depth + 1)
+            elif entry.name.lower().endswith(IMAGE_SUFFIXES) and modified >= since:
+                found.append(Path(entry.path))
+        except OSError:
+            continue
+    return found
+
+
+def _seeds(text: str | None) -> set[int]:
+    try:
+        return {int(seed) for seed in json.loads(text or "[]")}
+    except (TypeError, ValueError):
+        return set()
+
+
+def _unrecorded(conn: sa.Connection, candidates: list[ImageRecord]) -> list[ImageRecord]:
+    """Drop files the ledger already has (by hash or path), and duplicates among the candidates."""
+    if not candidates:
+        return []
+    images = schema.images
+    hashes = [record.image_sha256 for record in candidates]
+    paths = [record.image_path for record in candidates]
+    known = set(conn.execute(sa.select(images.c.image_sha256).where(images.c.image_sha256.in_(hashes))).scalars())
+    known |= set(conn.execute(sa.select(images.c.image_path).where(images.c.image_path.in_(paths))).scalars())
+    fresh, seen = [], set()
+    for record in candidates:
+        if record.image_sha256 in known or record.image_path in known or record.image_sha256 in seen:
+            continue
+        seen.add(record.image_sha256)
+        fresh.append(record)
+    return fresh
+
+
+def _number(conn: sa.Connection, run_id: int, records: list[ImageRecord]) -> None:
+    start = conn.execute(sa.select(sa.func.coalesce(sa.func.max(schema.images.c.index_in_run) + 1, 0))
+                         .where(schema.images.c.run_id == run_id)).scalar_one()
+    for offset, record in enumerate(records):
+        record.index_in_run = start + offset
+
+
+def _rows_without_work(conn: sa.Connection, run_id: int) -> list[ImageRecord]:
+    """Saved images of the run whose hash (and so figures) the dead process never got to."""
+    images = schema.images
+    rows = conn.execute(sa.select(images).where(images.c.run_id == run_id, images.c.image_path.is_not(None),
+                                                images.c.image_sha256.is_(None)))
+    columns = set(ImageRecord.__dataclass_fields__)
+    return [ImageRecord(**{key: value for key, value in row._mapping.items() if key in columns}) for row in rows]
