@@ -84,12 +84,14 @@ class Aftercare:
 
     def close(self, timeout: float = 10.0) -> int:
         """Finish what is queued (bounded), then stop the child. Returns the number of jobs dropped."""
-        self.flush(timeout)
+        drained = self.flush(timeout)
         with self._condition:
             self._closed = True
             dropped = len(self._queue)
             self._queue.clear()
             self._condition.notify_all()
+        if not drained:  # a job may be stuck writing to a child that stopped reading: end the child first
+            self._stop_child(kill=True)
         if self._thread is not None:
             self._thread.join(timeout)
         self._stop_child()
@@ -122,6 +124,8 @@ class Aftercare:
 
     def _process(self, job: ImageJob) -> Findings:
         for _attempt in range(2):
+            if self._closed:  # shutting down: no new child, no work on this thread
+                return Findings(job.image_uid)
             child = self._running_child()
             if child is None:
                 return run_job(job)
@@ -157,10 +161,20 @@ class Aftercare:
             return None
         return self._child
 
-    def _stop_child(self) -> None:
-        child, self._child = self._child, None
+    @property
+    def child_pid(self) -> int | None:
+        child = self._child
+        return child.pid if child is not None and child.poll() is None else None
+
+    def _stop_child(self, kill: bool = False) -> None:
+        """Closing its stdin ends the child; ``kill`` first, when a write to it may be blocked."""
+        child = self._child
         if child is None:
             return
+        if kill:
+            child.kill()
+            return  # the blocked thread gets an error, restarts nothing (closed) and returns
+        self._child = None
         for stream in (child.stdin, child.stdout):
             try:
                 if stream is not None:

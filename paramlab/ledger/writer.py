@@ -78,6 +78,7 @@ class LedgerWriter:
         self._failures = 0  # consecutive failures of the first waiting operation
         self._idle = threading.Condition()
         self._busy = 0
+        self._starting = True  # until the first connection (and the start-up recovery) was tried
         self._ledger: Ledger | None = None
         self._failing_since: float | None = None
         self.last_error: str | None = None
@@ -112,7 +113,8 @@ class LedgerWriter:
         deadline = time.monotonic() + timeout
         while True:
             with self._idle:
-                if not self._idle.wait_for(lambda: self._busy == 0, max(0.0, deadline - time.monotonic())):
+                if not self._idle.wait_for(lambda: self._busy == 0 and not self._starting,
+                                           max(0.0, deadline - time.monotonic())):
                     return False
             if not self.aftercare.flush(max(0.0, deadline - time.monotonic())):
                 return False
@@ -139,6 +141,9 @@ class LedgerWriter:
             self._connected()  # opens the ledger and recovers what a dead process left behind
         except Exception:  # noqa: BLE001 - reported by the first write that needs it, once
             pass
+        with self._idle:
+            self._starting = False
+            self._idle.notify_all()
         while not self._stop.is_set():
             delay = self._retry_delays[min(self._failures, len(self._retry_delays) - 1)]
             try:

@@ -1,0 +1,80 @@
+"""A WebUI stand-in process that records into a real SQLite ledger and dies the hard way on cue.
+
+``python tests/crash_child.py DATA_DIR LEDGER N_ITER KILL_AT [STEP_DELAY]`` runs one API txt2img
+(batch size 2, saving images) through the real ParamLab script, and SIGKILLs itself at KILL_AT:
+
+- ``step:B:S``   at sampling step S of batch B (mid-batch)
+- ``saved:K``    right after the K-th image file was written (before its batch's rows)
+- ``none``       never (the parent kills it at a moment of its choosing)
+
+A trailing ``!`` (e.g. ``saved:5!``) kills without first letting the ledger writer catch up, so the
+kill can land while a write is in flight. It prints ``started`` when sampling begins and
+``finished`` if the run completes.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+TESTS = Path(__file__).resolve().parent
+for entry in (str(TESTS.parent), str(TESTS / "host"), str(TESTS)):
+    if entry not in sys.path:
+        sys.path.insert(0, entry)
+
+from modules import script_callbacks, shared  # noqa: E402
+from modules.api import api  # noqa: E402
+from webui_support import LoadedExtension  # noqa: E402
+
+
+def main() -> None:
+    data_dir, ledger, n_iter, kill_at = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
+    step_delay = float(sys.argv[5]) if len(sys.argv) > 5 else 0.0
+    extension = LoadedExtension(data_dir)
+    shared.cmd_opts.paramlab_db = ledger
+    runner = extension.runner()
+    wait_for_writer = not kill_at.endswith("!")
+    kind, _, where = kill_at.rstrip("!").partition(":")
+    saved = 0
+    announced = False
+
+    def die() -> None:
+        if wait_for_writer:
+            from paramlab.webui import runtime
+
+            runtime.get_writer().flush(10)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    def on_step(params) -> None:  # type: ignore[no-untyped-def]
+        nonlocal announced
+        if not announced:
+            announced = True
+            print("started", flush=True)
+        if step_delay:
+            time.sleep(step_delay)
+        if kind == "step":
+            batch, step = (int(part) for part in where.split(":"))
+            if shared.state.job_no == batch and params.sampling_step == step:
+                die()
+
+    def on_saved(params) -> None:  # type: ignore[no-untyped-def]
+        nonlocal saved
+        saved += 1
+        if kind == "saved" and saved == int(where):
+            die()
+
+    script_callbacks.on_cfg_denoiser(on_step)
+    script_callbacks.on_image_saved(on_saved)
+    api.text2imgapi(runner, {
+        "prompt": "a lighthouse", "steps": 4, "width": 64, "height": 64, "seed": 1000,
+        "batch_size": 2, "n_iter": n_iter, "save_images": True,
+    })
+    extension.close()
+    print("finished", flush=True)
+
+
+if __name__ == "__main__":
+    main()

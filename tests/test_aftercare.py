@@ -1,0 +1,159 @@
+"""The background process: idle priority, one thread, no torch; restarts; a memory cap; a fallback."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from paramlab.aftercare import runner
+from paramlab.aftercare.jobs import ImageJob, Pixels, WorkSettings, job_for_image
+from paramlab.aftercare.runner import Aftercare
+from paramlab.aftercare.work import sha256_of_file
+from paramlab.ledger import ImageRecord
+from paramlab.ledger.operations import Findings
+
+LINUX = sys.platform.startswith("linux")
+
+
+class Collected:
+    """Findings as the writer would receive them."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, Findings] = {}
+        self.lock = threading.Lock()
+
+    def __call__(self, findings: Findings) -> None:
+        with self.lock:
+            self.items[findings.image_uid] = findings
+
+
+def noisy(size: int = 96) -> Image.Image:
+    return Image.effect_noise((size, size), 60).convert("RGB")
+
+
+def test_unsaved_and_saved_images_get_thumbnail_hash_figures_and_flaws(tmp_path: Path) -> None:
+    saved = tmp_path / "saved.png"
+    noisy().save(saved)
+    collected = Collected()
+    aftercare = Aftercare(collected)
+    settings = WorkSettings()
+    unsaved = ImageRecord(index_in_run=0, pil_image=noisy(300), cfg_scale=7, steps=6, sampler="Euler")
+    on_disk = ImageRecord(index_in_run=1, image_path=str(saved), cfg_scale=7, steps=30, sampler="Euler")
+    for image in (unsaved, on_disk):
+        aftercare.submit(job_for_image(image, settings, tmp_path / "thumbnails"))
+    assert aftercare.flush(60)
+    aftercare.close()
+    first, second = collected.items[unsaved.image_uid], collected.items[on_disk.image_uid]
+    with Image.open(first.thumbnail_path) as thumbnail:
+        assert max(thumbnail.size) == 256
+    assert first.image_sha256 is None and second.thumbnail_path is None
+    assert second.image_sha256 == sha256_of_file(saved)
+    for found in (first, second):
+        assert found.metrics["noise"][0] > 8 and found.metrics_version == "1"
+    assert [flaw["code"] for flaw in json.loads(first.flaws)] == ["under_converged"]  # noisy at 6 steps
+    assert json.loads(second.flaws) == []  # as noisy, but at 30 steps the steps are not to blame
+
+
+def test_nothing_to_do_makes_no_job(tmp_path: Path) -> None:
+    quiet = WorkSettings(thumbnails=False, measure=False)
+    assert job_for_image(ImageRecord(index_in_run=0, pil_image=noisy()), quiet, tmp_path) is None
+    assert job_for_image(ImageRecord(index_in_run=0), WorkSettings(), tmp_path) is None
+    job = job_for_image(ImageRecord(index_in_run=0, pil_image=noisy(), image_path="/a.png"), WorkSettings(), tmp_path)
+    assert job is not None and job.pixels is None  # a saved image is read back from its file
+
+
+@pytest.mark.skipif(not LINUX, reason="reads the child's scheduling policy and threads from /proc")
+def test_the_child_runs_at_idle_priority_on_one_thread_without_torch(tmp_path: Path) -> None:
+    collected = Collected()
+    aftercare = Aftercare(collected)
+    image = ImageRecord(index_in_run=0, pil_image=noisy())
+    aftercare.submit(job_for_image(image, WorkSettings(), tmp_path))
+    assert aftercare.flush(60)
+    pid = aftercare.child_pid
+    assert pid is not None and pid != os.getpid()
+    try:
+        assert os.sched_getscheduler(pid) == os.SCHED_IDLE
+        status = Path(f"/proc/{pid}/status").read_text()
+        assert "Threads:\t1\n" in status
+        assert "libtorch" not in Path(f"/proc/{pid}/maps").read_text()
+    finally:
+        aftercare.close()
+    assert aftercare.child_pid is None
+
+
+def test_a_killed_child_is_restarted_and_the_work_goes_on(tmp_path: Path) -> None:
+    collected = Collected()
+    aftercare = Aftercare(collected)
+    first = ImageRecord(index_in_run=0, pil_image=noisy())
+    aftercare.submit(job_for_image(first, WorkSettings(), tmp_path))
+    assert aftercare.flush(60)
+    os.kill(aftercare.child_pid, 9)
+    second = ImageRecord(index_in_run=1, pil_image=noisy())
+    aftercare.submit(job_for_image(second, WorkSettings(), tmp_path))
+    assert aftercare.flush(60)
+    aftercare.close()
+    assert collected.items[second.image_uid].metrics["noise"][0] > 8
+
+
+def test_a_job_that_ends_the_child_twice_is_skipped_with_a_reason(tmp_path: Path, monkeypatch, caplog) -> None:
+    monkeypatch.setattr(runner, "child_command", lambda: [sys.executable, "-c", "import sys; sys.stdin.buffer.read(1)"])
+    caplog.set_level(logging.WARNING, logger="paramlab")
+    collected = Collected()
+    aftercare = Aftercare(collected)
+    aftercare.submit(ImageJob("poison", pixels=Pixels.of(noisy()), measure=True))
+    assert aftercare.flush(60)
+    aftercare.close()
+    assert "stopped twice" in collected.items["poison"].problems[0]
+    assert len([r for r in caplog.records if "restarting it" in r.getMessage()]) == 1
+
+
+def test_without_a_usable_child_the_work_runs_here_and_the_console_says_so(tmp_path: Path, monkeypatch,
+                                                                           caplog) -> None:
+    monkeypatch.setattr(runner, "child_command", lambda: [str(tmp_path / "no-such-python")])
+    caplog.set_level(logging.ERROR, logger="paramlab")
+    collected = Collected()
+    aftercare = Aftercare(collected)
+    images = [ImageRecord(index_in_run=i, pil_image=noisy()) for i in range(4)]
+    for image in images:
+        aftercare.submit(job_for_image(image, WorkSettings(), tmp_path))
+    assert aftercare.flush(60)
+    aftercare.close()
+    assert all(collected.items[image.image_uid].metrics["noise"][0] > 8 for image in images)
+    errors = [r.getMessage() for r in caplog.records if "cannot start the background process" in r.getMessage()]
+    assert len(errors) == 1 and "may slow generation" in errors[0]
+
+
+def test_waiting_pixels_are_capped_thumbnails_kept_figures_skipped_with_the_reason(tmp_path: Path,
+                                                                                  monkeypatch) -> None:
+    """A child that never answers (a starved CPU): the queue must not grow the WebUI's memory."""
+    monkeypatch.setattr(runner, "child_command", lambda: [sys.executable, "-c", "import time; time.sleep(120)"])
+    collected = Collected()
+    one_image = len(Pixels.of(noisy(512)).data)
+    aftercare = Aftercare(collected, max_waiting_pixel_bytes=3 * one_image)
+    jobs = [job_for_image(ImageRecord(index_in_run=i, pil_image=noisy(512)), WorkSettings(), tmp_path)
+            for i in range(8)]
+    for job in jobs:
+        aftercare.submit(job)
+    shrunk = [job for job in jobs if job.skipped_reason]
+    assert aftercare.skipped_for_backlog == len(shrunk) == 5
+    assert all(job.pixels is not None and max(job.pixels.width, job.pixels.height) <= 256 for job in shrunk)
+    assert "behind" in shrunk[0].skipped_reason
+    assert aftercare.close(timeout=1.0) >= 1  # the queue is dropped, the silent child killed
+    assert aftercare.child_pid is None
+
+
+def test_a_skipped_job_still_gets_its_thumbnail_and_says_why_it_has_no_figures(tmp_path: Path) -> None:
+    job = job_for_image(ImageRecord(index_in_run=0, pil_image=noisy()), WorkSettings(), tmp_path)
+    job.skipped_reason = "skipped: behind"
+    from paramlab.aftercare.work import run_job
+
+    found = run_job(job)
+    assert Path(found.thumbnail_path).is_file()
+    assert found.metrics["noise"] == (None, "skipped: behind") and found.flaws is None

@@ -1,0 +1,136 @@
+"""kill -9 at any moment of a run: what was generated is in the ledger after the next start.
+
+A real child process runs the real script on the stand-in loop against a real SQLite file and
+SIGKILLs itself at a chosen point (``tests/crash_child.py``); then the extension starts again on the
+same ledger and its start-up recovery runs. The ledger must then hold exactly one row per image
+file on disk, the run must be ``interrupted``, nothing may be duplicated (also after a second start),
+and ``PRAGMA integrity_check`` must say ``ok``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from webui_support import LoadedExtension
+
+from paramlab.aftercare.work import sha256_of_file
+
+TESTS = Path(__file__).resolve().parent
+BATCH_SIZE = 2
+
+
+def run_child(tmp_path: Path, n_iter: int, kill_at: str, step_delay: float = 0.0) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, str(TESTS / "crash_child.py"), str(tmp_path / "webui"), str(tmp_path / "ledger.sqlite"),
+         str(n_iter), kill_at, str(step_delay)],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def saved_files(tmp_path: Path) -> list[Path]:
+    return sorted(path for path in (tmp_path / "webui").rglob("*.png") if "grids" not in str(path))
+
+
+def restart(tmp_path: Path):  # -> (runs, images)
+    """The WebUI starting again on the same ledger: loading the extension and its first ledger use."""
+    extension = LoadedExtension(tmp_path / "webui-restarted")
+    from modules import shared
+
+    shared.cmd_opts.paramlab_db = str(tmp_path / "ledger.sqlite")
+    try:
+        from paramlab.webui import runtime
+
+        writer = runtime.get_writer()
+        assert writer.flush(30)
+        return extension.runs(), extension.rows(), writer.recovery_report
+    finally:
+        extension.close()
+
+
+def check_ledger(path: Path) -> None:
+    connection = sqlite3.connect(path)
+    try:
+        assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        duplicates = connection.execute(
+            "SELECT count(*) FROM (SELECT image_sha256 FROM images WHERE image_sha256 IS NOT NULL "
+            "GROUP BY image_sha256 HAVING count(*) > 1)").fetchone()[0]
+        assert duplicates == 0
+    finally:
+        connection.close()
+
+
+def assert_every_file_has_one_row(tmp_path: Path, images: list[dict]) -> None:
+    files = saved_files(tmp_path)
+    by_path = {row["image_path"]: row for row in images}
+    assert sorted(by_path) == sorted(str(path) for path in files)
+    for path in files:
+        assert by_path[str(path)]["image_sha256"] == sha256_of_file(path)
+
+
+@pytest.mark.parametrize(("kill_at", "files_expected", "rows_before_restart"), [
+    ("step:0:1", 0, 0),  # during the first batch: the run exists, nothing else
+    ("step:2:1", 4, 4),  # mid-batch 3: batches 1 and 2 are written
+    ("saved:5", 5, 4),  # the first image of batch 3 is on disk, its batch not yet written
+    ("saved:6", 6, 4),  # the whole of batch 3 on disk, still unwritten
+    ("saved:5!", 5, None),  # no waiting for the writer: the kill may land in the middle of a write
+])
+def test_kill_minus_9_mid_run_loses_no_image_that_exists(tmp_path: Path, kill_at: str, files_expected: int,
+                                                         rows_before_restart: int | None) -> None:
+    child = run_child(tmp_path, n_iter=4, kill_at=kill_at)
+    out, err = child.communicate(timeout=180)
+    assert child.returncode == -signal.SIGKILL, err
+    assert "finished" not in out
+    files = saved_files(tmp_path)
+    assert len(files) == files_expected
+    check_ledger(tmp_path / "ledger.sqlite")
+    connection = sqlite3.connect(tmp_path / "ledger.sqlite")
+    try:
+        status, rows = connection.execute("SELECT status, (SELECT count(*) FROM images) FROM runs").fetchone()
+    finally:
+        connection.close()
+    assert status == "running"
+    if rows_before_restart is not None:
+        assert rows == rows_before_restart  # every finished batch was already in the ledger
+    runs, images, report = restart(tmp_path)
+    assert [(run["status"], run["image_count"]) for run in runs] == [("interrupted", files_expected)]
+    assert "stopped during this run" in runs[0]["error"]
+    assert report is not None and report.recovered_images == files_expected - rows
+    assert_every_file_has_one_row(tmp_path, images)
+    assert sorted(row["seed"] for row in images) == list(range(1000, 1000 + files_expected))
+    check_ledger(tmp_path / "ledger.sqlite")
+
+    runs_again, images_again, report_again = restart(tmp_path)  # a second start changes nothing
+    assert report_again is not None and report_again.runs == []
+    assert len(images_again) == len(images) and runs_again[0]["image_count"] == files_expected
+
+
+def test_kill_minus_9_at_random_moments_of_a_long_run(tmp_path: Path) -> None:
+    """The parent kills when it sees rows arriving: any moment, including in the middle of a write."""
+    ledger = tmp_path / "ledger.sqlite"
+    child = run_child(tmp_path, n_iter=40, kill_at="none", step_delay=0.004)
+    assert child.stdout is not None and child.stdout.readline().strip() == "started"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            connection = sqlite3.connect(f"file:{ledger}?mode=ro", uri=True)
+            try:
+                count = connection.execute("SELECT count(*) FROM images").fetchone()[0]
+            finally:
+                connection.close()
+        except sqlite3.Error:
+            count = 0
+        if count >= 10:
+            break
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait(30)
+    assert 10 <= len(saved_files(tmp_path)) < 80
+    _runs, images, _report = restart(tmp_path)
+    assert_every_file_has_one_row(tmp_path, images)
+    check_ledger(ledger)
