@@ -1,7 +1,8 @@
 """A WebUI stand-in process that records into a real SQLite ledger and dies the hard way on cue.
 
-``python tests/crash_child.py DATA_DIR LEDGER N_ITER KILL_AT [STEP_DELAY]`` runs one API txt2img
-(batch size 2, saving images) through the real ParamLab script, and SIGKILLs itself at KILL_AT:
+``python tests/crash_child.py DATA_DIR LEDGER N_ITER KILL_AT [STEP_DELAY] [RUNS]`` runs RUNS (default 1)
+API txt2img requests (batch size 2, saving images) through the real ParamLab script, and SIGKILLs itself
+at KILL_AT:
 
 - ``step:B:S``   at sampling step S of batch B (mid-batch)
 - ``saved:K``    right after the K-th image file was written (before its batch's rows)
@@ -33,6 +34,7 @@ from webui_support import LoadedExtension  # noqa: E402
 def main() -> None:
     data_dir, ledger, n_iter, kill_at = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
     step_delay = float(sys.argv[5]) if len(sys.argv) > 5 else 0.0
+    runs = int(sys.argv[6]) if len(sys.argv) > 6 else 1
     extension = LoadedExtension(data_dir)
     shared.cmd_opts.paramlab_db = ledger
     runner = extension.runner()
@@ -68,10 +70,11 @@ def main() -> None:
 
     script_callbacks.on_cfg_denoiser(on_step)
     script_callbacks.on_image_saved(on_saved)
-    api.text2imgapi(runner, {
-        "prompt": "a lighthouse", "steps": 4, "width": 64, "height": 64, "seed": 1000,
-        "batch_size": 2, "n_iter": n_iter, "save_images": True,
-    })
+    for number in range(runs):
+        api.text2imgapi(runner, {
+            "prompt": "a lighthouse", "steps": 4, "width": 64, "height": 64, "seed": 1000 + 1000 * number,
+            "batch_size": 2, "n_iter": n_iter, "save_images": True,
+        })
     extension.close()
     print("finished", flush=True)
 

@@ -234,3 +234,43 @@ def test_ui_builds_in_real_gradio_and_the_checkbox_updates_the_one_arg(extension
     assert compose_args(False, "Balanced", False) == {"record": False, "profile": None}
     assert compose_args(True, "Balanced", True) == {"record": True, "profile": "Balanced"}
     assert script.elem_id("record") == "script_txt2img_paramlab_record"
+
+
+class LedgerPeek(scripts.Script):
+    """Looks at the ledger from inside a run, as another program would while the WebUI works."""
+
+    seen: list[tuple[str, int]] = []
+
+    def title(self) -> str:
+        return "Ledger peek"
+
+    def show(self, is_img2img: bool) -> Any:
+        return scripts.AlwaysVisible
+
+    def process_batch(self, p: Any, *args: Any, **kwargs: Any) -> None:
+        import sqlite3
+
+        from paramlab.paths import sqlite_path
+        from paramlab.webui import runtime
+
+        assert runtime.get_writer().flush(10)
+        connection = sqlite3.connect(sqlite_path(runtime.ledger_url()))
+        try:
+            self.seen.append(connection.execute(
+                "SELECT status, (SELECT count(*) FROM images) FROM runs ORDER BY id DESC").fetchone())
+        finally:
+            connection.close()
+
+
+def test_rows_are_written_as_the_run_goes_not_only_at_its_end(extension: LoadedExtension) -> None:
+    """A crash mid-run must find the run and every finished batch already in the ledger."""
+    LedgerPeek.seen = []
+    runner = extension.runner(LedgerPeek)
+    result = api.text2imgapi(runner, {"prompt": "x", "steps": 3, "batch_size": 2, "n_iter": 3, **SMALL})
+    assert len(result["images"]) == 3 * 2
+    assert LedgerPeek.seen == [("running", 0), ("running", 2), ("running", 4)]
+    [run] = extension.runs()
+    assert (run["status"], run["image_count"]) == ("ok", 6)
+    rows = extension.rows()
+    assert all(row["infotext"] and row["cost_seconds"] for row in rows)  # the end of the run filled them in
+    assert sum(row["cost_seconds"] for row in rows) == pytest.approx(run["wall_seconds"])
