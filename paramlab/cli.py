@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,8 +25,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="open the ParamLab page on 127.0.0.1")
     serve.add_argument("--db", metavar="PATH_OR_URL", default=argparse.SUPPRESS, help="as above")
-    serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="interface to listen on (default 127.0.0.1; any other than loopback needs --auth)")
     serve.add_argument("--port", type=int, default=7870, help="port (default 7870)")
+    serve.add_argument("--auth", metavar="USER:PASSWORD", action="append", default=[],
+                       help="a login the page asks for; repeatable or comma-separated, like the WebUI's --gradio-auth")
+    serve.add_argument("--auth-file", metavar="FILE", type=Path, default=None,
+                       help="logins from a file, one user:password per line, like the WebUI's --gradio-auth-path")
 
     importer = commands.add_parser("import", help="backfill the ledger from the infotext of PNG files")
     importer.add_argument("--db", metavar="PATH_OR_URL", default=argparse.SUPPRESS, help="as above")
@@ -57,8 +63,52 @@ def open_ledger(db: str | None) -> Ledger:
     return Ledger.open(resolve_ledger_url(db, standalone_data_dir()))
 
 
+def is_loopback_host(host: str) -> bool:
+    """127.0.0.0/8, ::1 and localhost; anything else (0.0.0.0, a LAN address, a name) reaches other machines."""
+    if host.strip().lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class ServeRefused(Exception):
+    """``serve`` must not start as asked; the message says why and what to do."""
+
+
+def serve_logins(args: argparse.Namespace) -> list[tuple[str, str]]:
+    """The logins from ``--auth`` and ``--auth-file``; refuses a non-loopback host without any."""
+    from paramlab.tab.access import parse_credentials
+
+    texts = list(args.auth)
+    if args.auth_file is not None:
+        try:
+            texts += args.auth_file.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ServeRefused(f"ParamLab: cannot read --auth-file {args.auth_file}: {exc}") from exc
+    try:
+        logins = parse_credentials(texts)
+    except ValueError as exc:
+        raise ServeRefused(str(exc)) from exc
+    if not logins and not is_loopback_host(args.host):
+        raise ServeRefused(
+            f"ParamLab: refusing to serve on {args.host} without a login: anyone who can reach this port could "
+            "read every prompt and image in the ledger. Add --auth user:password (or --auth-file FILE), "
+            "or listen on 127.0.0.1."
+        )
+    return logins
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    logins: list[tuple[str, str]] = []
+    if args.command == "serve":
+        try:
+            logins = serve_logins(args)
+        except ServeRefused as exc:
+            print(exc, file=sys.stderr)
+            return 2
     try:
         ledger = open_ledger(args.db)
     except (LedgerError, LedgerLocationError) as exc:
@@ -68,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             from paramlab.standalone import serve
 
-            serve(ledger, host=args.host, port=args.port)
+            serve(ledger, host=args.host, port=args.port, logins=logins)
             return 0
         if args.command == "import":
             from paramlab.ledger.importer import import_folder

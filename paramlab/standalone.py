@@ -1,6 +1,9 @@
 """The ParamLab page outside the WebUI (``python -m paramlab serve``): the very same tab as in the
 WebUI (ledger, charts, profiles, series), on an embedded ledger, bound to 127.0.0.1 by default.
 
+With logins (``--auth``; required off loopback, see :mod:`paramlab.cli`) gradio asks for one, and the
+image routes accept the login cookie or the tab's signed links only.
+
 Differences from the WebUI tab: there are no "Send to txt2img/img2img" buttons, and profile names
 are checked for types and ranges only (no sampler registry outside the WebUI).
 """
@@ -8,11 +11,13 @@ are checked for types and ranges only (no sampler registry outside the WebUI).
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
 import gradio as gr
 
 from paramlab import gradio_compat as gr_compat
 from paramlab.ledger import Ledger
+from paramlab.tab.access import AccessRule
 from paramlab.tab.files import register_file_routes
 from paramlab.tab.ledger_render import VIEW_CSS
 from paramlab.tab.page import TAB_CSS, build_tab_contents
@@ -32,21 +37,32 @@ def page_url(host: str, port: int) -> str:
     return f"http://{shown_host}:{port}/"
 
 
-def serve(ledger: Ledger, host: str = "127.0.0.1", port: int = 7870) -> None:
-    """Serve the page until Ctrl-C. Local only: no share link, no analytics, no outside fonts."""
+def launch_page(ledger: Ledger, host: str = "127.0.0.1", port: int = 7870,
+                logins: Sequence[tuple[str, str]] = ()) -> gr.Blocks:
+    """Start serving the page without blocking. Local only: no share link, no analytics, no outside fonts."""
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     demo = build_page(ledger)
-    print(f"ParamLab: ledger {ledger.describe()}", flush=True)
     try:
         demo.queue().launch(server_name=host, server_port=port, share=False, inbrowser=False, show_api=False,
-                            quiet=True, prevent_thread_lock=True)
+                            quiet=True, prevent_thread_lock=True, auth=list(logins) or None,
+                            auth_message="ParamLab: log in with a user from --auth or --auth-file.")
     except OSError as exc:
         raise SystemExit(
             f"ParamLab: cannot listen on {host}:{port}. Another program may be using that port (choose "
             "another with --port), or that address does not belong to this machine (--host)."
         ) from exc
-    register_file_routes(demo.server_app, lambda: ledger)
-    print(f"ParamLab: open {page_url(host, port)} (Ctrl-C stops the server)", flush=True)
+    access = AccessRule(gradio_auth=bool(logins), gradio_app=demo.server_app)
+    register_file_routes(demo.server_app, lambda: ledger, access=access)
+    return demo
+
+
+def serve(ledger: Ledger, host: str = "127.0.0.1", port: int = 7870,
+          logins: Sequence[tuple[str, str]] = ()) -> None:
+    """Serve the page until Ctrl-C."""
+    print(f"ParamLab: ledger {ledger.describe()}", flush=True)
+    demo = launch_page(ledger, host, port, logins)
+    login_note = f", login required ({len(logins)} user(s))" if logins else ""
+    print(f"ParamLab: open {page_url(host, port)}{login_note} (Ctrl-C stops the server)", flush=True)
     try:
         demo.block_thread()
     except KeyboardInterrupt:

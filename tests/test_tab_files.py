@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from PIL import Image
 
 from paramlab.ledger import ImageRecord, Ledger, RunRecord
+from paramlab.tab.access import AccessRule
 from paramlab.tab.files import PreviewCache, recorded_file, register_file_routes
 
 
@@ -28,7 +29,7 @@ def png(path: Path, size: tuple[int, int] = (600, 400)) -> str:
 @pytest.fixture
 def app(ledger: Ledger) -> tuple[TestClient, PreviewCache]:
     server = FastAPI()
-    cache = register_file_routes(server, lambda: ledger, cache=PreviewCache(size=2))
+    cache = register_file_routes(server, lambda: ledger, access=AccessRule.open(), cache=PreviewCache(size=2))
     return TestClient(server), cache
 
 
@@ -91,17 +92,14 @@ def test_never_serves_a_path_from_the_request(ledger: Ledger, tmp_path: Path, ap
     assert b"root:" not in response.content
 
 
-def test_dependencies_guard_the_routes(ledger: Ledger, tmp_path: Path) -> None:
-    def deny(request: Request) -> None:
-        if request.headers.get("authorization") != "Basic ok":
-            raise HTTPException(status_code=401)
-
+def test_the_access_rule_guards_the_routes(ledger: Ledger, tmp_path: Path) -> None:
     server = FastAPI()
-    register_file_routes(server, lambda: ledger, dependencies=[Depends(deny)])
+    register_file_routes(server, lambda: ledger, access=AccessRule(basic_users=(("alice", "pw"),)))
     client = TestClient(server)
     image_id = write(ledger, image_path=png(tmp_path / "full.png"))
-    assert client.get(f"/paramlab/v1/images/{image_id}/file").status_code == 401
-    assert client.get(f"/paramlab/v1/images/{image_id}/file", headers={"authorization": "Basic ok"}).status_code == 200
+    for kind in ("thumbnail", "file"):
+        assert client.get(f"/paramlab/v1/images/{image_id}/{kind}").status_code == 401
+        assert client.get(f"/paramlab/v1/images/{image_id}/{kind}", auth=("alice", "pw")).status_code == 200
 
 
 def test_kind_must_be_known(ledger: Ledger) -> None:

@@ -117,7 +117,7 @@ def test_rows_select_through_the_id_box_and_show_thumbnails(ledger: Ledger, tmp_
     write(ledger, image(0, image_path=str(path)))
     image_id = id_of(ledger, 500)
     row = ledger_render.table_row(ledger.recent_images(limit=1)[0])
-    assert f'<img loading="lazy" alt="" src="/paramlab/v1/images/{image_id}/thumbnail"' in row
+    assert f'<img loading="lazy" alt="" src="/paramlab/v1/images/{image_id}/thumbnail?exp=' in row
     assert f'data-image-id="{image_id}"' in row and f"}})({image_id})" in row
     assert ledger_render.SELECTED_ELEM_ID in ledger_render.SELECT_IMAGE_JS
 

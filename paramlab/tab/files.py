@@ -2,24 +2,26 @@
 
 The routes take an image id, never a path: the path comes from the ledger row, so a request cannot
 reach any other file on the machine. A file is served only when it still exists and Pillow reads it
-as an image (a row edited to point at ``/etc/passwd`` serves nothing).
+as an image (a row edited to point at ``/etc/passwd`` serves nothing). Who may fetch them is
+:class:`paramlab.tab.access.AccessRule`'s to say: a login, or a signed link from the tab.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from fastapi import FastAPI, HTTPException
+from fastapi import Depends, FastAPI, HTTPException
 from fastapi.responses import FileResponse, Response
 from PIL import Image
 
 from paramlab.ledger import Ledger, LedgerError, schema
 from paramlab.ledger.thumbnails import render_thumbnail
+from paramlab.tab.access import AccessRule
 
 ROUTE_PREFIX = "/paramlab/v1/images"
 PREVIEW_CACHE_SIZE = 256
@@ -97,10 +99,9 @@ def render_preview(path: Path) -> bytes | None:
         return None
 
 
-def register_file_routes(app: FastAPI, ledger_provider: Callable[[], Ledger],
-                         dependencies: Sequence[Any] | None = None,
+def register_file_routes(app: FastAPI, ledger_provider: Callable[[], Ledger], *, access: AccessRule,
                          cache: PreviewCache | None = None) -> PreviewCache:
-    """Add the thumbnail and file routes. ``dependencies`` is how the WebUI adds its auth."""
+    """Add the thumbnail and file routes behind ``access`` (required: a forgotten rule must not mean open)."""
     previews = cache if cache is not None else PreviewCache()
 
     def ledger() -> Ledger:
@@ -149,11 +150,10 @@ def register_file_routes(app: FastAPI, ledger_provider: Callable[[], Ledger],
             raise not_found(image_id, "image file")
         return FileResponse(path, media_type=media_type, headers={"Cache-Control": CACHE_CONTROL})
 
-    deps = list(dependencies or [])
-    app.add_api_route(ROUTE_PREFIX + "/{image_id}/thumbnail", thumbnail, methods=["GET"], dependencies=deps,
-                      tags=["ParamLab"], response_class=Response)
-    app.add_api_route(ROUTE_PREFIX + "/{image_id}/file", image_file, methods=["GET"], dependencies=deps,
-                      tags=["ParamLab"], response_class=Response)
+    app.add_api_route(ROUTE_PREFIX + "/{image_id}/thumbnail", thumbnail, methods=["GET"], tags=["ParamLab"],
+                      dependencies=[Depends(access.dependency(signed_kind="thumbnail"))], response_class=Response)
+    app.add_api_route(ROUTE_PREFIX + "/{image_id}/file", image_file, methods=["GET"], tags=["ParamLab"],
+                      dependencies=[Depends(access.dependency(signed_kind="file"))], response_class=Response)
     return previews
 
 

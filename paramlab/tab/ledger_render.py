@@ -12,11 +12,13 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
+from paramlab.tab.access import PROCESS_SIGNER, SignedKind
 from paramlab.tab.query import PageResult, parse_flaws
 
 SELECTED_ELEM_ID = "paramlab_selected_image"
 THUMBNAIL_URL = "/paramlab/v1/images/{id}/thumbnail"
 FILE_URL = "/paramlab/v1/images/{id}/file"
+_URL_TEMPLATES: dict[str, str] = {"thumbnail": THUMBNAIL_URL, "file": FILE_URL}
 PROMPT_CELL_CHARS = 160
 PROMPT_TITLE_CHARS = 1000
 
@@ -88,10 +90,17 @@ def flaw_codes(text: Any) -> str:
     return ", ".join(flaw["code"] for flaw in parse_flaws(text))
 
 
+def image_url(kind: SignedKind, image_id: int) -> str:
+    """The route for one image, signed: the browser may hold no credentials the route accepts (e.g. under
+    ``--api-auth`` alone), so the link itself carries a short-lived permission. Escaped for an attribute."""
+    path = _URL_TEMPLATES[kind].format(id=int(image_id))
+    return esc(PROCESS_SIGNER.sign(path, kind, int(image_id)))
+
+
 def _thumbnail_cell(row: Mapping[str, Any]) -> str:
     if not (row.get("thumbnail_path") or row.get("image_path")):
         return "<td></td>"
-    src = THUMBNAIL_URL.format(id=int(row["id"]))
+    src = image_url("thumbnail", int(row["id"]))
     return f'<td><img loading="lazy" alt="" src="{src}" onerror="this.style.visibility=\'hidden\'"></td>'
 
 
@@ -229,9 +238,9 @@ def detail_html(detail: Mapping[str, Any] | None) -> str:
             f"{esc(detail.get('tab'))} · {esc(detail.get('source'))} · status {esc(detail.get('status'))}</div>")
     preview = ""
     if detail.get("thumbnail_path") or detail.get("image_path"):
-        preview = f'<div><img alt="" src="{THUMBNAIL_URL.format(id=image_id)}"></div>'
+        preview = f'<div><img alt="" src="{image_url("thumbnail", image_id)}"></div>'
     if detail.get("image_path"):
-        link = FILE_URL.format(id=image_id)
+        link = image_url("file", image_id)
         preview += f'<div><a href="{link}" target="_blank" rel="noopener">Open the image</a></div>'
     flaws = "".join(f"<li><b>{esc(f['code'])}</b>: {esc(f['advice'])}</li>" for f in detail.get("flaws") or [])
     sections = [

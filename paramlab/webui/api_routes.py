@@ -1,7 +1,7 @@
-"""HTTP API under ``/paramlab/v1``, protected by ``--api-auth`` exactly like A1111's own routes.
+"""HTTP API under ``/paramlab/v1``, every route behind the one login rule of :mod:`paramlab.webui.access`.
 
-A1111 does not protect routes that extensions add in ``on_app_started``, so the same HTTP Basic
-check is rebuilt here from ``shared.cmd_opts.api_auth`` ("user:pass,user2:pass2").
+A1111 does not protect routes that extensions add in ``on_app_started``, so ``--api-auth`` (HTTP Basic)
+and ``--gradio-auth`` (the page's login cookie) are checked here; images also take the tab's signed links.
 Bodies are plain JSON objects validated by ParamLab itself, so the routes work with pydantic 1
 (A1111) and pydantic 2 (Forge) alike.
 """
@@ -9,47 +9,19 @@ Bodies are plain JSON objects validated by ParamLab itself, so the routes work w
 from __future__ import annotations
 
 from collections.abc import Callable
-from secrets import compare_digest
 from typing import Any
 
 from fastapi import Body, Depends, FastAPI, HTTPException, Query
 from fastapi.responses import JSONResponse, Response
-from fastapi.security import HTTPBasic, HTTPBasicCredentials
-from modules import shared
 
-from paramlab import gradio_compat as gr_compat
 from paramlab.ledger import LedgerError
 from paramlab.profiles import Profile, ProfileError, ProfileNotFound
 from paramlab.profiles.fileformat import export_profiles, import_profiles
 from paramlab.tab.files import register_file_routes
 from paramlab.webui import api_series, api_stats, catalog, runtime
+from paramlab.webui.access import webui_access_rule
 
 PREFIX = "/paramlab/v1"
-
-
-def api_credentials() -> dict[str, str]:
-    text = getattr(shared.cmd_opts, "api_auth", None) or ""
-    credentials = {}
-    for pair in text.split(","):
-        if ":" in pair:
-            user, password = pair.strip().split(":", 1)
-            credentials[user] = password
-    return credentials
-
-
-def auth_dependencies() -> list[Any]:
-    credentials = api_credentials()
-    if not credentials:
-        return []
-
-    def check(given: HTTPBasicCredentials = Depends(HTTPBasic())) -> bool:  # noqa: B008 - FastAPI idiom
-        expected = credentials.get(given.username)
-        if expected is not None and compare_digest(given.password, expected):
-            return True
-        raise HTTPException(status_code=401, detail="Incorrect username or password",
-                            headers={"WWW-Authenticate": "Basic"})
-
-    return [Depends(check)]
 
 
 def profile_json(profile: Profile) -> dict[str, Any]:
@@ -150,7 +122,8 @@ def register(_demo: Any, app: FastAPI) -> None:
     if getattr(app.state, "paramlab_routes", False):
         return
     app.state.paramlab_routes = True
-    deps = auth_dependencies()
+    access = webui_access_rule(app)
+    deps = [Depends(access.dependency())]
     routes = [
         ("/profiles", list_profiles, ["GET"]),
         ("/profiles", create_profile, ["POST"]),
@@ -164,5 +137,4 @@ def register(_demo: Any, app: FastAPI) -> None:
         app.add_api_route(PREFIX + path, endpoint, methods=methods, dependencies=deps, tags=["ParamLab"])
     api_series.register(app, PREFIX, deps)
     api_stats.register(app, PREFIX, deps)
-    # Thumbnails and image files are fetched by the browser for the tab: gradio's login, not Basic auth.
-    register_file_routes(app, runtime.get_ledger, dependencies=[Depends(gr_compat.gradio_login_dependency(app))])
+    register_file_routes(app, runtime.get_ledger, access=access)

@@ -16,6 +16,8 @@ def _make_parser() -> argparse.ArgumentParser:
     p.add_argument("--models-dir", type=str, default=None)
     p.add_argument("--api", action="store_true")
     p.add_argument("--api-auth", type=str, default=None)
+    p.add_argument("--gradio-auth", type=str, default=None)
+    p.add_argument("--gradio-auth-path", type=str, default=None)
     p.add_argument("--nowebui", action="store_true")
     p.add_argument("--listen", action="store_true")
     p.add_argument("--port", type=int, default=None)
