@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import gradio as gr
-from fastapi import HTTPException, Request  # ships with gradio on both majors
 
 
 def _major_version(version: str) -> int:
@@ -64,22 +63,3 @@ def current_blocks() -> Any:
     from gradio.context import Context
 
     return Context.root_block
-
-
-def gradio_login_dependency(app: Any) -> Any:
-    """A FastAPI dependency accepting requests that carry the WebUI's gradio login cookie.
-
-    Files the ParamLab tab shows (thumbnails) are fetched by the browser, which has the login
-    cookie (``--gradio-auth``), not HTTP Basic credentials; without gradio auth it lets all through.
-    Gradio 3 and 4 both keep issued tokens in ``app.tokens`` and name the cookie ``access-token…``.
-    """
-    def check(request: Request) -> None:
-        if not getattr(app, "auth", None):
-            return
-        tokens = getattr(app, "tokens", {}) or {}
-        for name, value in request.cookies.items():
-            if name.startswith("access-token") and value in tokens:
-                return
-        raise HTTPException(status_code=401, detail="Log in to the WebUI first.")
-
-    return check
