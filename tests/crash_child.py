@@ -47,7 +47,7 @@ def main() -> None:
         if wait_for_writer:
             from paramlab.webui import runtime
 
-            runtime.get_writer().flush(10)
+            runtime.get_writer().flush(10, background=False)
         os.kill(os.getpid(), signal.SIGKILL)
 
     def on_step(params) -> None:  # type: ignore[no-untyped-def]

@@ -130,23 +130,47 @@ def test_without_a_usable_child_the_work_runs_here_and_the_console_says_so(tmp_p
     assert len(errors) == 1 and "may slow generation" in errors[0]
 
 
-def test_waiting_pixels_are_capped_thumbnails_kept_figures_skipped_with_the_reason(tmp_path: Path,
-                                                                                  monkeypatch) -> None:
-    """A child that never answers (a starved CPU): the queue must not grow the WebUI's memory."""
-    monkeypatch.setattr(runner, "child_command", lambda: [sys.executable, "-c", "import time; time.sleep(120)"])
+def test_work_waits_while_the_host_generates_and_starts_after_a_quiet_spell(tmp_path: Path) -> None:
+    busy = threading.Event()
+    busy.set()
     collected = Collected()
-    one_image = len(Pixels.of(noisy(512)).data)
-    aftercare = Aftercare(collected, max_waiting_pixel_bytes=3 * one_image)
+    aftercare = Aftercare(collected, may_run=lambda: not busy.is_set(), quiet_seconds=0.2)
+    image = ImageRecord(index_in_run=0, pil_image=noisy())
+    job = job_for_image(image, WorkSettings(), tmp_path)
+    aftercare.submit(job)
+    assert not aftercare.flush(0.5)  # the host is generating: nothing runs, nothing is copied
+    assert aftercare.child_pid is None and job.pixels is None and job.image is image.pil_image
+    busy.clear()
+    assert aftercare.flush(30)
+    aftercare.close()
+    assert collected.items[image.image_uid].metrics["noise"][0] > 8
+
+
+def test_shutdown_does_the_waiting_work_even_while_the_host_is_busy(tmp_path: Path) -> None:
+    collected = Collected()
+    aftercare = Aftercare(collected, may_run=lambda: False)
+    image = ImageRecord(index_in_run=0, pil_image=noisy())
+    aftercare.submit(job_for_image(image, WorkSettings(), tmp_path))
+    assert aftercare.close(timeout=30) == 0
+    assert image.image_uid in collected.items
+
+
+def test_waiting_pixels_are_capped_thumbnails_kept_figures_skipped_with_the_reason(tmp_path: Path) -> None:
+    """A host that generates non-stop on the CPU: the queue must not grow the WebUI's memory."""
+    collected = Collected()
+    one_image = 512 * 512 * 3
+    aftercare = Aftercare(collected, max_waiting_pixel_bytes=3 * one_image, may_run=lambda: False)
     jobs = [job_for_image(ImageRecord(index_in_run=i, pil_image=noisy(512)), WorkSettings(), tmp_path)
             for i in range(8)]
     for job in jobs:
         aftercare.submit(job)
     shrunk = [job for job in jobs if job.skipped_reason]
     assert aftercare.skipped_for_backlog == len(shrunk) == 5
-    assert all(job.pixels is not None and max(job.pixels.width, job.pixels.height) <= 256 for job in shrunk)
+    assert all(job.image is not None and max(job.image.size) <= 256 for job in shrunk)
     assert "behind" in shrunk[0].skipped_reason
-    assert aftercare.close(timeout=1.0) >= 1  # the queue is dropped, the silent child killed
-    assert aftercare.child_pid is None
+    assert aftercare.close(timeout=60) == 0  # shutdown still finishes them
+    assert all(Path(collected.items[job.image_uid].thumbnail_path).is_file() for job in jobs)
+    assert collected.items[shrunk[0].image_uid].metrics["noise"] == (None, shrunk[0].skipped_reason)
 
 
 def test_a_skipped_job_still_gets_its_thumbnail_and_says_why_it_has_no_figures(tmp_path: Path) -> None:

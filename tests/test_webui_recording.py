@@ -253,7 +253,7 @@ class LedgerPeek(scripts.Script):
         from paramlab.paths import sqlite_path
         from paramlab.webui import runtime
 
-        assert runtime.get_writer().flush(10)
+        assert runtime.get_writer().flush(10, background=False)  # figures wait until the host is idle
         connection = sqlite3.connect(sqlite_path(runtime.ledger_url()))
         try:
             self.seen.append(connection.execute(

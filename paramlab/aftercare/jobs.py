@@ -52,7 +52,8 @@ class ImageJob:
 
     image_uid: str
     image_path: str | None = None  # the saved file: hashed, and measured when there are no pixels
-    pixels: Pixels | None = None
+    image: Any = field(default=None, repr=False)  # the PIL image itself, until it is sent (never copied before)
+    pixels: Pixels | None = None  # the image as bytes, made only when the job is sent
     thumbnail_path: str | None = None  # write a ≤ 256 px JPEG here (images that were not saved)
     measure: bool = False  # built-in quality figures and flaw diagnosis
     scorers: dict[str, Any] | None = None  # ScorerConfig fields, when learned scorers are on
@@ -61,8 +62,22 @@ class ImageJob:
     flaw_context: dict[str, Any] = field(default_factory=dict)
     skipped_reason: str | None = None  # figures skipped on purpose (e.g. the background work fell behind)
 
+    @property
+    def pixel_bytes(self) -> int:
+        """Memory the job's pixels hold while it waits."""
+        if self.pixels is not None:
+            return self.pixels.size_bytes
+        if self.image is not None:
+            return self.image.width * self.image.height * len(self.image.getbands())
+        return 0
+
+    def image_to_send(self) -> None:
+        """Turn the image into bytes, as late as possible: on the background thread, when it may run."""
+        if self.image is not None:
+            self.pixels, self.image = Pixels.of(self.image), None
+
     def header(self) -> dict[str, Any]:
-        data = {key: value for key, value in self.__dict__.items() if key != "pixels"}
+        data = {key: value for key, value in self.__dict__.items() if key not in ("pixels", "image")}
         if self.pixels is not None:
             data["pixels"] = {"mode": self.pixels.mode, "width": self.pixels.width, "height": self.pixels.height}
         return data
@@ -98,7 +113,7 @@ def job_for_image(image: ImageRecord, settings: WorkSettings, thumbnail_dir: Pat
     return ImageJob(
         image_uid=image.image_uid,
         image_path=image.image_path,
-        pixels=Pixels.of(image.pil_image) if needs_pixels else None,
+        image=image.pil_image if needs_pixels else None,
         thumbnail_path=(str(thumbnail_dir / image.image_uid[:2] / f"{image.image_uid}.jpg")
                         if needs_pixels and settings.thumbnails else None),
         measure=settings.measure and (needs_pixels or bool(image.image_path)),
@@ -146,6 +161,7 @@ def _read_exactly(stream: BinaryIO, count: int) -> bytes | None:
 
 
 def send_job(stream: BinaryIO, job: ImageJob) -> None:
+    job.image_to_send()
     write_frame(stream, job.header(), job.pixels.data if job.pixels is not None else b"")
 
 

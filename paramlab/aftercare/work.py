@@ -58,7 +58,9 @@ def run_job(job: ImageJob) -> Findings:
 
 
 def _image_of(job: ImageJob, findings: Findings) -> Any:
-    """The pixels sent along, else the saved file when figures are wanted."""
+    """The image (or the pixels sent along), else the saved file when figures are wanted."""
+    if job.image is not None:
+        return job.image
     if job.pixels is not None:
         try:
             return job.pixels.to_image()

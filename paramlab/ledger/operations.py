@@ -208,6 +208,17 @@ class Findings:
                    data.get("metrics_version"), data.get("flaws"), list(data.get("problems") or []))
 
 
+# Built once: the same statements for every image keep SQLAlchemy's per-statement work small.
+_IMAGE_ID_BY_UID = sa.select(schema.images.c.id).where(schema.images.c.image_uid == sa.bindparam("uid"))
+_SET_FINDINGS = schema.images.update().where(schema.images.c.id == sa.bindparam("image_id")).values(
+    image_sha256=sa.func.coalesce(sa.bindparam("sha"), schema.images.c.image_sha256),
+    thumbnail_path=sa.func.coalesce(sa.bindparam("thumbnail"), schema.images.c.thumbnail_path),
+    flaws=sa.func.coalesce(sa.bindparam("flaws"), schema.images.c.flaws),
+)
+_DELETE_METRIC = schema.image_metrics.delete().where(
+    schema.image_metrics.c.image_id == sa.bindparam("image_id"), schema.image_metrics.c.metric == sa.bindparam("name"))
+
+
 @dataclass
 class RecordFindings:
     """Store one image's hash, thumbnail, quality figures and flaws (replacing earlier figures)."""
@@ -217,19 +228,14 @@ class RecordFindings:
 
     def apply(self, conn: Connection) -> None:
         found = self.findings
-        images, metrics = schema.images, schema.image_metrics
-        found_id = sa.select(images.c.id).where(images.c.image_uid == found.image_uid)
-        image_id = conn.execute(found_id).scalar_one_or_none()
+        image_id = conn.execute(_IMAGE_ID_BY_UID, {"uid": found.image_uid}).scalar_one_or_none()
         if image_id is None:
             return  # the row was deleted meanwhile: nothing to attach the figures to
-        update = {key: value for key, value in (("image_sha256", found.image_sha256),
-                                                 ("thumbnail_path", found.thumbnail_path),
-                                                 ("flaws", found.flaws)) if value is not None}
-        if update:
-            conn.execute(images.update().where(images.c.id == image_id).values(**update))
+        conn.execute(_SET_FINDINGS, {"image_id": image_id, "sha": found.image_sha256,
+                                     "thumbnail": found.thumbnail_path, "flaws": found.flaws})
         if found.metrics:
-            conn.execute(metrics.delete().where(metrics.c.image_id == image_id, metrics.c.metric.in_(found.metrics)))
-            conn.execute(metrics.insert(), [
+            conn.execute(_DELETE_METRIC, [{"image_id": image_id, "name": name} for name in found.metrics])
+            conn.execute(schema.image_metrics.insert(), [
                 {"image_id": image_id, "metric": name, "value": value, "not_measured": reason,
                  "metric_version": found.metrics_version or "1"}
                 for name, (value, reason) in found.metrics.items()

@@ -48,6 +48,7 @@ RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
 SPILL_PREFIX = "pending-"
 REJECTED_PREFIX = "rejected-"
 ATTEMPTS_BEFORE_REJECTING = 3
+MAX_GROUP = 200  # operations written in one transaction at most
 PERMANENT_ERRORS = (sa.exc.IntegrityError, sa.exc.DataError, sa.exc.ProgrammingError, UnknownRun, TypeError,
                     ValueError)
 """Errors that retrying cannot cure (a lock, an outage or a full disk are OperationalError instead)."""
@@ -64,6 +65,7 @@ class LedgerWriter:
         work_settings: Callable[[], WorkSettings] = WorkSettings,
         retry_delays: tuple[float, ...] = RETRY_DELAYS,
         aftercare: Aftercare | None = None,
+        background_may_run: Callable[[], bool] = lambda: True,
         recover_at_start: bool = True,
     ):
         self._open_ledger = open_ledger
@@ -71,7 +73,8 @@ class LedgerWriter:
         self.thumbnail_dir = self.data_dir / "thumbnails"
         self._work_settings = work_settings
         self._retry_delays = retry_delays
-        self.aftercare = aftercare or Aftercare(lambda findings: self.submit(RecordFindings(findings)))
+        self.aftercare = aftercare or Aftercare(lambda findings: self.submit(RecordFindings(findings)),
+                                                may_run=background_may_run)
         self._recovered = not recover_at_start
         self._inbox: queue.Queue[Operation | None] = queue.Queue()
         self._waiting: list[Operation] = []
@@ -107,15 +110,18 @@ class LedgerWriter:
         with self._idle:
             return self._busy
 
-    def flush(self, timeout: float = 10.0) -> bool:
-        """Wait until every handed-over operation, and the background work it started, is written;
-        False if some still wait (database failing, or work still running at the deadline)."""
+    def flush(self, timeout: float = 10.0, *, background: bool = True) -> bool:
+        """Wait until every handed-over operation, and (``background``) the background work it started,
+        is written; False if some still wait (database failing, or work still waiting at the deadline:
+        during a generation on the CPU the background work does not run)."""
         deadline = time.monotonic() + timeout
         while True:
             with self._idle:
                 if not self._idle.wait_for(lambda: self._busy == 0 and not self._starting,
                                            max(0.0, deadline - time.monotonic())):
                     return False
+            if not background:
+                return True
             if not self.aftercare.flush(max(0.0, deadline - time.monotonic())):
                 return False
             with self._idle:
@@ -203,6 +209,8 @@ class LedgerWriter:
         return self._ledger
 
     def _write_waiting(self) -> None:
+        if len(self._waiting) > 1 and self._write_together():
+            return
         while self._waiting:
             operation = self._waiting[0]
             try:
@@ -219,6 +227,21 @@ class LedgerWriter:
                     self._ledger = None
                 return
             self._done(written=True)
+
+    def _write_together(self) -> bool:
+        """What is waiting, in one transaction: one commit (one fsync) instead of one each, which keeps the
+        writer's share of the CPU small beside the generation. False when it failed: then operations go one
+        by one, so a fault is pinned on the operation that causes it."""
+        group = self._waiting[:MAX_GROUP]
+        try:
+            with self._connected().write() as conn:
+                for operation in group:
+                    operation.apply(conn)
+        except Exception:  # noqa: BLE001 - the one-by-one path retries, reports and sets aside
+            return False
+        for _ in group:
+            self._done(written=True)
+        return True
 
     def _done(self, *, written: bool) -> None:
         """The first waiting operation is written (or set aside): take it off the queue."""
