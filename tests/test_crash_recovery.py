@@ -39,16 +39,20 @@ def saved_files(tmp_path: Path) -> list[Path]:
 
 
 def restart(tmp_path: Path):  # -> (runs, images)
-    """The WebUI starting again on the same ledger: loading the extension and its first ledger use."""
+    """The WebUI starting again on the same ledger: loading the extension, then the app starting
+    (no generation: recovery must not wait for one)."""
     extension = LoadedExtension(tmp_path / "webui-restarted")
-    from modules import shared
+    from fastapi import FastAPI
+    from modules import script_callbacks, shared
 
     shared.cmd_opts.paramlab_db = str(tmp_path / "ledger.sqlite")
     try:
         from paramlab.webui import runtime
 
-        writer = runtime.get_writer()
-        assert writer.flush(30)
+        assert runtime._writer is None
+        script_callbacks.app_started_callback(None, FastAPI())
+        writer = runtime._writer
+        assert writer is not None and writer.flush(30)
         return extension.runs(), extension.rows(), writer.recovery_report
     finally:
         extension.close()

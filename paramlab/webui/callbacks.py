@@ -8,11 +8,20 @@ from modules import script_callbacks
 from paramlab.webui import api_routes, profile_panel, runtime, script, settings, tab, xyz_axis
 
 
+def start_recovery(_demo: object, _app: object) -> None:
+    """Start the ledger writer with the WebUI, so runs a crash left "running" are closed and their saved
+    images recovered at start-up, not only at the next generation. Its thread does the work; a ledger
+    that cannot be opened is reported by the first write, as before."""
+    if settings.recording_enabled():
+        runtime.get_writer()
+
+
 def register() -> None:
     script_callbacks.on_ui_settings(settings.on_ui_settings, name="paramlab_settings")
     script_callbacks.on_image_saved(script.on_image_saved, name="paramlab_image_saved")
     script_callbacks.on_after_component(profile_panel.wire_pending_panels, name="paramlab_profile_panel")
     script_callbacks.on_before_ui(xyz_axis.register_axis, name="paramlab_xyz_axis")
     script_callbacks.on_app_started(api_routes.register, name="paramlab_api")
+    script_callbacks.on_app_started(start_recovery, name="paramlab_recovery")
     script_callbacks.on_ui_tabs(tab.on_ui_tabs, name="paramlab_tab")
     runtime.install_exit_hooks()
