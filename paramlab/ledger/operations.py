@@ -13,10 +13,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from paramlab.ledger import schema
+from paramlab.ledger import statements as sql
 from paramlab.ledger.records import ImageRecord, RunRecord, as_utc, utc_now
 
 
@@ -25,40 +24,31 @@ class UnknownRun(LookupError):
 
 
 def _run_id(conn: Connection, run_uid: str) -> int:
-    run_id = conn.execute(sa.select(schema.runs.c.id).where(schema.runs.c.run_uid == run_uid)).scalar_one_or_none()
+    run_id = conn.execute(sql.RUN_ID_BY_UID, {"run_uid": run_uid}).scalar_one_or_none()
     if run_id is None:
         raise UnknownRun(f"ParamLab: no run {run_uid} in the ledger")
     return int(run_id)
 
 
-def _existing_image_uids(conn: Connection, uids: list[str]) -> set[str]:
-    if not uids:
-        return set()
-    column = schema.images.c.image_uid
-    return set(conn.execute(sa.select(column).where(column.in_(uids))).scalars())
-
-
 def insert_images(conn: Connection, run_id: int, images: list[ImageRecord]) -> None:
     """Insert the images (and their figures, when already measured) that are not in the ledger yet."""
-    known = _existing_image_uids(conn, [image.image_uid for image in images])
+    uids = [image.image_uid for image in images]
+    known = set(conn.execute(sql.EXISTING_IMAGE_UIDS, {"uids": uids}).scalars()) if uids else set()
     new = [image for image in images if image.image_uid not in known]
     if not new:
         return
     rows = [dict(image.row(), run_id=run_id) for image in new]
     if not any(image.metrics for image in new):
-        conn.execute(schema.images.insert(), rows)
+        conn.execute(sql.INSERT_IMAGES, rows)
         return
-    inserted = conn.execute(
-        schema.images.insert().returning(schema.images.c.id, sort_by_parameter_order=True), rows
-    ).scalars().all()
+    inserted = conn.execute(sql.INSERT_IMAGES_RETURNING_IDS, rows).scalars().all()
     metric_rows = [metric for image, image_id in zip(new, inserted) for metric in image.metric_rows(image_id)]
     if metric_rows:
-        conn.execute(schema.image_metrics.insert(), metric_rows)
+        conn.execute(sql.INSERT_METRICS, metric_rows)
 
 
 def _count_images(conn: Connection, run_id: int) -> None:
-    count = sa.select(sa.func.count()).select_from(schema.images).where(schema.images.c.run_id == run_id)
-    conn.execute(schema.runs.update().where(schema.runs.c.id == run_id).values(image_count=count.scalar_subquery()))
+    conn.execute(sql.COUNT_IMAGES, {"run_key": run_id})
 
 
 @dataclass
@@ -69,10 +59,9 @@ class WriteRun:
     run: RunRecord
 
     def apply(self, conn: Connection) -> None:
-        runs = schema.runs
-        run_id = conn.execute(sa.select(runs.c.id).where(runs.c.run_uid == self.run.run_uid)).scalar_one_or_none()
+        run_id = conn.execute(sql.RUN_ID_BY_UID, {"run_uid": self.run.run_uid}).scalar_one_or_none()
         if run_id is None:
-            run_id = conn.execute(runs.insert().values(**self.run.row())).inserted_primary_key[0]
+            run_id = conn.execute(sql.INSERT_RUN, self.run.row()).inserted_primary_key[0]
         insert_images(conn, run_id, self.run.images)
         _count_images(conn, run_id)
 
@@ -92,9 +81,8 @@ class StartRun:
     run: RunRecord
 
     def apply(self, conn: Connection) -> None:
-        runs = schema.runs
-        if conn.execute(sa.select(runs.c.id).where(runs.c.run_uid == self.run.run_uid)).first() is None:
-            conn.execute(runs.insert().values(**dict(self.run.row(), status="running", image_count=0)))
+        if conn.execute(sql.RUN_ID_BY_UID, {"run_uid": self.run.run_uid}).first() is None:
+            conn.execute(sql.INSERT_RUN, dict(self.run.row(), status="running", image_count=0))
 
     def to_json(self) -> dict[str, Any]:
         return {"op": self.kind, "run": self.run.to_json()}
@@ -127,12 +115,6 @@ class AddImages:
         return cls(data["run_uid"], probe.images)
 
 
-FINISH_IMAGE_COLUMNS = ("status", "infotext", "extra_params", "cost_seconds", "energy_joules", "model_name",
-                        "model_hash")
-"""What only the end of the run knows about each image: its infotext (A1111 builds it per image, but the
-API gets it only in the result) and its share of the run's cost."""
-
-
 @dataclass
 class FinishRun:
     """The run's totals and status, and what the end of the run knows about each image."""
@@ -143,15 +125,12 @@ class FinishRun:
     def apply(self, conn: Connection) -> None:
         run_id = _run_id(conn, self.run.run_uid)
         values = self.run.row()
-        for key in ("run_uid", "started_at", "image_count", "owner", "output_dir", "planned_seeds"):
-            values.pop(key, None)
-        conn.execute(schema.runs.update().where(schema.runs.c.id == run_id).values(**values))
+        conn.execute(sql.FINISH_RUN, {"run_key": run_id,
+                                      **{f"new_{column}": values[column] for column in sql.FINISH_RUN_COLUMNS}})
         if self.run.images:
-            images = schema.images
-            statement = images.update().where(images.c.image_uid == sa.bindparam("uid")).values(
-                {column: sa.bindparam(f"new_{column}") for column in FINISH_IMAGE_COLUMNS})
-            conn.execute(statement, [
-                {"uid": image.image_uid, **{f"new_{column}": getattr(image, column) for column in FINISH_IMAGE_COLUMNS}}
+            conn.execute(sql.FINISH_IMAGES, [
+                {"uid": image.image_uid,
+                 **{f"new_{column}": getattr(image, column) for column in sql.FINISH_IMAGE_COLUMNS}}
                 for image in self.run.images
             ])
         _count_images(conn, run_id)
@@ -173,8 +152,7 @@ class LinkFile:
     path: str
 
     def apply(self, conn: Connection) -> None:
-        images = schema.images
-        conn.execute(images.update().where(images.c.image_uid == self.image_uid).values(image_path=self.path))
+        conn.execute(sql.LINK_FILE, {"uid": self.image_uid, "path": self.path})
 
     def to_json(self) -> dict[str, Any]:
         return {"op": self.kind, "image_uid": self.image_uid, "path": self.path}
@@ -208,17 +186,6 @@ class Findings:
                    data.get("metrics_version"), data.get("flaws"), list(data.get("problems") or []))
 
 
-# Built once: the same statements for every image keep SQLAlchemy's per-statement work small.
-_IMAGE_ID_BY_UID = sa.select(schema.images.c.id).where(schema.images.c.image_uid == sa.bindparam("uid"))
-_SET_FINDINGS = schema.images.update().where(schema.images.c.id == sa.bindparam("image_id")).values(
-    image_sha256=sa.func.coalesce(sa.bindparam("sha"), schema.images.c.image_sha256),
-    thumbnail_path=sa.func.coalesce(sa.bindparam("thumbnail"), schema.images.c.thumbnail_path),
-    flaws=sa.func.coalesce(sa.bindparam("flaws"), schema.images.c.flaws),
-)
-_DELETE_METRIC = schema.image_metrics.delete().where(
-    schema.image_metrics.c.image_id == sa.bindparam("image_id"), schema.image_metrics.c.metric == sa.bindparam("name"))
-
-
 @dataclass
 class RecordFindings:
     """Store one image's hash, thumbnail, quality figures and flaws (replacing earlier figures)."""
@@ -228,14 +195,14 @@ class RecordFindings:
 
     def apply(self, conn: Connection) -> None:
         found = self.findings
-        image_id = conn.execute(_IMAGE_ID_BY_UID, {"uid": found.image_uid}).scalar_one_or_none()
+        image_id = conn.execute(sql.IMAGE_ID_BY_UID, {"uid": found.image_uid}).scalar_one_or_none()
         if image_id is None:
             return  # the row was deleted meanwhile: nothing to attach the figures to
-        conn.execute(_SET_FINDINGS, {"image_id": image_id, "sha": found.image_sha256,
-                                     "thumbnail": found.thumbnail_path, "flaws": found.flaws})
+        conn.execute(sql.SET_FINDINGS, {"image_key": image_id, "sha": found.image_sha256,
+                                        "thumbnail": found.thumbnail_path, "new_flaws": found.flaws})
         if found.metrics:
-            conn.execute(_DELETE_METRIC, [{"image_id": image_id, "name": name} for name in found.metrics])
-            conn.execute(schema.image_metrics.insert(), [
+            conn.execute(sql.DELETE_METRIC, [{"image_key": image_id, "name": name} for name in found.metrics])
+            conn.execute(sql.INSERT_METRICS, [
                 {"image_id": image_id, "metric": name, "value": value, "not_measured": reason,
                  "metric_version": found.metrics_version or "1"}
                 for name, (value, reason) in found.metrics.items()
