@@ -116,6 +116,7 @@ def main() -> None:
         for mode, runner in order:
             if mode != "without":
                 use_writer(in_process=mode == "in-process")
+                runtime.get_writer().flush(60)  # started, as it is long before any request in the WebUI
             times = per_image_seconds(runner, REQUESTS_PER_ROUND)
             samples[mode] += times
             this_round[mode] = statistics.median(times)
