@@ -131,8 +131,8 @@ class Aftercare:
             size = job.pixel_bytes
             try:
                 findings = self._process(job)
-                for problem in findings.problems:
-                    self._say_once(problem[:80], "ParamLab: %s", problem)
+                for problem in findings.problems:  # once per kind ("no hash", "scorer …"), not per file
+                    self._say_once(" ".join(problem.split()[:2]), "ParamLab: %s", problem)
                 self._deliver(findings)
             except Exception as exc:  # noqa: BLE001 - this thread must outlive any single job
                 self._say_once("deliver", "ParamLab: background work failed for an image: %s", exc)

@@ -52,11 +52,25 @@ def _count_images(conn: Connection, run_id: int) -> None:
 
 
 @dataclass
-class WriteRun:
+class _CarriesRun:
+    """The operations that carry a whole run share one JSON form (for the spill file)."""
+
+    kind: ClassVar[str]
+    run: RunRecord
+
+    def to_json(self) -> dict[str, Any]:
+        return {"op": self.kind, "run": self.run.to_json()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Any:
+        return cls(RunRecord.from_json(data["run"]))
+
+
+@dataclass
+class WriteRun(_CarriesRun):
     """A whole run with its images at once (imports, runs stopped before sampling, older spill files)."""
 
     kind: ClassVar[str] = "run"
-    run: RunRecord
 
     def apply(self, conn: Connection) -> None:
         run_id = conn.execute(sql.RUN_ID_BY_UID, {"run_uid": self.run.run_uid}).scalar_one_or_none()
@@ -65,31 +79,16 @@ class WriteRun:
         insert_images(conn, run_id, self.run.images)
         _count_images(conn, run_id)
 
-    def to_json(self) -> dict[str, Any]:
-        return {"op": self.kind, "run": self.run.to_json()}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> WriteRun:
-        return cls(RunRecord.from_json(data["run"]))
-
 
 @dataclass
-class StartRun:
+class StartRun(_CarriesRun):
     """The run's row, status ``running``, before its first image exists."""
 
     kind: ClassVar[str] = "start"
-    run: RunRecord
 
     def apply(self, conn: Connection) -> None:
         if conn.execute(sql.RUN_ID_BY_UID, {"run_uid": self.run.run_uid}).first() is None:
             conn.execute(sql.INSERT_RUN, dict(self.run.row(), status="running", image_count=0))
-
-    def to_json(self) -> dict[str, Any]:
-        return {"op": self.kind, "run": self.run.to_json()}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> StartRun:
-        return cls(RunRecord.from_json(data["run"]))
 
 
 @dataclass
@@ -116,11 +115,10 @@ class AddImages:
 
 
 @dataclass
-class FinishRun:
+class FinishRun(_CarriesRun):
     """The run's totals and status, and what the end of the run knows about each image."""
 
     kind: ClassVar[str] = "finish"
-    run: RunRecord  # the finished run; its images carry the per-image values to update
 
     def apply(self, conn: Connection) -> None:
         run_id = _run_id(conn, self.run.run_uid)
@@ -134,13 +132,6 @@ class FinishRun:
                 for image in self.run.images
             ])
         _count_images(conn, run_id)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"op": self.kind, "run": self.run.to_json()}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> FinishRun:
-        return cls(RunRecord.from_json(data["run"]))
 
 
 @dataclass

@@ -132,6 +132,7 @@ class LedgerWriter:
         """Flush, stop the threads, and spill what could not be written so the next start retries it."""
         self.flush(timeout)
         self.aftercare.close(min(timeout, 5.0))
+        self.flush(min(timeout, 5.0), background=False)  # the findings that draining delivered
         self._stop.set()
         self._inbox.put(None)
         self._thread.join(timeout)
