@@ -35,6 +35,13 @@ def run_job(job: ImageJob) -> Findings:
         except OSError as exc:
             findings.problems.append(f"no hash for {job.image_path}: {exc}")
     image = _image_of(job, findings)
+    if image is not None:
+        from paramlab.ledger.pixels import pixel_sha256
+
+        try:
+            findings.pixel_sha256 = pixel_sha256(image)
+        except (OSError, ValueError) as exc:
+            findings.problems.append(f"no pixel hash for image {job.image_uid}: {exc}")
     if job.thumbnail_path and image is not None:
         from paramlab.ledger.thumbnails import make_thumbnail
 
@@ -58,7 +65,7 @@ def run_job(job: ImageJob) -> Findings:
 
 
 def _image_of(job: ImageJob, findings: Findings) -> Any:
-    """The image (or the pixels sent along), else the saved file when figures are wanted."""
+    """The image (or the pixels sent along), else the saved file (for its pixel hash, and its figures)."""
     if job.image is not None:
         return job.image
     if job.pixels is not None:
@@ -67,7 +74,7 @@ def _image_of(job: ImageJob, findings: Findings) -> Any:
         except (ValueError, OSError) as exc:
             findings.problems.append(f"unreadable pixels for image {job.image_uid}: {exc}")
             return None
-    if not (job.image_path and (job.measure or job.scorers)):
+    if not job.image_path:
         return None
     from PIL import Image
 

@@ -30,12 +30,13 @@ def _v1_tables() -> sa.MetaData:
         sa.Column("key", sa.String(64), primary_key=True),
         sa.Column("value", sa.Text, nullable=False),
     )
-    later_run_columns = {"energy_joules", "fingerprint", "owner", "output_dir", "planned_seeds"}
+    later_run_columns = {"energy_joules", "fingerprint", "owner", "output_dir", "planned_seeds", "job_id", "role",
+                         "settings"}
     run_columns = [c.copy() for c in schema.runs.columns if c.name not in later_run_columns]
     sa.Table("runs", md, *run_columns)
     later_image_columns = {
         "thumbnail_path", "model_evaluations", "megapixel_steps", "energy_joules", "profile", "series",
-        "rating", "flaws",
+        "rating", "flaws", "source_image_id", "pixel_sha256", "upscale",
     }
     image_columns = [_copy_column(c) for c in schema.images.columns if c.name not in later_image_columns]
     sa.Table("images", md, *image_columns)
@@ -138,6 +139,35 @@ def _migrate_to_6(conn: Connection) -> None:
         index.create(conn, checkfirst=True)
 
 
+def _migrate_to_7(conn: Connection) -> None:
+    """Jobs: every existing run becomes a job of its own (its uid reused as the job's), with the run's
+    times, status and totals, so nothing is lost and every run belongs to a job."""
+    schema.jobs.create(conn, checkfirst=True)
+    for name in ("job_id", "role", "settings"):
+        _add_column(conn, schema.runs, name)
+    for name in ("source_image_id", "pixel_sha256", "upscale"):
+        _add_column(conn, schema.images, name)
+    runs, images, jobs = schema.runs, schema.images, schema.jobs
+
+    def per_run(value: sa.ColumnElement) -> sa.ScalarSelect:
+        return sa.select(value).where(images.c.run_id == runs.c.id).scalar_subquery()
+
+    kind = sa.case((runs.c.source == "import", "import"), (runs.c.script_name.is_not(None), "script"),
+                   else_="generate")
+    conn.execute(jobs.insert().from_select(
+        ["job_uid", "started_at", "finished_at", "tab", "source", "kind", "script_name", "status", "error",
+         "wall_seconds", "run_count", "image_count", "cost_seconds", "model_evaluations", "owner"],
+        sa.select(runs.c.run_uid, runs.c.started_at, runs.c.finished_at, runs.c.tab, runs.c.source, kind,
+                  runs.c.script_name, runs.c.status, runs.c.error, runs.c.wall_seconds, sa.literal(1),
+                  per_run(sa.func.count()), per_run(sa.func.sum(images.c.cost_seconds)),
+                  per_run(sa.func.sum(images.c.model_evaluations)), runs.c.owner),
+    ))
+    job_of_run = sa.select(jobs.c.id).where(jobs.c.job_uid == runs.c.run_uid).scalar_subquery()
+    conn.execute(runs.update().values(job_id=job_of_run, role="run"))
+    for index in schema.V7_INDEXES:
+        index.create(conn, checkfirst=True)
+
+
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     1: _migrate_to_1,
     2: _migrate_to_2,
@@ -145,6 +175,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     4: _migrate_to_4,
     5: _migrate_to_5,
     6: _migrate_to_6,
+    7: _migrate_to_7,
 }
 assert max(MIGRATIONS) == schema.SCHEMA_VERSION
 

@@ -4,51 +4,31 @@ A run is written in steps so that a crash loses at most the batch in flight: :cl
 when sampling is about to begin (status ``running``), :class:`AddImages` for each finished batch,
 :class:`FinishRun` at the end. Heavy per-image work (hashes, thumbnails, quality figures) arrives
 later as :class:`RecordFindings`. Every operation is idempotent (running it twice changes nothing
-more than once), runs in one transaction, and turns into a JSON line for the spill file.
+more than once), runs in one transaction, and turns into a JSON line for the spill file. Every run
+names its job (see :mod:`paramlab.ledger.job_operations`); a run that names none gets a job of its own.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from sqlalchemy.engine import Connection
 
+from paramlab.ledger import job_operations
 from paramlab.ledger import statements as sql
 from paramlab.ledger.records import ImageRecord, RunRecord, as_utc, utc_now
-
-
-class UnknownRun(LookupError):
-    """An operation names a run the ledger does not have (its start was lost, e.g. rejected)."""
-
-
-def _run_id(conn: Connection, run_uid: str) -> int:
-    run_id = conn.execute(sql.RUN_ID_BY_UID, {"run_uid": run_uid}).scalar_one_or_none()
-    if run_id is None:
-        raise UnknownRun(f"ParamLab: no run {run_uid} in the ledger")
-    return int(run_id)
-
-
-def insert_images(conn: Connection, run_id: int, images: list[ImageRecord]) -> None:
-    """Insert the images (and their figures, when already measured) that are not in the ledger yet."""
-    uids = [image.image_uid for image in images]
-    known = set(conn.execute(sql.EXISTING_IMAGE_UIDS, {"uids": uids}).scalars()) if uids else set()
-    new = [image for image in images if image.image_uid not in known]
-    if not new:
-        return
-    rows = [dict(image.row(), run_id=run_id) for image in new]
-    if not any(image.metrics for image in new):
-        conn.execute(sql.INSERT_IMAGES, rows)
-        return
-    inserted = conn.execute(sql.INSERT_IMAGES_RETURNING_IDS, rows).scalars().all()
-    metric_rows = [metric for image, image_id in zip(new, inserted) for metric in image.metric_rows(image_id)]
-    if metric_rows:
-        conn.execute(sql.INSERT_METRICS, metric_rows)
-
-
-def _count_images(conn: Connection, run_id: int) -> None:
-    conn.execute(sql.COUNT_IMAGES, {"run_key": run_id})
+from paramlab.ledger.rows import (
+    count_images,
+    ensure_job,
+    insert_images,
+    is_own_job,
+    mirror_run_into_job,
+    refresh_job_totals,
+    run_id_of,
+)
 
 
 @dataclass
@@ -73,11 +53,15 @@ class WriteRun(_CarriesRun):
     kind: ClassVar[str] = "run"
 
     def apply(self, conn: Connection) -> None:
+        job_id = ensure_job(conn, self.run)
         run_id = conn.execute(sql.RUN_ID_BY_UID, {"run_uid": self.run.run_uid}).scalar_one_or_none()
         if run_id is None:
-            run_id = conn.execute(sql.INSERT_RUN, self.run.row()).inserted_primary_key[0]
+            run_id = conn.execute(sql.INSERT_RUN, dict(self.run.row(), job_id=job_id)).inserted_primary_key[0]
         insert_images(conn, run_id, self.run.images)
-        _count_images(conn, run_id)
+        count_images(conn, run_id)
+        if is_own_job(self.run):
+            mirror_run_into_job(conn, job_id, self.run)
+        refresh_job_totals(conn, job_id)
 
 
 @dataclass
@@ -88,7 +72,8 @@ class StartRun(_CarriesRun):
 
     def apply(self, conn: Connection) -> None:
         if conn.execute(sql.RUN_ID_BY_UID, {"run_uid": self.run.run_uid}).first() is None:
-            conn.execute(sql.INSERT_RUN, dict(self.run.row(), status="running", image_count=0))
+            job_id = ensure_job(conn, dataclasses.replace(self.run, status="running"))
+            conn.execute(sql.INSERT_RUN, dict(self.run.row(), status="running", image_count=0, job_id=job_id))
 
 
 @dataclass
@@ -100,18 +85,16 @@ class AddImages:
     images: list[ImageRecord]
 
     def apply(self, conn: Connection) -> None:
-        run_id = _run_id(conn, self.run_uid)
+        run_id = run_id_of(conn, self.run_uid)
         insert_images(conn, run_id, self.images)
-        _count_images(conn, run_id)
+        count_images(conn, run_id)
 
     def to_json(self) -> dict[str, Any]:
-        probe = RunRecord(tab="", source="", images=self.images).to_json()
-        return {"op": self.kind, "run_uid": self.run_uid, "images": probe["images"]}
+        return {"op": self.kind, "run_uid": self.run_uid, "images": [image.to_json() for image in self.images]}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> AddImages:
-        probe = RunRecord.from_json({"tab": "", "source": "", "images": data["images"]})
-        return cls(data["run_uid"], probe.images)
+        return cls(data["run_uid"], [ImageRecord.from_json(image) for image in data["images"]])
 
 
 @dataclass
@@ -121,7 +104,7 @@ class FinishRun(_CarriesRun):
     kind: ClassVar[str] = "finish"
 
     def apply(self, conn: Connection) -> None:
-        run_id = _run_id(conn, self.run.run_uid)
+        run_id = run_id_of(conn, self.run.run_uid)
         values = self.run.row()
         conn.execute(sql.FINISH_RUN, {"run_key": run_id,
                                       **{f"new_{column}": values[column] for column in sql.FINISH_RUN_COLUMNS}})
@@ -131,7 +114,12 @@ class FinishRun(_CarriesRun):
                  **{f"new_{column}": getattr(image, column) for column in sql.FINISH_IMAGE_COLUMNS}}
                 for image in self.run.images
             ])
-        _count_images(conn, run_id)
+        count_images(conn, run_id)
+        job_id = conn.execute(sql.JOB_OF_RUN, {"run_key": run_id}).scalar_one()
+        if job_id is not None:
+            if is_own_job(self.run):
+                mirror_run_into_job(conn, job_id, self.run)
+            refresh_job_totals(conn, job_id)
 
 
 @dataclass
@@ -164,17 +152,20 @@ class Findings:
     metrics_version: str | None = None
     flaws: str | None = None  # JSON list of {"code", "advice"}; None when not diagnosed
     problems: list[str] = field(default_factory=list)  # for the console, not stored
+    pixel_sha256: str | None = None  # see paramlab.ledger.pixels
 
     def to_json(self) -> dict[str, Any]:
         return {"image_uid": self.image_uid, "image_sha256": self.image_sha256, "thumbnail_path": self.thumbnail_path,
                 "metrics": {name: list(pair) for name, pair in self.metrics.items()},
-                "metrics_version": self.metrics_version, "flaws": self.flaws, "problems": list(self.problems)}
+                "metrics_version": self.metrics_version, "flaws": self.flaws, "problems": list(self.problems),
+                "pixel_sha256": self.pixel_sha256}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Findings:
         metrics = {name: (pair[0], pair[1]) for name, pair in (data.get("metrics") or {}).items()}
         return cls(data["image_uid"], data.get("image_sha256"), data.get("thumbnail_path"), metrics,
-                   data.get("metrics_version"), data.get("flaws"), list(data.get("problems") or []))
+                   data.get("metrics_version"), data.get("flaws"), list(data.get("problems") or []),
+                   data.get("pixel_sha256"))
 
 
 @dataclass
@@ -189,7 +180,7 @@ class RecordFindings:
         image_id = conn.execute(sql.IMAGE_ID_BY_UID, {"uid": found.image_uid}).scalar_one_or_none()
         if image_id is None:
             return  # the row was deleted meanwhile: nothing to attach the figures to
-        conn.execute(sql.SET_FINDINGS, {"image_key": image_id, "sha": found.image_sha256,
+        conn.execute(sql.SET_FINDINGS, {"image_key": image_id, "sha": found.image_sha256, "pixels": found.pixel_sha256,
                                         "thumbnail": found.thumbnail_path, "new_flaws": found.flaws})
         if found.metrics:
             conn.execute(sql.DELETE_METRIC, [{"image_key": image_id, "name": name} for name in found.metrics])
@@ -207,8 +198,9 @@ class RecordFindings:
         return cls(Findings.from_json(data["findings"]))
 
 
-Operation = WriteRun | StartRun | AddImages | FinishRun | LinkFile | RecordFindings
-_KINDS: dict[str, Any] = {op.kind: op for op in (WriteRun, StartRun, AddImages, FinishRun, LinkFile, RecordFindings)}
+Operation = (WriteRun | StartRun | AddImages | FinishRun | LinkFile | RecordFindings | job_operations.JobOperation)
+_KINDS: dict[str, Any] = {op.kind: op for op in (WriteRun, StartRun, AddImages, FinishRun, LinkFile, RecordFindings,
+                                                 *job_operations.JOB_OPERATIONS)}
 
 
 def operation_to_line(operation: Operation) -> str:

@@ -28,6 +28,10 @@ def new_uid() -> str:
     return str(uuid.uuid4())
 
 
+NOT_IMAGE_COLUMNS = ("pil_image", "metrics", "metrics_version", "source_pixels", "source_pixel_sha256",
+                     "source_infotext")
+
+
 @dataclass
 class ImageRecord:
     """One output image (never a grid)."""
@@ -72,18 +76,37 @@ class ImageRecord:
     series: str | None = None  # name of the character series it belongs to, if any
     rating: int | None = None
     flaws: str | None = None  # JSON list of {"code", "advice"}
-    # Not columns: the image (for the thumbnail and the quality measures; dropped once prepared) and
-    # the quality figures, written to the image_metrics table as metric -> (value, not-measured reason).
+    source_image_id: int | None = None  # the ledger image it was made from (resolved by the writer)
+    pixel_sha256: str | None = None  # see paramlab.ledger.pixels
+    upscale: str | None = None  # JSON: how a tile upscale or an Extras operation made it ("method", …)
+    # Not columns: the image (for the thumbnail and the quality measures; dropped once prepared),
+    # the quality figures, written to the image_metrics table as metric -> (value, not-measured reason),
+    # and what finds its source image in the ledger: the source's pixels (hashed by the writer, then
+    # dropped), their hash, and its infotext.
     pil_image: Any = field(default=None, repr=False, compare=False)
     metrics: dict[str, tuple[float | None, str | None]] = field(default_factory=dict, repr=False)
     metrics_version: str | None = None
+    source_pixels: Any = field(default=None, repr=False, compare=False)
+    source_pixel_sha256: str | None = None
+    source_infotext: str | None = field(default=None, repr=False)
 
     def row(self) -> dict[str, Any]:
         data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        for not_a_column in ("pil_image", "metrics", "metrics_version"):
+        for not_a_column in NOT_IMAGE_COLUMNS:
             data.pop(not_a_column)
         data["created_at"] = as_utc(self.created_at)
         return data
+
+    def to_json(self) -> dict[str, Any]:
+        return _jsonable({**self.row(), "metrics": {k: list(v) for k, v in self.metrics.items()},
+                          "metrics_version": self.metrics_version, "source_pixel_sha256": self.source_pixel_sha256,
+                          "source_infotext": self.source_infotext})
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ImageRecord:
+        image = _parse_times(data)
+        image["metrics"] = {k: tuple(v) for k, v in (image.get("metrics") or {}).items()}
+        return cls(**image)
 
     def metric_rows(self, image_id: int) -> list[dict[str, Any]]:
         return [
@@ -127,35 +150,61 @@ class RunRecord:
     owner: str | None = None  # the process writing it ("host/pid/start"), for crash recovery
     output_dir: str | None = None  # where the run saves its images (A1111's outpath_samples)
     planned_seeds: str | None = None  # JSON list of the seeds it will use, to recognise its files
+    role: str = "run"  # see schema.RUN_ROLES
+    settings: str | None = None  # JSON: a tile pass's or an Extras operation's settings
+    job_uid: str | None = None  # not a column: the job it belongs to (None: a job of its own)
     images: list[ImageRecord] = field(default_factory=list)
 
     def row(self) -> dict[str, Any]:
         data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         data.pop("images")
+        data.pop("job_uid")
         data["image_count"] = len(self.images)
         data["started_at"], data["finished_at"] = as_utc(self.started_at), as_utc(self.finished_at)
         return data
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-safe dict (for the spill file that keeps rows when the database is down)."""
-        data = self.row()
-        data["images"] = [
-            {**image.row(), "metrics": {k: list(v) for k, v in image.metrics.items()},
-             "metrics_version": image.metrics_version}
-            for image in self.images
-        ]
-        return _jsonable(data)
+        data = _jsonable({**self.row(), "job_uid": self.job_uid})
+        data["images"] = [image.to_json() for image in self.images]
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RunRecord:
         data = dict(data)
-        images = []
-        for image in data.pop("images", []):
-            image = _parse_times(image)
-            image["metrics"] = {k: tuple(v) for k, v in (image.get("metrics") or {}).items()}
-            images.append(ImageRecord(**image))
+        images = [ImageRecord.from_json(image) for image in data.pop("images", [])]
         data.pop("image_count", None)
         return cls(images=images, **_parse_times(data))
+
+
+@dataclass
+class JobRecord:
+    """One press of Generate, one API request, one selectable-script run or one Extras operation."""
+
+    tab: str
+    source: str
+    kind: str = "generate"  # see schema.JOB_KINDS
+    started_at: datetime = field(default_factory=utc_now)
+    job_uid: str = field(default_factory=new_uid)
+    finished_at: datetime | None = None
+    script_name: str | None = None
+    script_args: str | None = None  # JSON, by the controls' labels
+    status: str = "running"
+    error: str | None = None
+    wall_seconds: float | None = None
+    owner: str | None = None
+
+    def row(self) -> dict[str, Any]:
+        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        data["started_at"], data["finished_at"] = as_utc(self.started_at), as_utc(self.finished_at)
+        return data
+
+    def to_json(self) -> dict[str, Any]:
+        return _jsonable(self.row())
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> JobRecord:
+        return cls(**_parse_times(data))
 
 
 _TIME_FIELDS = ("started_at", "finished_at", "created_at")

@@ -7,7 +7,8 @@ process is gone (see :mod:`paramlab.ledger.owner`) becomes ``interrupted``; the 
 already saved to disk but not yet recorded are read back from their PNG infotext (as ``python -m
 paramlab import`` does) and attached to it. A file counts as the run's when it lies in the run's
 output folder, was written after the run started, is not in the ledger yet, and carries one of the
-seeds the run planned. Running this twice changes nothing more.
+seeds the run planned. Jobs left ``running`` by a dead process are closed the same way, after their
+runs, with their totals counted again. Running this twice changes nothing more.
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ import sqlalchemy as sa
 
 from paramlab.ledger import schema
 from paramlab.ledger.importer import SkipFile, record_from_file
-from paramlab.ledger.operations import insert_images, interrupted_run_values
+from paramlab.ledger.job_operations import interrupted_job_values
+from paramlab.ledger.operations import interrupted_run_values
 from paramlab.ledger.owner import ProcessIdentity, is_gone
 from paramlab.ledger.records import ImageRecord
+from paramlab.ledger.rows import insert_images, refresh_job_totals
 from paramlab.ledger.store import Ledger
 
 IMAGE_SUFFIXES = (".png",)
@@ -38,12 +41,14 @@ INTERRUPTED_ERROR = ("the WebUI process stopped during this run (crash, kill or 
 @dataclass
 class RecoveryReport:
     runs: list[str] = field(default_factory=list)  # run uids closed as interrupted
+    jobs: list[str] = field(default_factory=list)  # job uids closed as interrupted
     recovered_images: int = 0
     images_needing_work: list[ImageRecord] = field(default_factory=list)  # to hash and measure again
 
     def summary(self) -> str:
-        return (f"closed {len(self.runs)} run(s) left running by a WebUI process that ended (crash, kill or "
-                f"power cut); recovered {self.recovered_images} saved image(s) from their files.")
+        return (f"closed {len(self.runs)} run(s) and {len(self.jobs)} job(s) left running by a WebUI process that "
+                f"ended (crash, kill or power cut); recovered {self.recovered_images} saved image(s) from their "
+                "files.")
 
 
 def recover_dead_runs(ledger: Ledger) -> RecoveryReport:
@@ -72,7 +77,30 @@ def recover_dead_runs(ledger: Ledger) -> RecoveryReport:
             report.images_needing_work += recovered + _rows_without_work(conn, run["id"])
         report.runs.append(run["run_uid"])
         report.recovered_images += len(recovered)
+    report.jobs = _close_dead_jobs(ledger)
     return report
+
+
+def _close_dead_jobs(ledger: Ledger) -> list[str]:
+    """Jobs still ``running`` whose process is gone: interrupted, ended at their last run's end."""
+    jobs, runs = schema.jobs, schema.runs
+    with ledger.engine.connect() as conn:
+        running = [dict(row._mapping) for row in conn.execute(jobs.select().where(jobs.c.status == "running"))]
+    closed = []
+    for job in running:
+        identity = ProcessIdentity.parse(job["owner"])
+        if identity is not None and is_gone(identity) is not True:
+            continue
+        with ledger.write() as conn:
+            if conn.execute(sa.select(jobs.c.status).where(jobs.c.id == job["id"])).scalar_one() != "running":
+                continue
+            last = conn.execute(sa.select(sa.func.max(sa.func.coalesce(runs.c.finished_at, runs.c.started_at)))
+                                .where(runs.c.job_id == job["id"])).scalar_one_or_none()
+            conn.execute(jobs.update().where(jobs.c.id == job["id"]).values(
+                **interrupted_job_values(INTERRUPTED_ERROR.replace("this run", "this job"), last or job["started_at"])))
+            refresh_job_totals(conn, job["id"])
+        closed.append(job["job_uid"])
+    return closed
 
 
 def _saved_images_of(run: dict[str, Any]) -> list[ImageRecord]:

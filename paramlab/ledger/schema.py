@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 metadata = sa.MetaData()
 
@@ -17,6 +17,30 @@ meta = sa.Table(
     metadata,
     sa.Column("key", sa.String(64), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
+)
+
+# v7: one press of Generate, one API request, one selectable-script run (X/Y/Z plot, tile upscale) or
+# one Extras operation. Every run belongs to one job; older and imported runs got one job each.
+jobs = sa.Table(
+    "jobs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("job_uid", sa.String(36), nullable=False, unique=True),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    sa.Column("tab", sa.String(16), nullable=False),  # txt2img, img2img, extras
+    sa.Column("source", sa.String(16), nullable=False),  # ui, api, import (and "script" for older rows)
+    sa.Column("kind", sa.String(16), nullable=False),  # see JOB_KINDS
+    sa.Column("script_name", sa.String(200)),
+    sa.Column("script_args", sa.Text),  # JSON: the selectable script's arguments, by their labels
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("error", sa.Text),
+    sa.Column("wall_seconds", sa.Float),
+    sa.Column("run_count", sa.Integer, nullable=False, default=0),
+    sa.Column("image_count", sa.Integer, nullable=False, default=0),
+    sa.Column("cost_seconds", sa.Float),  # the sum of its images' cost
+    sa.Column("model_evaluations", sa.BigInteger),  # the sum of its images' model evaluations
+    sa.Column("owner", sa.String(255)),  # the process writing it, for crash recovery (as for runs)
 )
 
 runs = sa.Table(
@@ -58,6 +82,11 @@ runs = sa.Table(
     sa.Column("owner", sa.String(255)),
     sa.Column("output_dir", sa.Text),
     sa.Column("planned_seeds", sa.Text),
+    # v7: the job it belongs to, what it is within the job (RUN_ROLES) and, for a tile pass or an Extras
+    # operation, its settings as JSON (a tile pass's images are not ledger images, so they live here).
+    sa.Column("job_id", sa.Integer, sa.ForeignKey("jobs.id", ondelete="CASCADE")),
+    sa.Column("role", sa.String(16)),
+    sa.Column("settings", sa.Text),
 )
 
 images = sa.Table(
@@ -109,6 +138,11 @@ images = sa.Table(
     # v5
     sa.Column("rating", sa.Integer),
     sa.Column("flaws", sa.Text),
+    # v7: the ledger image this one was made from (an upscale's draft), a hash of its decoded pixels
+    # (finds that draft again when only pixels travel), and how it was upscaled (JSON, see UPSCALE_KEYS).
+    sa.Column("source_image_id", sa.Integer, sa.ForeignKey("images.id", ondelete="SET NULL")),
+    sa.Column("pixel_sha256", sa.String(64)),
+    sa.Column("upscale", sa.Text),
 )
 
 # Named parameter profiles (issue 3). Starter profiles live in code and are never stored here.
@@ -189,6 +223,20 @@ V6_INDEXES = [
     sa.Index("ix_runs_status", runs.c.status),
 ]
 
+# Added by version 7: jobs and their runs, and finding an upscale's source image.
+V7_INDEXES = [
+    sa.Index("ix_jobs_started_at", jobs.c.started_at),
+    sa.Index("ix_jobs_status", jobs.c.status),
+    sa.Index("ix_runs_job_id", runs.c.job_id),
+    sa.Index("ix_images_pixel_sha256", images.c.pixel_sha256),
+    sa.Index("ix_images_seed", images.c.seed),
+    sa.Index("ix_images_source_image_id", images.c.source_image_id),
+]
+
 RUN_STATUSES = ("running", "ok", "interrupted", "skipped", "error")
+JOB_KINDS = ("generate", "script", "tile_upscale", "extras", "import")
+RUN_ROLES = ("run", "tile", "output", "extras")
+"""``run``: an ordinary process_images call; ``tile``: one pass of a tile upscale (a part of its job, not an
+image); ``output``: the combined image a tile-upscale script saved; ``extras``: one Extras operation."""
 IMAGE_STATUSES = ("ok", "interrupted", "skipped")
 SOURCES = ("ui", "api", "script", "import")

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from paramlab.ledger import schema
 
-runs, images, metrics = schema.runs, schema.images, schema.image_metrics
+runs, images, metrics, jobs = schema.runs, schema.images, schema.image_metrics, schema.jobs
 
 RUN_ID_BY_UID = sa.select(runs.c.id).where(runs.c.run_uid == sa.bindparam("run_uid"))
 INSERT_RUN = runs.insert()
@@ -25,7 +25,8 @@ COUNT_IMAGES = runs.update().where(runs.c.id == sa.bindparam("run_key")).values(
 
 FINISH_RUN_COLUMNS = tuple(
     column.name for column in runs.columns
-    if column.name not in ("id", "run_uid", "started_at", "image_count", "owner", "output_dir", "planned_seeds")
+    if column.name not in ("id", "run_uid", "started_at", "image_count", "owner", "output_dir", "planned_seeds",
+                           "job_id", "role")
 )
 FINISH_RUN = runs.update().where(runs.c.id == sa.bindparam("run_key")).values(
     {column: sa.bindparam(f"new_{column}") for column in FINISH_RUN_COLUMNS})
@@ -45,6 +46,23 @@ SET_FINDINGS = images.update().where(images.c.id == sa.bindparam("image_key")).v
     image_sha256=sa.func.coalesce(sa.bindparam("sha"), images.c.image_sha256),
     thumbnail_path=sa.func.coalesce(sa.bindparam("thumbnail"), images.c.thumbnail_path),
     flaws=sa.func.coalesce(sa.bindparam("new_flaws"), images.c.flaws),
+    pixel_sha256=sa.func.coalesce(sa.bindparam("pixels"), images.c.pixel_sha256),
 )
 DELETE_METRIC = metrics.delete().where(metrics.c.image_id == sa.bindparam("image_key"),
                                        metrics.c.metric == sa.bindparam("name"))
+
+JOB_ID_BY_UID = sa.select(jobs.c.id).where(jobs.c.job_uid == sa.bindparam("job_uid"))
+JOB_OF_RUN = sa.select(runs.c.job_id).where(runs.c.id == sa.bindparam("run_key"))
+INSERT_JOB = jobs.insert()
+_JOB_IMAGES = (sa.select(images.c.cost_seconds, images.c.model_evaluations)
+               .select_from(images.join(runs, images.c.run_id == runs.c.id))
+               .where(runs.c.job_id == sa.bindparam("job_key")).subquery())
+JOB_IMAGE_TOTALS = sa.select(sa.func.count(), sa.func.sum(_JOB_IMAGES.c.cost_seconds),
+                             sa.func.sum(_JOB_IMAGES.c.model_evaluations))
+JOB_RUN_COUNT = sa.select(sa.func.count()).select_from(runs).where(runs.c.job_id == sa.bindparam("job_key"))
+SET_JOB_TOTALS = jobs.update().where(jobs.c.id == sa.bindparam("job_key")).values(
+    run_count=sa.bindparam("new_run_count"), image_count=sa.bindparam("new_image_count"),
+    cost_seconds=sa.bindparam("new_cost_seconds"), model_evaluations=sa.bindparam("new_model_evaluations"))
+MIRROR_RUN_INTO_JOB = jobs.update().where(jobs.c.id == sa.bindparam("job_key")).values(
+    finished_at=sa.bindparam("new_finished_at"), status=sa.bindparam("new_status"), error=sa.bindparam("new_error"),
+    wall_seconds=sa.bindparam("new_wall_seconds"))

@@ -144,26 +144,21 @@ class Ledger:
     # -- writing -----------------------------------------------------------------------------
 
     def write_runs(self, records: Iterable[RunRecord]) -> list[int]:
-        """Write runs with their images in ONE transaction: all of them land, or none does."""
+        """Write runs with their images in ONE transaction: all of them land, or none does. A run that
+        names no job (an import) gets a job of its own."""
+        from paramlab.ledger.rows import ensure_job, insert_images, is_own_job, mirror_run_into_job, refresh_job_totals
+
         run_ids: list[int] = []
         with self.write() as conn:
             for record in records:
-                run_id = conn.execute(schema.runs.insert().values(**record.row())).inserted_primary_key[0]
+                job_id = ensure_job(conn, record)
+                insert = schema.runs.insert().values(**record.row(), job_id=job_id)
+                run_id = conn.execute(insert).inserted_primary_key[0]
                 run_ids.append(run_id)
-                rows = [dict(image.row(), run_id=run_id) for image in record.images]
-                if not rows:
-                    continue
-                if not any(image.metrics for image in record.images):
-                    conn.execute(schema.images.insert(), rows)
-                    continue
-                inserted = conn.execute(
-                    schema.images.insert().returning(schema.images.c.id, sort_by_parameter_order=True), rows
-                ).scalars().all()
-                metric_rows = [
-                    metric for image, image_id in zip(record.images, inserted) for metric in image.metric_rows(image_id)
-                ]
-                if metric_rows:
-                    conn.execute(schema.image_metrics.insert(), metric_rows)
+                insert_images(conn, run_id, record.images)
+                if is_own_job(record):
+                    mirror_run_into_job(conn, job_id, record)
+                refresh_job_totals(conn, job_id)
         return run_ids
 
     def set_rating(self, image_id: int, rating: int | None) -> bool:

@@ -28,18 +28,20 @@ from paramlab.aftercare.jobs import ImageJob, WorkSettings, job_for_image
 from paramlab.aftercare.runner import Aftercare
 from paramlab.infotext import InfotextError, image_fields, parse_infotext
 from paramlab.ledger import recovery
+from paramlab.ledger.job_operations import ReleaseParts
 from paramlab.ledger.operations import (
     AddImages,
     FinishRun,
     LinkFile,
     Operation,
     RecordFindings,
-    UnknownRun,
     WriteRun,
     operation_from_json,
     operation_to_line,
 )
+from paramlab.ledger.pixels import pixel_sha256
 from paramlab.ledger.records import ImageRecord, RunRecord
+from paramlab.ledger.rows import UnknownRun
 from paramlab.ledger.store import Ledger, LedgerError
 
 log = logging.getLogger("paramlab")
@@ -179,7 +181,7 @@ class LedgerWriter:
     def _prepare(self, operation: Operation) -> Operation:
         """Hand images to the background work and derive what needs the infotext; never raises."""
         try:
-            if isinstance(operation, (WriteRun, AddImages)):
+            if isinstance(operation, (WriteRun, AddImages, ReleaseParts)):
                 self._start_work(operation.run.images if isinstance(operation, WriteRun) else operation.images)
             elif isinstance(operation, FinishRun):
                 for image in operation.run.images:
@@ -195,6 +197,12 @@ class LedgerWriter:
     def _start_work(self, images: list[ImageRecord]) -> None:
         settings = self._work_settings()
         for image in images:
+            if image.source_pixels is not None:  # an upscale's input: its hash finds it in the ledger
+                try:
+                    image.source_pixel_sha256 = image.source_pixel_sha256 or pixel_sha256(image.source_pixels)
+                except (OSError, ValueError) as exc:
+                    log.error("ParamLab: cannot read an upscale's input to find it in the ledger: %s", exc)
+                image.source_pixels = None
             job = job_for_image(image, settings, self.thumbnail_dir)
             if job is not None:
                 self.aftercare.submit(job)
