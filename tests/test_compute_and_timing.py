@@ -26,9 +26,30 @@ def test_executed_denoising_steps_match_a1111(steps: int, denoising: float, exac
 
 def test_model_evaluations_and_megapixel_steps_count_the_hires_pass() -> None:
     passes = [compute.PassCost("Heun", 20, 512, 512), compute.PassCost("DPM++ 2M", 10, 768, 768)]
-    assert compute.model_evaluations(passes) == 2 * 20 + 10
+    assert compute.model_evaluations(passes) == (2 * 20 - 1) + 10  # Heun's last step is one Euler evaluation
     assert compute.megapixel_steps(passes) == pytest.approx(20 * 0.262144 + 10 * 0.589824)
     assert compute.model_evaluations([compute.PassCost("DPM adaptive", 20, 512, 512)]) is None
+
+
+@pytest.mark.parametrize(("sampler", "steps", "expected"), [
+    ("Euler", 10, 10), ("Heun", 10, 19), ("DPM2", 10, 19), ("DPM2 a", 1, 1), ("DPM++ SDE", 30, 59),
+    ("Restart", 25, 49), ("DDIM", 20, 19), ("DDIM", 30, 30), ("PLMS", 20, 20), ("UniPC", 20, 20), ("LCM", 4, 4),
+])
+def test_a_full_pass_counts_what_the_sampler_loop_evaluates(sampler: str, steps: int, expected: int) -> None:
+    # DDIM walks range(0, 1000, 1000 // steps): 20 entries (19 gaps) for 20 steps, 31 (30 gaps) for 30.
+    assert compute.pass_evaluations(compute.txt2img_pass(sampler, steps, 64, 64)) == expected
+
+
+@pytest.mark.parametrize(("steps", "denoising", "requested", "fix", "executed"), [
+    (10, 0.5, None, False, 6),  # img2img: int(0.5 × 10) + 1
+    (10, 0.5, 10, False, 10),  # hires with "Hires steps" 0: A1111 hands it steps=10, all run
+    (10, 0.5, 4, False, 4),  # hires with "Hires steps" 4
+    (10, 0.5, None, True, 10),  # img2img with "do exactly the amount of steps the slider specifies"
+])
+def test_a_pass_from_an_image_runs_the_steps_setup_img2img_steps_gives(
+        steps: int, denoising: float, requested: int | None, fix: bool, executed: int) -> None:
+    one_pass = compute.img2img_pass("Heun", steps, denoising, 64, 64, requested=requested, fix_steps=fix)
+    assert one_pass.steps == executed and compute.pass_evaluations(one_pass) == 2 * executed - 1
 
 
 class FakeClock:

@@ -60,7 +60,7 @@ def test_ui_txt2img_with_hires_records_every_image_with_its_cost(extension: Load
     row = rows[0]
     assert (row["sampler"], row["scheduler"], row["steps"], row["cfg_scale"]) == ("Heun", "Karras", 12, 7.0)
     assert (row["hires_enabled"], row["hires_scale"], row["hires_steps"], row["hires_denoising"]) == (True, 1.5, 8, 0.4)
-    assert row["model_evaluations"] == 2 * 12 + 2 * 8  # Heun evaluates twice per step, both passes
+    assert row["model_evaluations"] == (2 * 12 - 1) + (2 * 8 - 1)  # Heun: twice per step but the last, both passes
     assert row["megapixel_steps"] == pytest.approx(12 * 64 * 64 / 1e6 + 8 * 96 * 96 / 1e6)
     assert sum(r["cost_seconds"] for r in rows) == pytest.approx(run["wall_seconds"], rel=1e-6)
     assert Path(row["image_path"]).is_file() and row["thumbnail_path"] is None

@@ -203,16 +203,15 @@ def _image_record(p: Any, image: Any, position: int, status: str) -> ImageRecord
         pil_image=image,
     )
     denoising = _float(getattr(p, "denoising_strength", None))
+    fix_steps = bool(shared.opts.data.get("img2img_fix_steps", False))
     passes: list[compute.PassCost] = []
     if is_img2img:
         record.denoising_strength = denoising
-        executed = compute.executed_denoising_steps(
-            record.steps or 0, denoising or 0.0, exact=bool(shared.opts.data.get("img2img_fix_steps", False))
-        )
-        passes.append(compute.PassCost(sampler, executed, record.width or 0, record.height or 0))
+        passes.append(compute.img2img_pass(sampler, record.steps or 0, denoising or 0.0, record.width or 0,
+                                           record.height or 0, fix_steps=fix_steps))
     else:
         if not getattr(p, "txt2img_upscale", False):
-            passes.append(compute.PassCost(sampler, record.steps or 0, record.width or 0, record.height or 0))
+            passes.append(compute.txt2img_pass(sampler, record.steps or 0, record.width or 0, record.height or 0))
         if enable_hr:
             record.hires_upscaler = getattr(p, "hr_upscaler", None)
             record.hires_steps = _int(getattr(p, "hr_second_pass_steps", 0)) or None
@@ -221,17 +220,15 @@ def _image_record(p: Any, image: Any, position: int, status: str) -> ImageRecord
                 record.hires_resize_x, record.hires_resize_y = resize_x or None, resize_y or None
             else:
                 record.hires_scale = _float(getattr(p, "hr_scale", None))
-            hires_steps = compute.executed_denoising_steps(
-                record.hires_steps or record.steps or 0, denoising or 0.0,
-                exact=bool(record.hires_steps) or bool(shared.opts.data.get("img2img_fix_steps", False)),
-            )
             hires_sampler = getattr(p, "hr_sampler_name", None) or sampler
             if hires_sampler == "Use same sampler":
                 hires_sampler = sampler
-            passes.append(compute.PassCost(
-                hires_sampler, hires_steps,
+            # A1111 hands the hires pass its steps explicitly (hr_second_pass_steps or steps): all of them run.
+            passes.append(compute.img2img_pass(
+                hires_sampler, record.steps or 0, denoising or 0.0,
                 _int(getattr(p, "hr_upscale_to_x", 0)) or record.width or 0,
                 _int(getattr(p, "hr_upscale_to_y", 0)) or record.height or 0,
+                requested=record.hires_steps or record.steps or 0,
             ))
     record.model_evaluations = compute.model_evaluations(passes)
     record.megapixel_steps = compute.megapixel_steps(passes)

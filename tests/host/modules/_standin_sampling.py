@@ -43,6 +43,30 @@ def note_schedule_type(p: Any, sampler_name: str) -> None:
         p.extra_generation_params["Hires schedule type"] = scheduler.label
 
 
+def model_calls_per_step(sampler_name: str, steps_total: int, steps_run: int, t_enc: int | None) -> list[int]:
+    """UNet calls at each step, as the real samplers' loops make them (STAND-IN: the count only).
+
+    k-diffusion (``k_diffusion.sampling`` and ``sd_samplers_extra.restart_sampler``): one call per step;
+    second-order samplers (Heun, DPM2, DPM2 a, DPM++ 2S a, DPM++ SDE, Restart) a second one, except when
+    the next sigma is 0 (the last step is an Euler step). Timestep samplers (``sd_samplers_timesteps``):
+    the schedule is ``range(0, 1000, 1000 // steps)`` (cut to its first ``t_enc`` entries for img2img);
+    DDIM calls once per gap, PLMS once more on its first step (pseudo improved Euler), UniPC once per entry
+    (one at the start, one corrector per step but the last). DPM adaptive is not simulated (one per step).
+    """
+    if steps_run <= 0:
+        return []
+    config = sd_samplers.find_sampler_config(sampler_name)
+    if sampler_name in sd_samplers.timestep_sampler_names:
+        timesteps = len(range(0, 1000, max(1000 // max(steps_total, 1), 1)))
+        if t_enc is not None:
+            timesteps = min(t_enc, timesteps)
+        gaps = max(timesteps - 1, 0)
+        calls = {"UniPC": timesteps, "PLMS": gaps + (1 if gaps else 0)}.get(sampler_name, gaps)
+        return [1] * calls
+    second_order = bool(config is not None and config.options.get("second_order", False))
+    return [2 if second_order and i < steps_run - 1 else 1 for i in range(steps_run)]
+
+
 def run_sampler(
     p: Any,
     x: torch.Tensor,
@@ -53,8 +77,10 @@ def run_sampler(
     sampler_name: str,
     c: Any,
     uc: Any,
+    t_enc: int | None = None,
 ) -> torch.Tensor:
-    """Fake denoising: one cfg callback triple per step; interrupt/skip stops early (partial result)."""
+    """Fake denoising: one cfg callback triple per model call (see model_calls_per_step); interrupt/skip
+    stops early (partial result)."""
     state = shared.state
     scheduler = (p.hr_scheduler if p.is_hr_pass else p.scheduler) or "Automatic"
     note_schedule_type(p, sampler_name)
@@ -68,20 +94,22 @@ def run_sampler(
     target = target[: x.shape[0]] if target.shape[0] >= x.shape[0] else target.expand(x.shape[0], 1, 1, 1)
     state.sampling_steps = steps_run
     state.sampling_step = 0
+    calls = model_calls_per_step(sampler_name, steps_total, steps_run, t_enc)
     try:
-        for i in range(steps_run):
+        for i, per_step in enumerate(calls):
             if state.interrupted or state.skipped:
                 raise sd_samplers_common.InterruptedException
-            sigma = torch.full((x.shape[0],), float(steps_run - i))
-            dp = script_callbacks.CFGDenoiserParams(x, None, sigma, i, steps_run, c, uc, None)
-            script_callbacks.cfg_denoiser_callback(dp)
-            x = dp.x
-            denoised = x * 0.97 + target * 0.03
-            dd = script_callbacks.CFGDenoisedParams(denoised, i, steps_run, None)
-            script_callbacks.cfg_denoised_callback(dd)
-            ac = script_callbacks.AfterCFGCallbackParams(dd.x, i, steps_run)
-            script_callbacks.cfg_after_cfg_callback(ac)
-            x = ac.x
+            for _call in range(per_step):
+                sigma = torch.full((x.shape[0],), float(steps_run - i))
+                dp = script_callbacks.CFGDenoiserParams(x, None, sigma, i, steps_run, c, uc, None)
+                script_callbacks.cfg_denoiser_callback(dp)
+                x = dp.x
+                denoised = x * 0.97 + target * 0.03
+                dd = script_callbacks.CFGDenoisedParams(denoised, i, steps_run, None)
+                script_callbacks.cfg_denoised_callback(dd)
+                ac = script_callbacks.AfterCFGCallbackParams(dd.x, i, steps_run)
+                script_callbacks.cfg_after_cfg_callback(ac)
+                x = ac.x
             state.sampling_step = i + 1
             shared.total_tqdm.update()
     except sd_samplers_common.InterruptedException:
@@ -116,7 +144,7 @@ def sample_img2img(
     steps_total, t_enc = setup_img2img_steps(p, steps)
     ds = min(float(p.denoising_strength or 0.0), 0.999)
     x = init_latent * (1 - ds) + noise * ds
-    return run_sampler(p, x, steps_total, t_enc + 1, prompts, negative_prompts, sampler_name, c, uc)
+    return run_sampler(p, x, steps_total, t_enc + 1, prompts, negative_prompts, sampler_name, c, uc, t_enc=t_enc)
 
 
 def decode_latent_batch(batch: torch.Tensor) -> DecodedSamples:

@@ -31,7 +31,8 @@ class ExtraNoiseParams:
 
 
 class CFGDenoiserParams:
-    """Passed to on_cfg_denoiser, once per sampling step before the model call."""
+    """Passed to on_cfg_denoiser before every model call (CFGDenoiser.forward): twice in most steps of a
+    second-order sampler."""
 
     def __init__(
         self,

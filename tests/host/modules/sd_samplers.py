@@ -84,6 +84,8 @@ samplers_data_timesteps = [SamplerData(n, _constructor(f), a, o) for n, f, a, o 
 samplers_data_lcm = [SamplerData(n, _constructor(f), a, o) for n, f, a, o in _lcm]
 k_diffusion_sampler_names: set[str] = {x.name for x in samplers_data_k_diffusion}
 """Stand-in helper: samplers that use the scheduler (timesteps samplers and LCM ignore it)."""
+timestep_sampler_names: set[str] = {x.name for x in samplers_data_timesteps}
+"""Stand-in helper: the samplers of ``sd_samplers_timesteps`` (their schedule is a list of timesteps)."""
 
 all_samplers: list[SamplerData] = [*samplers_data_k_diffusion, *samplers_data_timesteps, *samplers_data_lcm]
 all_samplers_map: dict[str, SamplerData] = {x.name: x for x in all_samplers}
