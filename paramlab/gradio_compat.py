@@ -63,3 +63,24 @@ def current_blocks() -> Any:
     from gradio.context import Context
 
     return Context.root_block
+
+
+def choice_names(component: Any) -> list[str]:
+    """A dropdown's or radio's choices as shown: gradio 3 keeps strings, gradio 4 (label, value) pairs."""
+    names = []
+    for choice in getattr(component, "choices", None) or []:
+        names.append(str(choice[0]) if isinstance(choice, (tuple, list)) and choice else str(choice))
+    return names
+
+
+def component_label(component: Any) -> str | None:
+    """A component's label, or None for layout and text-only blocks (HTML, Markdown)."""
+    if isinstance(component, (gr.HTML, gr.Markdown)):
+        return None
+    label = getattr(component, "label", None)
+    return str(label) if label else None
+
+
+def is_index_choice(component: Any) -> bool:
+    """A dropdown or radio whose value is the index of the choice (``type="index"``)."""
+    return getattr(component, "type", None) == "index" and bool(getattr(component, "choices", None))

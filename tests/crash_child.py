@@ -6,6 +6,8 @@ at KILL_AT:
 
 - ``step:B:S``   at sampling step S of batch B (mid-batch)
 - ``saved:K``    right after the K-th image file was written (before its batch's rows)
+- ``tile:K``     at the first step of the K-th tile pass of an Ultimate SD upscale (img2img API, 4 tiles),
+                 instead of the txt2img requests
 - ``none``       never (the parent kills it at a moment of its choosing)
 
 A trailing ``!`` (e.g. ``saved:5!``) kills without first letting the ledger writer catch up, so the
@@ -68,6 +70,18 @@ def main() -> None:
         if kind == "saved" and saved == int(where):
             die()
 
+    passes = 0
+
+    def on_tile_pass(params) -> None:  # type: ignore[no-untyped-def]
+        nonlocal passes
+        if params.sampling_step == 0 and params.total_sampling_steps and shared.state.sampling_step == 0:
+            passes += 1
+            if passes == int(where):
+                die()
+
+    if kind == "tile":
+        run_tile_upscale(extension, on_tile_pass)
+        return
     script_callbacks.on_cfg_denoiser(on_step)
     script_callbacks.on_image_saved(on_saved)
     for number in range(runs):
@@ -75,6 +89,25 @@ def main() -> None:
             "prompt": "a lighthouse", "steps": 4, "width": 64, "height": 64, "seed": 1000 + 1000 * number,
             "batch_size": 2, "n_iter": n_iter, "save_images": True,
         })
+    extension.close()
+    print("finished", flush=True)
+
+
+def run_tile_upscale(extension: LoadedExtension, on_pass) -> None:  # type: ignore[no-untyped-def]
+    """One Ultimate SD upscale of a 64 px image to 128 px in 64 px tiles (4 passes) through the img2img API."""
+    from host_fixture import register_ultimate_upscale
+    from PIL import Image
+
+    register_ultimate_upscale()
+    runner = extension.runner(is_img2img=True)
+    script_callbacks.on_cfg_denoiser(on_pass)
+    usdu = runner.title_map["ultimate sd upscale"]
+    args = [None, 64, 0, 8, 0, 64, 0.35, 16, 1, True, 0, False, 4, 0, 2, 2048, 2048, 2]
+    assert len(args) == usdu.args_to - usdu.args_from
+    api.img2imgapi(runner, {"prompt": "a lighthouse", "steps": 4, "width": 64, "height": 64, "seed": 5,
+                            "denoising_strength": 0.5, "init_images": [api.encode_pil_to_base64(
+                                Image.new("RGB", (64, 64), (40, 90, 140)))],
+                            "script_name": "Ultimate SD upscale", "script_args": args, "save_images": True})
     extension.close()
     print("finished", flush=True)
 

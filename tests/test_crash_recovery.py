@@ -110,9 +110,40 @@ def test_kill_minus_9_mid_run_loses_no_image_that_exists(tmp_path: Path, kill_at
     assert sorted(row["seed"] for row in images) == list(range(1000, 1000 + files_expected))
     check_ledger(tmp_path / "ledger.sqlite")
 
+    [job] = jobs_in(tmp_path / "ledger.sqlite")  # the request's job closes with its run
+    assert (job["status"], job["run_count"], job["image_count"]) == ("interrupted", 1, files_expected)
+
     runs_again, images_again, report_again = restart(tmp_path)  # a second start changes nothing
-    assert report_again is not None and report_again.runs == []
+    assert report_again is not None and report_again.runs == [] and report_again.jobs == []
     assert len(images_again) == len(images) and runs_again[0]["image_count"] == files_expected
+
+
+def jobs_in(path: Path) -> list[dict]:
+    connection = sqlite3.connect(path)
+    connection.row_factory = sqlite3.Row
+    try:
+        return [dict(row) for row in connection.execute("SELECT * FROM jobs ORDER BY id")]
+    finally:
+        connection.close()
+
+
+def test_kill_minus_9_mid_tile_upscale_leaves_a_consistent_job(tmp_path: Path) -> None:
+    """Killed in the third tile pass: the job and its runs are closed at the next start; the two finished
+    passes stay parts (no image rows: a tile is no image), and nothing is half-written."""
+    child = run_child(tmp_path, n_iter=1, kill_at="tile:3")
+    out, err = child.communicate(timeout=180)
+    assert child.returncode == -signal.SIGKILL, err
+    assert "finished" not in out
+    check_ledger(tmp_path / "ledger.sqlite")
+    [job] = jobs_in(tmp_path / "ledger.sqlite")
+    assert (job["status"], job["kind"], job["script_name"]) == ("running", "script", "Ultimate SD upscale")
+    runs, images, report = restart(tmp_path)
+    assert report is not None and len(report.jobs) == 1
+    assert [(run["role"], run["status"]) for run in runs] == [("tile", "ok"), ("tile", "ok"), ("tile", "interrupted")]
+    assert images == [] and all(run["settings"] for run in runs[:2])
+    [job] = jobs_in(tmp_path / "ledger.sqlite")
+    assert (job["status"], job["run_count"], job["image_count"]) == ("interrupted", 3, 0)
+    check_ledger(tmp_path / "ledger.sqlite")
 
 
 def test_kill_minus_9_at_random_moments_of_a_long_run(tmp_path: Path) -> None:

@@ -21,10 +21,17 @@ class LoadedExtension:
         self.data_dir = data_dir
         module = script_loading.load_module(str(REPO / "scripts" / "paramlab.py"))
         self.script_class = module.ParamLabScript
+        self.extras_class = module.ParamLabExtras
         script_callbacks.ui_settings_callback()
 
     def runner(self, *extra_classes: type, is_img2img: bool = False) -> scripts.ScriptRunner:
         return scripts.build_runner([self.script_class, *extra_classes], is_img2img=is_img2img)
+
+    def extras_runner(self, *extra_classes: type) -> Any:
+        """The Extras tab's runner with A1111's Upscale (stand-in) and ParamLab's postprocessing script."""
+        from host_fixture import register_postprocessing
+
+        return register_postprocessing(self.extras_class, *extra_classes)
 
     def rows(self) -> list[dict[str, Any]]:
         """Every image row, oldest first, after the background writer has finished."""
@@ -38,20 +45,32 @@ class LoadedExtension:
             ledger.close()
 
     def runs(self) -> list[dict[str, Any]]:
+        return self.table("runs")
+
+    def jobs(self) -> list[dict[str, Any]]:
+        """Every job row, after the jobs whose request is over were closed (their p collected)."""
+        import gc
+
+        gc.collect()
+        return self.table("jobs")
+
+    def table(self, name: str) -> list[dict[str, Any]]:
         from paramlab.ledger import schema
         from paramlab.webui import runtime
 
         assert runtime.get_writer().flush(10)
         ledger = Ledger.open(runtime.ledger_url())
         try:
+            table = schema.metadata.tables[name]
             with ledger.engine.connect() as conn:
-                return [dict(r._mapping) for r in conn.execute(schema.runs.select().order_by(schema.runs.c.id))]
+                return [dict(r._mapping) for r in conn.execute(table.select().order_by(table.c.id))]
         finally:
             ledger.close()
 
     def close(self) -> None:
-        from paramlab.webui import runtime, script
+        from paramlab.webui import jobs, runtime, script
 
         runtime.shutdown()
+        jobs.OPEN_JOBS.clear()
         script.ACTIVE_RUNS.clear()
         script._reported_faults.clear()

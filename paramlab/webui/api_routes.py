@@ -18,7 +18,7 @@ from paramlab.ledger import LedgerError
 from paramlab.profiles import Profile, ProfileError, ProfileNotFound
 from paramlab.profiles.fileformat import export_profiles, import_profiles
 from paramlab.tab.files import register_file_routes
-from paramlab.webui import api_series, api_stats, catalog, runtime
+from paramlab.webui import api_jobs, api_series, api_stats, catalog, runtime
 from paramlab.webui.access import webui_access_rule
 
 PREFIX = "/paramlab/v1"
@@ -137,4 +137,5 @@ def register(_demo: Any, app: FastAPI) -> None:
         app.add_api_route(PREFIX + path, endpoint, methods=methods, dependencies=deps, tags=["ParamLab"])
     api_series.register(app, PREFIX, deps)
     api_stats.register(app, PREFIX, deps)
+    api_jobs.register(app, PREFIX, deps)
     register_file_routes(app, runtime.get_ledger, access=access)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from modules import script_callbacks
 
-from paramlab.webui import api_routes, profile_panel, runtime, script, settings, tab, xyz_axis
+from paramlab.webui import api_routes, extras, jobs, profile_panel, runtime, script, settings, tab, xyz_axis
 
 
 def start_recovery(_demo: object, _app: object) -> None:
@@ -17,8 +17,11 @@ def start_recovery(_demo: object, _app: object) -> None:
 
 
 def register() -> None:
+    runtime.before_shutdown(jobs.finish_idle_jobs)  # a job with a run still going stays "running"
+    runtime.before_shutdown(extras.finish_current_job)
     script_callbacks.on_ui_settings(settings.on_ui_settings, name="paramlab_settings")
     script_callbacks.on_image_saved(script.on_image_saved, name="paramlab_image_saved")
+    script_callbacks.on_image_saved(script.guarded(extras.on_image_saved), name="paramlab_extras_saved")
     script_callbacks.on_after_component(profile_panel.wire_pending_panels, name="paramlab_profile_panel")
     script_callbacks.on_before_ui(xyz_axis.register_axis, name="paramlab_xyz_axis")
     script_callbacks.on_app_started(api_routes.register, name="paramlab_api")

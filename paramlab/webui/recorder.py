@@ -5,6 +5,9 @@ first batch starts (status ``running``), each batch's images when the next batch
 A1111 has saved them, so their files are linked), and its totals at ``postprocess``. Only cheap
 attribute reads happen here, on the generation thread; the writes happen on the ledger writer's
 thread, and hashing, thumbnails and figures in ParamLab's background process.
+
+Every run belongs to a job (:mod:`paramlab.webui.jobs`). A run that may be a tile pass of an upscale
+holds its images back (without their pixels) and hands them to its job at the end, with its settings.
 """
 
 from __future__ import annotations
@@ -28,14 +31,17 @@ from paramlab.seeds.fingerprint import fingerprint_json
 from paramlab.webui import host_info
 from paramlab.webui.fingerprint import current_fingerprint
 from paramlab.webui.host_info import schedule_label
+from paramlab.webui.jobs import HeldPass, JobRecorder
 
 
 class RunRecorder:
     """State of one run between ``before_process`` and ``postprocess``; ``submit`` takes its operations."""
 
     def __init__(self, p: Any, tab: str, source: str, script_name: str | None, args_error: str | None,
-                 submit: Callable[[Operation], None]):
+                 submit: Callable[[Operation], None], job: JobRecorder | None = None, holds_images: bool = False):
         self._submit = submit
+        self.job = job
+        self.holds_images = holds_images  # a possible tile pass: images go to the job, not the ledger
         self.timer = RunTimer(sync=gpu.make_synchronizer())
         self.vram = gpu.VramProbe()
         self.vram.start()
@@ -47,7 +53,11 @@ class RunRecorder:
             batch_count=_int(getattr(p, "n_iter", None)), batch_size=_int(getattr(p, "batch_size", None)),
             paramlab_version=paramlab.__version__, webui_version=host_info.webui_version(),
             host_name=host_info.host_name(), device_name=host_info.device_name(), owner=this_process().text(),
+            job_uid=job.job.job_uid if job is not None else None, role="tile" if holds_images else "run",
         )
+        self._passes: dict[str, list[compute.PassCost]] = {}  # per image uid, for a tile pass's settings
+        if job is not None:
+            job.run_began()
         self._batch_status = "ok"
         self._batch: list[ImageRecord] = []  # this batch's images, written when the next batch starts
         self._by_image: dict[int, ImageRecord] = {}  # id(PIL image) → its record, for on_image_saved
@@ -85,10 +95,14 @@ class RunRecorder:
 
     def image_done(self, p: Any, image: Any) -> None:
         self.timer.image_done()
-        record = _image_record(p, image, len(self.run.images), self._batch_status)
+        record, passes = _image_record(p, image, len(self.run.images), self._batch_status)
         self.run.images.append(record)
         self._batch.append(record)
         self._by_image[id(image)] = record
+        if self.holds_images:
+            self._passes[record.image_uid] = passes
+        elif self.job is not None:
+            self.job.image_recorded(record.image_uid)
 
     def link_saved(self, image: Any, filename: str) -> None:
         record = self._by_image.get(id(image))
@@ -130,13 +144,41 @@ class RunRecorder:
             if run.energy_joules is not None and image.cost_seconds and total_cost:
                 image.energy_joules = run.energy_joules * image.cost_seconds / total_cost
             image.model_name, image.model_hash = run.model_name, run.model_hash
+        held = None
+        if self.holds_images and self.started:
+            held = HeldPass(run.run_uid, [dataclasses.replace(image, pil_image=None) for image in run.images],
+                            self._pass_settings())
+            run.settings = json.dumps(held.settings, ensure_ascii=False)
+            run = dataclasses.replace(run, images=[])
+        if self.job is not None:
+            self.job.ensure_started()
         operation: Operation = FinishRun(run) if self.started else WriteRun(run)
         self._submit(operation)
+        if self.job is not None:
+            self.job.run_finished(run.status, run.error, held)
         return operation
+
+    def _pass_settings(self) -> dict[str, Any]:
+        """What a tile pass ran with, kept on its run (its images are not ledger images)."""
+        images = self.run.images
+        first = images[0] if images else ImageRecord(index_in_run=0)
+        passes = self._passes.get(first.image_uid, [])
+        evaluations = [image.model_evaluations for image in images]
+        return {
+            "sampler": first.sampler, "scheduler": first.scheduler, "steps": sum(one.steps for one in passes),
+            "requested_steps": first.steps, "cfg_scale": first.cfg_scale,
+            "denoising_strength": first.denoising_strength, "width": first.width, "height": first.height,
+            "seed": first.seed, "images": len(images),
+            "model_evaluations": None if None in evaluations else sum(e or 0 for e in evaluations),
+            "megapixel_steps": sum(image.megapixel_steps or 0.0 for image in images),
+            "seconds": self.run.wall_seconds,
+        }
 
     def _start(self, p: Any) -> None:
         """The run's row, before its first image: what a start-up after a crash needs to close it."""
         self.started = True
+        if self.job is not None:
+            self.job.ensure_started()
         run = self.run
         run.model_name = getattr(p, "sd_model_name", None)
         run.model_hash = getattr(p, "sd_model_hash", None)
@@ -146,6 +188,11 @@ class RunRecorder:
         self._submit(StartRun(dataclasses.replace(run, images=[])))
 
     def _write_batch(self) -> None:
+        if self.holds_images:
+            for record in self._batch:
+                record.pil_image = None  # a tile's pixels are not kept: at most the settings are
+            self._batch = []
+            return
         if self._batch and self.started:
             self._written.update(record.image_uid for record in self._batch)
             self._submit(AddImages(self.run.run_uid, self._batch))
@@ -172,7 +219,7 @@ def _output_dir(p: Any) -> str | None:
     return os.path.abspath(folder) if saving and folder else None
 
 
-def _image_record(p: Any, image: Any, position: int, status: str) -> ImageRecord:
+def _image_record(p: Any, image: Any, position: int, status: str) -> tuple[ImageRecord, list[compute.PassCost]]:
     batch_size = _int(getattr(p, "batch_size", 1)) or 1
     index = _int(getattr(p, "iteration", 0)) * batch_size + _int(getattr(p, "batch_index", 0))
     is_img2img = hasattr(p, "init_images")
@@ -232,7 +279,7 @@ def _image_record(p: Any, image: Any, position: int, status: str) -> ImageRecord
             ))
     record.model_evaluations = compute.model_evaluations(passes)
     record.megapixel_steps = compute.megapixel_steps(passes)
-    return record
+    return record, passes
 
 
 def _pick(values: Any, index: int) -> Any:

@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from modules import paths_internal, shared
@@ -124,9 +125,23 @@ def series_store():  # -> SeriesStore
     return SeriesStore(get_ledger())
 
 
+_before_shutdown: list[Callable[[], None]] = []
+
+
+def before_shutdown(hook: Callable[[], None]) -> None:
+    """Run ``hook()`` first at shutdown (closing the jobs still open), once per hook."""
+    if hook not in _before_shutdown:
+        _before_shutdown.append(hook)
+
+
 def shutdown(timeout: float = 5.0) -> None:
     """Write what is queued (bounded wait), spill the rest; safe to call more than once."""
     global _writer, _reader
+    for hook in list(_before_shutdown):
+        try:
+            hook()
+        except Exception as exc:  # noqa: BLE001 - closing jobs is best effort; the queue must still be written
+            log.error("ParamLab: closing open jobs at shutdown failed: %s", exc)
     with _writer_lock:
         writer, _writer = _writer, None
         reader, _reader = _reader, None

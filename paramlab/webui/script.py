@@ -22,7 +22,7 @@ from paramlab.gradio_compat import update
 from paramlab.ledger import LedgerError
 from paramlab.profiles import ProfileError
 from paramlab.seeds import SeedLockError
-from paramlab.webui import profile_apply, profile_panel, runtime, seed_lock, seed_panel, settings
+from paramlab.webui import jobs, profile_apply, profile_panel, runtime, seed_lock, seed_panel, settings, tile_jobs
 from paramlab.webui.recorder import RunRecorder
 
 log = logging.getLogger("paramlab")
@@ -87,6 +87,22 @@ class ParamLabScript(scripts.Script):
     # -- processing hooks ----------------------------------------------------------------------
 
     @guarded
+    def setup(self, p: Any, *script_args: Any) -> None:
+        """A1111 calls this once per press of Generate or API request (when it assigns the script
+        arguments to a new ``p``): the job starts here."""
+        if not settings.recording_enabled():
+            return
+        try:
+            args = parse_script_args(script_args[0] if script_args else None)
+        except ParamLabArgsError:
+            args = ParamLabArgs()  # before_process reports it
+        if args.record:
+            jobs.start_job(p, self._tab(), runtime.get_writer().submit)
+
+    def _tab(self) -> str:
+        return "img2img" if self.is_img2img else "txt2img"
+
+    @guarded
     def before_process(self, p: Any, *script_args: Any) -> None:
         try:
             args, problem = parse_script_args(script_args[0] if script_args else None), None
@@ -99,8 +115,11 @@ class ParamLabScript(scripts.Script):
         if not (settings.recording_enabled() and args.record):
             return
         source, script_name = _source(p)
-        recorder = RunRecorder(p, "img2img" if self.is_img2img else "txt2img", source, script_name, problem,
-                               submit=runtime.get_writer().submit)
+        submit = runtime.get_writer().submit
+        job = jobs.job_of(p) or jobs.start_job(p, self._tab(), submit)
+        job.put_note(p)
+        recorder = RunRecorder(p, self._tab(), source, script_name, problem, submit=submit, job=job,
+                               holds_images=job.holds_tile_passes(p))
         ACTIVE_RUNS[id(p)] = recorder
         weakref.finalize(p, _abandon, id(p), recorder)
 
@@ -179,10 +198,18 @@ class ParamLabScript(scripts.Script):
 
 @guarded
 def on_image_saved(params: Any) -> None:
-    """Link the saved file to its row (grids and "before hires" copies match no row and are ignored)."""
-    recorder = ACTIVE_RUNS.get(id(params.p)) if params.p is not None else None
-    if recorder is not None and params.filename:
+    """Link the saved file to its row (grids and "before hires" copies match no row and are ignored);
+    a save on a job's ``p`` outside its runs may be a tile upscale's combined image."""
+    if params.p is None or not params.filename:
+        return
+    recorder = ACTIVE_RUNS.get(id(params.p))
+    if recorder is not None:
         recorder.link_saved(params.image, params.filename)
+        return
+    job = jobs.job_of(params.p)
+    if job is not None:
+        infotext = (getattr(params, "pnginfo", None) or {}).get("parameters")
+        tile_jobs.record_combined_image(job, params.p, params.image, params.filename, infotext)
 
 
 def paste_profile(params: dict[str, Any]) -> Any:

@@ -25,6 +25,7 @@ def reset_host(tmp_path: str | Path | None = None) -> str:
         processing,
         script_callbacks,
         scripts,
+        scripts_postprocessing,
         sd_models,
         sd_samplers,
         sd_vae,
@@ -59,6 +60,8 @@ def reset_host(tmp_path: str | Path | None = None) -> str:
     sd_vae.loaded_vae_file = None
     sd_samplers.set_samplers()
     scripts.scripts_data.clear()
+    scripts.postprocessing_scripts_data.clear()
+    scripts.scripts_postproc = scripts_postprocessing.ScriptPostprocessingRunner()
     scripts.scripts_txt2img = None
     scripts.scripts_img2img = None
     scripts.scripts_current = None
@@ -76,6 +79,41 @@ def register_xyz() -> object:
     from modules import script_loading, scripts
 
     path = os.path.join(HOST_DIR, "scripts_builtin", "xyz_grid.py")
+    for d in scripts.scripts_data:
+        if d.path == path:
+            return d.module
+    module = script_loading.load_module(path)
+    scripts.scripts_data.append(scripts.ScriptClassData(module.Script, path, os.path.dirname(path), module))
+    return module
+
+
+def register_postprocessing(*script_classes: type) -> object:
+    """Add Extras scripts (beside the stand-in "Upscale") to scripts.postprocessing_scripts_data, as
+    A1111's load_scripts does, and build the Extras tab's controls; returns the runner."""
+    import gradio as gr
+    from modules import script_loading, scripts, scripts_postprocessing
+
+    path = os.path.join(HOST_DIR, "scripts_builtin", "postprocessing_upscale.py")
+    if not any(d.path == path for d in scripts.postprocessing_scripts_data):
+        module = script_loading.load_module(path)
+        scripts.postprocessing_scripts_data.append(
+            scripts.ScriptClassData(module.ScriptPostprocessingUpscale, path, os.path.dirname(path), module))
+    for cls in script_classes:
+        if not any(d.script_class is cls for d in scripts.postprocessing_scripts_data):
+            scripts.postprocessing_scripts_data.append(
+                scripts.ScriptClassData(cls, scripts.class_file(cls), os.path.dirname(scripts.class_file(cls)), None))
+    runner = scripts_postprocessing.ScriptPostprocessingRunner()
+    with gr.Blocks():
+        runner.standin_inputs = runner.setup_ui()  # STAND-IN: the real UI keeps this list itself
+    scripts.scripts_postproc = runner
+    return runner
+
+
+def register_ultimate_upscale() -> object:
+    """Load the stand-in Ultimate SD upscale (module name "ultimate_upscale.py") into scripts.scripts_data."""
+    from modules import script_loading, scripts
+
+    path = os.path.join(HOST_DIR, "scripts_builtin", "ultimate_upscale.py")
     for d in scripts.scripts_data:
         if d.path == path:
             return d.module

@@ -178,6 +178,25 @@ def save_image(
     return fullfn, txt_fullfn
 
 
+def flatten(img: Image.Image, bgcolor: str) -> Image.Image:
+    """Replaces transparency with bgcolor, returning an RGB image (real)."""
+    if img.mode == "RGBA":
+        background = Image.new("RGBA", img.size, bgcolor)
+        background.paste(img, mask=img)
+        img = background
+    return img.convert("RGB")
+
+
+def fix_image(image: Image.Image | None) -> Image.Image | None:
+    """Real: applies EXIF orientation; the stand-in's images have none."""
+    return image
+
+
+def read(fp: Any, **kwargs: Any) -> Image.Image:
+    """Open an image file (real: Image.open then fix_image)."""
+    return fix_image(Image.open(fp, **kwargs))
+
+
 def read_info_from_image(image: Image.Image) -> tuple[str | None, dict]:
     """(parameters text, other items) from a PIL image's info."""
     items = dict(image.info or {})

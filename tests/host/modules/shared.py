@@ -42,14 +42,37 @@ latent_upscale_modes: dict[str, dict[str, Any]] = {
 }
 
 
+class PilScaler:
+    """Stand-in for ``modules.upscaler.Upscaler``: ``upscale(img, scale, path)`` resizes with PIL (Lanczos,
+    or Nearest for the "Nearest" upscaler), like A1111's own Lanczos/Nearest upscalers."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def upscale(self, img: Any, scale: float, selected_model: str | None = None) -> Any:
+        from PIL import Image
+
+        resample = Image.Resampling.NEAREST if self.name == "Nearest" else Image.Resampling.LANCZOS
+        width, height = int(img.width * scale), int(img.height * scale)
+        return img.resize((width, height), resample=resample)
+
+
 @dataclass
 class UpscalerData:
-    """Minimal ``modules.upscaler.UpscalerData``: extensions mostly read ``.name``."""
+    """Minimal ``modules.upscaler.UpscalerData``: ``.name``, ``.data_path`` and ``.scaler.upscale``."""
 
     name: str
     path: str | None = None
     scale: int = 4
     model_path: str | None = None
+
+    @property
+    def data_path(self) -> str | None:
+        return self.path
+
+    @property
+    def scaler(self) -> PilScaler:
+        return PilScaler(self.name)
 
 
 sd_upscalers: list[UpscalerData] = [

@@ -129,6 +129,8 @@ def build_templates(data_path: str) -> dict[str, OptionInfo]:
                 "sd_vae_encode_method": OptionInfo("Full", "VAE type for encode", infotext="VAE Encoder"),
                 "CLIP_stop_at_last_layers": OptionInfo(1, "Clip skip", infotext="Clip skip"),
                 "enable_emphasis": OptionInfo(True, "Enable emphasis"),
+                "img2img_background_color": OptionInfo("#ffffff", "With img2img, fill transparent parts with"),
+                "use_original_name_batch": OptionInfo(True, "Use original name for output filename during batch"),
                 "img2img_fix_steps": OptionInfo(
                     False, "With img2img, do exactly the amount of steps the slider specifies."
                 ),
@@ -226,6 +228,18 @@ def build_templates(data_path: str) -> dict[str, OptionInfo]:
             ("upscaling", "Upscaling", "postprocessing"),
             {
                 "upscaler_for_img2img": OptionInfo(None, "Upscaler for img2img"),
+                "upscaling_max_images_in_cache": OptionInfo(5, "Maximum number of images in upscaling cache"),
+            },
+        )
+    )
+    t.update(
+        options_section(
+            ("postprocessing", "Postprocessing", "postprocessing"),
+            {
+                "postprocessing_enable_in_main_ui": OptionInfo([], "Enable postprocessing operations in txt2img"),
+                "postprocessing_disable_in_extras": OptionInfo([], "Disable postprocessing operations in extras tab"),
+                "postprocessing_operation_order": OptionInfo([], "Postprocessing operation order"),
+                "postprocessing_existing_caption_action": OptionInfo("Ignore", "Action for existing captions"),
             },
         )
     )

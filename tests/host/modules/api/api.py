@@ -202,6 +202,34 @@ def img2imgapi(runner: scripts.ScriptRunner, payload: dict[str, Any]) -> dict[st
     )
 
 
+def _set_upscalers(req: dict[str, Any]) -> dict[str, Any]:
+    """Real setUpscalers: upscaler_1/2 → extras_upscaler_1/2."""
+    req = dict(req)
+    req["extras_upscaler_1"] = req.pop("upscaler_1", None)
+    req["extras_upscaler_2"] = req.pop("upscaler_2", None)
+    return req
+
+
+EXTRAS_DEFAULTS: dict[str, Any] = {
+    "resize_mode": 0, "show_extras_results": True, "gfpgan_visibility": 0, "codeformer_visibility": 0,
+    "codeformer_weight": 0, "upscaling_resize": 2, "upscaling_resize_w": 512, "upscaling_resize_h": 512,
+    "upscaling_crop": True, "upscaler_1": "None", "upscaler_2": "None", "extras_upscaler_2_visibility": 0,
+    "upscale_first": False,
+}
+
+
+def extras_single_image_api(payload: dict[str, Any]) -> dict[str, Any]:
+    """TEST HELPER with the real POST /sdapi/v1/extra-single-image flow: nothing is saved."""
+    from modules import postprocessing
+
+    req = _set_upscalers({**EXTRAS_DEFAULTS, **payload})
+    req["image"] = decode_base64_to_image(req["image"])
+    with call_queue.queue_lock:
+        result = postprocessing.run_extras(extras_mode=0, image_folder="", input_dir="", output_dir="",
+                                           save_output=False, **req)
+    return {"image": encode_pil_to_base64(result[0][0]), "html_info": result[1]}
+
+
 def reset() -> None:
     """Test helper: forget cached default script args."""
     _default_args_cache.clear()

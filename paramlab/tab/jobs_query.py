@@ -1,0 +1,112 @@
+"""Jobs read back from the ledger: the newest first, and one job with its runs (an X/Y/Z plot's cells, a
+tile upscale's passes), its images and each image's history (draft → final → upscale, with the cost of
+each step and the sum). Pure: the tab's jobs view and the WebUI's ``/paramlab/v1/jobs`` use it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlalchemy as sa
+
+from paramlab.ledger import schema
+
+MAX_JOBS_PAGE = 200
+MAX_HISTORY = 8  # steps followed back through source images (a loop in the data cannot run forever)
+KIND_LABELS = {"generate": "Generate", "script": "Script", "tile_upscale": "Tile upscale", "extras": "Extras",
+               "import": "Import"}
+JOB_LIST_COLUMNS = ("id", "job_uid", "started_at", "finished_at", "tab", "source", "kind", "script_name", "status",
+                    "run_count", "image_count", "wall_seconds", "cost_seconds", "model_evaluations")
+IMAGE_COLUMNS = ("id", "image_uid", "run_id", "index_in_run", "status", "seed", "sampler", "steps", "cfg_scale",
+                 "width", "height", "hires_enabled", "hires_upscaler", "image_path", "cost_seconds",
+                 "model_evaluations", "megapixel_steps", "upscale", "source_image_id")
+
+
+class JobNotFound(LookupError):
+    """No job with that id or uid."""
+
+
+def list_jobs(ledger: Any, limit: int = 50, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """One page of jobs, newest first, and how many jobs there are."""
+    jobs = schema.jobs
+    limit = max(1, min(int(limit), MAX_JOBS_PAGE))
+    with ledger.engine.connect() as conn:
+        total = int(conn.execute(sa.select(sa.func.count()).select_from(jobs)).scalar_one())
+        rows = conn.execute(sa.select(*[jobs.c[name] for name in JOB_LIST_COLUMNS])
+                            .order_by(jobs.c.started_at.desc(), jobs.c.id.desc()).limit(limit).offset(max(offset, 0)))
+        return [dict(row._mapping) for row in rows], total
+
+
+def _job_row(conn: sa.Connection, key: Any) -> dict[str, Any] | None:
+    jobs = schema.jobs
+    text = str(key).strip()
+    condition = jobs.c.id == int(text) if text.isdigit() else jobs.c.job_uid == text
+    row = conn.execute(sa.select(jobs).where(condition)).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def job_detail(ledger: Any, key: Any) -> dict[str, Any]:
+    """The job (by id or uid) with its runs, its images and each image's history; :class:`JobNotFound`."""
+    runs, images = schema.runs, schema.images
+    with ledger.engine.connect() as conn:
+        job = _job_row(conn, key)
+        if job is None:
+            raise JobNotFound(f"ParamLab: no job {str(key)[:80]!r} in the ledger.")
+        job["script_args"] = _json(job.get("script_args"))
+        run_rows = [dict(row) for row in conn.execute(sa.select(
+            runs.c.id, runs.c.run_uid, runs.c.role, runs.c.status, runs.c.started_at, runs.c.wall_seconds,
+            runs.c.image_count, runs.c.script_name, runs.c.settings, runs.c.error,
+        ).where(runs.c.job_id == job["id"]).order_by(runs.c.id)).mappings()]
+        image_rows = [dict(row) for row in conn.execute(
+            sa.select(*[images.c[name] for name in IMAGE_COLUMNS])
+            .where(images.c.run_id.in_([run["id"] for run in run_rows] or [-1])).order_by(images.c.id)).mappings()]
+        for image in image_rows:
+            image["upscale"] = _json(image.get("upscale"))
+            image["history"] = history(conn, image)
+    for run in run_rows:
+        run["settings"] = _json(run.get("settings"))
+    job["runs"] = run_rows
+    job["images"] = image_rows
+    job["tile_passes"] = sum(1 for run in run_rows if run["role"] == "tile")
+    return job
+
+
+def step_label(image: dict[str, Any]) -> str:
+    """What made an image: a generation (with or without hires), a tile upscale or an Extras upscale."""
+    upscale = image.get("upscale") if isinstance(image.get("upscale"), dict) else _json(image.get("upscale"))
+    method = (upscale or {}).get("method")
+    if method == "tiled":
+        return f"tile upscale ({(upscale or {}).get('script') or 'script'})"
+    if method == "extras":
+        return f"Extras upscale ({(upscale or {}).get('upscaler') or 'upscaler'})"
+    if image.get("hires_enabled"):
+        return f"generation with hires ({image.get('hires_upscaler') or 'upscaler'})"
+    return "generation"
+
+
+def history(conn: sa.Connection, image: dict[str, Any]) -> dict[str, Any]:
+    """The image's steps back through its source images, oldest first, with their cost and the sum."""
+    images = schema.images
+    steps, seen, current = [], set(), dict(image)
+    while current is not None and len(steps) < MAX_HISTORY and current["id"] not in seen:
+        seen.add(current["id"])
+        steps.insert(0, {"image_id": current["id"], "step": step_label(current), "cost_seconds": current.get(
+            "cost_seconds"), "width": current.get("width"), "height": current.get("height")})
+        source = current.get("source_image_id")
+        current = None
+        if source is not None:
+            row = conn.execute(sa.select(images.c.id, images.c.cost_seconds, images.c.width, images.c.height,
+                                         images.c.upscale, images.c.hires_enabled, images.c.hires_upscaler,
+                                         images.c.source_image_id).where(images.c.id == source)).mappings().first()
+            current = dict(row) if row is not None else None
+    costs = [step["cost_seconds"] for step in steps]
+    return {"steps": steps, "total_seconds": None if None in costs else sum(costs)}
+
+
+def _json(text: Any) -> Any:
+    if not isinstance(text, str) or not text:
+        return text
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text

@@ -1,0 +1,54 @@
+"""``/paramlab/v1/jobs``: jobs newest first, and one job (by id or uid) with its runs, images and history.
+
+A generation's API answer names its job and image uids (``info`` → ``extra_generation_params`` →
+``ParamLab``); this route turns them into ledger rows, files and costs.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import FastAPI, HTTPException, Query
+from fastapi.responses import Response
+
+from paramlab.ledger import LedgerError
+from paramlab.tab.jobs_query import JobNotFound, job_detail, list_jobs
+from paramlab.webui import runtime
+
+
+def _json_response(value: Any) -> Response:
+    return Response(content=json.dumps(value, default=_default, ensure_ascii=False), media_type="application/json")
+
+
+def _default(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def jobs_route(limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0)) -> Response:
+    try:
+        rows, total = list_jobs(runtime.get_ledger(), limit, offset)
+    except (LedgerError, sa.exc.SQLAlchemyError) as exc:
+        raise HTTPException(status_code=503, detail=str(exc)) from exc
+    return _json_response({"total": total, "jobs": rows})
+
+
+def job_route(key: str) -> Response:
+    """``key``: the job's id or its uid (as the API answer names it)."""
+    if len(key) > 64:
+        raise HTTPException(status_code=422, detail="ParamLab: a job is named by its id or its uid (36 characters).")
+    try:
+        return _json_response(job_detail(runtime.get_ledger(), key))
+    except JobNotFound as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from exc
+    except (LedgerError, sa.exc.SQLAlchemyError) as exc:
+        raise HTTPException(status_code=503, detail=str(exc)) from exc
+
+
+def register(app: FastAPI, prefix: str, dependencies: list[Any]) -> None:
+    app.add_api_route(prefix + "/jobs", jobs_route, methods=["GET"], dependencies=dependencies, tags=["ParamLab"])
+    app.add_api_route(prefix + "/jobs/{key}", job_route, methods=["GET"], dependencies=dependencies,
+                      tags=["ParamLab"])

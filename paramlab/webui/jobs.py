@@ -1,0 +1,197 @@
+"""Jobs: one press of Generate, one API request, one selectable-script run, and the runs inside it.
+
+A job starts in the ParamLab script's ``setup`` (A1111 calls it once per ``p``, when the UI or the API
+assigns the script arguments) and travels with ``p`` and its copies (an X/Y/Z plot's cells), so every
+``process_images`` call of it becomes one of its runs. It ends when its ``p`` is released (the request
+is done); a job still open when the next one starts, or at shutdown, is closed then.
+
+Tile upscales (Ultimate SD upscale, A1111's SD upscale, and any script alike) are found by their
+pattern: runs on the script's own ``p`` with ``do_not_save_samples``, then a save of a larger image on
+that ``p`` outside any run (see :mod:`paramlab.webui.tile_jobs`). Those runs are held as possible tile
+passes: their images are not written as ledger images unless the job ends without such a save.
+
+The job's id and its ledger images' ids reach the API answer through :class:`JobNote`, kept in
+``p.extra_generation_params``: A1111 leaves it out of every infotext (a callable answering None) but
+writes it, as a dict, into the generation info JSON (the API's ``info``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+from paramlab.ledger.job_operations import FinishJob, ReleaseParts, StartJob
+from paramlab.ledger.operations import Operation
+from paramlab.ledger.owner import this_process
+from paramlab.ledger.records import ImageRecord, JobRecord, utc_now
+from paramlab.webui import script_args
+
+log = logging.getLogger("paramlab")
+
+JOB_ATTRIBUTE = "paramlab_job"  # on p (and so on its copies): the JobRecorder it belongs to
+NOTE_KEY = "ParamLab"  # in p.extra_generation_params, so in the generation info JSON
+STATUS_ORDER = ("error", "interrupted", "skipped", "ok")
+
+
+class JobNote(dict):
+    """``{"job": uid, "images": [uid, …]}`` in the generation info JSON, never in an infotext: A1111
+    calls callables in ``extra_generation_params`` and leaves out those answering None."""
+
+    def __call__(self, **_infotext_locals: Any) -> None:
+        return None
+
+
+@dataclasses.dataclass
+class HeldPass:
+    """A run held as a possible tile pass: its records (without pixels) and its settings."""
+
+    run_uid: str
+    images: list[ImageRecord]
+    settings: dict[str, Any]
+
+
+class JobRecorder:
+    """One job between its ``setup`` and its end; ``submit`` takes its operations."""
+
+    def __init__(self, job: JobRecord, submit: Callable[[Operation], None], *, root_id: int,
+                 is_script: bool, extra_params: dict[str, Any] | None = None, input_image: Any = None):
+        self.job = job
+        self.submit = submit
+        self.root_id = root_id  # id() of the p its script was given
+        self.is_script = is_script
+        self.script_arguments: dict[str, Any] = {}
+        self.extra_params = extra_params if extra_params is not None else {}  # the root p's, for the upscale
+        self.input_image = input_image  # img2img's first init image: a tile upscale's source
+        self.note = JobNote(job=job.job_uid, images=[])
+        self.started = False
+        self.finished = False
+        self.active_runs = 0
+        self.statuses: list[str] = []
+        self.errors: list[str] = []
+        self.held: list[HeldPass] = []  # possible tile passes since the last combined image
+        self.outputs = 0
+        self._clock_start = time.perf_counter()
+        self.segment_start = (self._clock_start, job.started_at)  # since the last combined image
+        self.last_activity = (self._clock_start, job.started_at)
+
+    # -- the job's life --------------------------------------------------------------------------
+
+    def ensure_started(self) -> None:
+        if not self.started:
+            self.started = True
+            self.submit(StartJob(dataclasses.replace(self.job)))
+
+    def touch(self) -> None:
+        self.last_activity = (time.perf_counter(), utc_now())
+
+    def run_began(self) -> None:
+        """A run of this job is in ``process_images`` (from ``before_process`` to ``postprocess``)."""
+        self.active_runs += 1
+        self.touch()
+
+    def image_recorded(self, image_uid: str) -> None:
+        self.note["images"].append(image_uid)
+
+    def run_finished(self, status: str, error: str | None, held: HeldPass | None) -> None:
+        self.active_runs = max(self.active_runs - 1, 0)
+        self.statuses.append(status)
+        if error:
+            self.errors.append(error)
+        if held is not None:
+            self.held.append(held)
+        self.touch()
+
+    def holds_tile_passes(self, p: Any) -> bool:
+        """Runs on the script's own p that save nothing may be the tile passes of an upscale."""
+        return self.is_script and id(p) == self.root_id and bool(getattr(p, "do_not_save_samples", False))
+
+    def finish(self) -> None:
+        """The job is over: held passes that no combined image followed become ordinary runs."""
+        if self.finished:
+            return
+        self.finished = True
+        if not self.started:
+            return
+        for held in self.held:
+            self.submit(ReleaseParts(held.run_uid, held.images))
+            for image in held.images:
+                self.image_recorded(image.image_uid)
+        self.held = []
+        clock, when = self.last_activity
+        status = next((s for s in STATUS_ORDER if s in self.statuses), "ok")
+        self.submit(FinishJob(self.job.job_uid, status, wall_seconds=max(clock - self._clock_start, 0.0),
+                               finished_at=when, error=self.errors[0] if self.errors else None))
+
+    # -- the note in the generation info ----------------------------------------------------------
+
+    def put_note(self, p: Any) -> None:
+        """Keep the note in p's generation params (a script may have replaced the dict)."""
+        params = getattr(p, "extra_generation_params", None)
+        if isinstance(params, dict) and params.get(NOTE_KEY) is not self.note:
+            params[NOTE_KEY] = self.note
+
+
+# -- the open jobs of this process ---------------------------------------------------------------
+
+OPEN_JOBS: list[JobRecorder] = []
+
+
+def job_of(p: Any) -> JobRecorder | None:
+    job = getattr(p, JOB_ATTRIBUTE, None)
+    return job if isinstance(job, JobRecorder) and not job.finished else None
+
+
+def start_job(p: Any, tab: str, submit: Callable[[Operation], None]) -> JobRecorder:
+    """A new job for ``p`` (from setup, or at its first run when setup never ran). A ``p`` made while a
+    run is going on (an extension's inner pass, e.g. ADetailer) joins the job of that run instead."""
+    running = next((job for job in reversed(OPEN_JOBS) if job.active_runs), None)
+    if running is not None:
+        _attach(p, running)
+        return running
+    finish_idle_jobs()
+    script = script_args.selected_script(p)
+    arguments = script_args.labelled_args(p, script) if script is not None else {}
+    init_images = getattr(p, "init_images", None) or []
+    job = JobRecord(
+        tab=tab, source="api" if getattr(p, "is_api", False) else "ui",
+        kind="script" if script is not None else "generate",
+        script_name=script.title() if script is not None else None,
+        script_args=script_args.args_json(arguments), owner=this_process().text(),
+    )
+    params = getattr(p, "extra_generation_params", None)
+    recorder = JobRecorder(job, submit, root_id=id(p), is_script=script is not None,
+                           extra_params=params if isinstance(params, dict) else None,
+                           input_image=init_images[0] if init_images else None)
+    recorder.script_arguments = arguments
+    OPEN_JOBS.append(recorder)
+    _attach(p, recorder)
+    weakref.finalize(p, end_job, recorder)
+    return recorder
+
+
+def _attach(p: Any, job: JobRecorder) -> None:
+    try:
+        setattr(p, JOB_ATTRIBUTE, job)
+    except AttributeError:  # an odd p with __slots__: its runs get a job each
+        return
+    job.put_note(p)
+
+
+def end_job(job: JobRecorder) -> None:
+    """The job's p was released: the request is done."""
+    if job in OPEN_JOBS:
+        OPEN_JOBS.remove(job)
+    try:
+        job.finish()
+    except Exception as exc:  # noqa: BLE001 - runs in a GC finaliser: never raise from here
+        log.error("ParamLab: could not close a job: %s", exc)
+
+
+def finish_idle_jobs() -> None:
+    """A1111 runs one job at a time: jobs with no run going on when a new one starts are over."""
+    for job in [job for job in OPEN_JOBS if not job.active_runs]:
+        end_job(job)
