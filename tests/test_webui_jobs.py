@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -226,9 +227,26 @@ def test_a_job_still_open_when_the_next_starts_is_closed(extension: LoadedExtens
     from paramlab.webui import jobs
 
     runner = extension.runner()
+    shared.state.begin(job="held")  # a request A1111 has not ended yet
     p = txt2img.txt2img_create_processing(runner, {"prompt": "held", **SMALL}, default_script_args(runner))
-    processing.process_images(p)  # p stays referenced: the request is not over yet
+    processing.process_images(p)
     assert len(jobs.OPEN_JOBS) == 1
     txt2img.run_txt2img_ui(runner, {"prompt": "next", **SMALL})
-    assert [job["status"] for job in extension.jobs()[:1]] == ["ok"]
+    assert [job["status"] for job in extension.jobs()] == ["ok", "ok"]
     assert p.prompt == "held"  # still alive: the job was closed because the next one started
+
+
+def test_a_job_ends_when_a1111_ends_the_request_even_while_its_p_lives_on(extension: LoadedExtension) -> None:
+    from paramlab.webui import jobs
+
+    runner = extension.runner()
+    shared.state.begin(job="request")
+    p = txt2img.txt2img_create_processing(runner, {"prompt": "kept", **SMALL}, default_script_args(runner))
+    processing.process_images(p)
+    shared.state.end()
+    deadline = time.monotonic() + 5
+    while jobs.OPEN_JOBS and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [job] = extension.jobs()
+    assert (job["status"], job["image_count"], p.prompt) == ("ok", 1, "kept")
+    assert job["wall_seconds"] < jobs.WATCH_SECONDS * 4  # its last activity, not when the watcher looked

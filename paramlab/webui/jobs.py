@@ -2,8 +2,10 @@
 
 A job starts in the ParamLab script's ``setup`` (A1111 calls it once per ``p``, when the UI or the API
 assigns the script arguments) and travels with ``p`` and its copies (an X/Y/Z plot's cells), so every
-``process_images`` call of it becomes one of its runs. It ends when its ``p`` is released (the request
-is done); a job still open when the next one starts, or at shutdown, is closed then.
+``process_images`` call of it becomes one of its runs. It ends when A1111 ends the request's job
+(``shared.state.end()`` clears ``state.job``; a watcher thread looks twice a second) or its ``p`` is
+released, whichever comes first; a job still open when the next one starts, or at shutdown, is closed
+then. Its end time is its last activity, so the watcher's delay never counts.
 
 Tile upscales (Ultimate SD upscale, A1111's SD upscale, and any script alike) are found by their
 pattern: runs on the script's own ``p`` with ``do_not_save_samples``, then a save of a larger image on
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 import time
 import weakref
 from collections.abc import Callable
@@ -69,14 +72,15 @@ class JobRecorder:
         self.note = JobNote(job=job.job_uid, images=[])
         self.started = False
         self.finished = False
+        self._finishing = threading.Lock()
         self.active_runs = 0
         self.statuses: list[str] = []
         self.errors: list[str] = []
         self.held: list[HeldPass] = []  # possible tile passes since the last combined image
         self.outputs = 0
-        self._clock_start = time.perf_counter()
-        self.segment_start = (self._clock_start, job.started_at)  # since the last combined image
-        self.last_activity = (self._clock_start, job.started_at)
+        self.clock_start = time.perf_counter()
+        self.segment_start = (self.clock_start, job.started_at)  # since the last combined image
+        self.last_activity = (self.clock_start, job.started_at)
 
     # -- the job's life --------------------------------------------------------------------------
 
@@ -111,9 +115,10 @@ class JobRecorder:
 
     def finish(self) -> None:
         """The job is over: held passes that no combined image followed become ordinary runs."""
-        if self.finished:
-            return
-        self.finished = True
+        with self._finishing:
+            if self.finished:
+                return
+            self.finished = True
         if not self.started:
             return
         for held in self.held:
@@ -123,7 +128,7 @@ class JobRecorder:
         self.held = []
         clock, when = self.last_activity
         status = next((s for s in STATUS_ORDER if s in self.statuses), "ok")
-        self.submit(FinishJob(self.job.job_uid, status, wall_seconds=max(clock - self._clock_start, 0.0),
+        self.submit(FinishJob(self.job.job_uid, status, wall_seconds=max(clock - self.clock_start, 0.0),
                                finished_at=when, error=self.errors[0] if self.errors else None))
 
     # -- the note in the generation info ----------------------------------------------------------
@@ -138,6 +143,36 @@ class JobRecorder:
 # -- the open jobs of this process ---------------------------------------------------------------
 
 OPEN_JOBS: list[JobRecorder] = []
+WATCH_SECONDS = 0.5
+_watcher: threading.Thread | None = None
+_watcher_lock = threading.Lock()
+
+
+def _request_is_over() -> bool:
+    """A1111 brackets every UI, API and Extras job with ``state.begin``/``state.end``; ``end`` clears
+    ``state.job``."""
+    from modules import shared
+
+    return not getattr(shared.state, "job", "")
+
+
+def _watch() -> None:
+    while True:
+        time.sleep(WATCH_SECONDS)
+        try:
+            seen = time.perf_counter()
+            if OPEN_JOBS and _request_is_over():
+                finish_idle_jobs(started_before=seen)  # not one that began after the look
+        except Exception as exc:  # noqa: BLE001 - the watcher must outlive any one fault
+            log.error("ParamLab: closing a finished job failed: %s", exc)
+
+
+def _ensure_watcher() -> None:
+    global _watcher
+    with _watcher_lock:
+        if _watcher is None or not _watcher.is_alive():
+            _watcher = threading.Thread(target=_watch, name="paramlab-jobs", daemon=True)
+            _watcher.start()
 
 
 def job_of(p: Any) -> JobRecorder | None:
@@ -168,6 +203,7 @@ def start_job(p: Any, tab: str, submit: Callable[[Operation], None]) -> JobRecor
                            input_image=init_images[0] if init_images else None)
     recorder.script_arguments = arguments
     OPEN_JOBS.append(recorder)
+    _ensure_watcher()
     _attach(p, recorder)
     weakref.finalize(p, end_job, recorder)
     return recorder
@@ -182,16 +218,19 @@ def _attach(p: Any, job: JobRecorder) -> None:
 
 
 def end_job(job: JobRecorder) -> None:
-    """The job's p was released: the request is done."""
-    if job in OPEN_JOBS:
+    """The request is done (A1111 ended its job, or released its p)."""
+    try:
         OPEN_JOBS.remove(job)
+    except ValueError:  # already ended by the other path
+        pass
     try:
         job.finish()
     except Exception as exc:  # noqa: BLE001 - runs in a GC finaliser: never raise from here
         log.error("ParamLab: could not close a job: %s", exc)
 
 
-def finish_idle_jobs() -> None:
+def finish_idle_jobs(started_before: float | None = None) -> None:
     """A1111 runs one job at a time: jobs with no run going on when a new one starts are over."""
     for job in [job for job in OPEN_JOBS if not job.active_runs]:
-        end_job(job)
+        if started_before is None or job.clock_start < started_before:
+            end_job(job)
