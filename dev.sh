@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One entry point for a fresh machine:
 #   ./dev.sh serve [--db PATH] [--port N]   set up .venv and open the ParamLab page on 127.0.0.1
-#   ./dev.sh test  [pytest args]            set up .venv (+ Chromium) and run ruff and the whole test suite
+#   ./dev.sh test  [pytest args]            set up .venv (+ Chromium, PostgreSQL) and run ruff and the whole test suite
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -33,6 +33,18 @@ ensure_chromium() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
 }
 
+ensure_postgresql() {
+    # The tests start their own throw-away PostgreSQL server (tests/pg_server.py); they need its binaries.
+    if compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || command -v initdb >/dev/null; then
+        return
+    fi
+    local sudo=""
+    if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+    echo "dev.sh: installing Debian's postgresql for the shared-ledger tests" >&2
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
+}
+
 command=${1:-}
 shift || true
 case "$command" in
@@ -42,6 +54,7 @@ case "$command" in
         ;;
     test)
         ensure_chromium
+        ensure_postgresql
         ensure_venv requirements-test.txt
         "$VENV/bin/ruff" check .
         set +e

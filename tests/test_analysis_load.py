@@ -97,11 +97,12 @@ def test_pivots_metrics_and_reads_ratings_when_present(ledger) -> None:
     _add_quality_tables(ledger)
     with ledger.engine.begin() as conn:
         ids = [row[0] for row in conn.exec_driver_sql("SELECT id FROM images WHERE status = 'ok' ORDER BY id")]
-        conn.exec_driver_sql("UPDATE images SET rating = 4 WHERE id = ?", (ids[0],))
+        conn.execute(sa.text("UPDATE images SET rating = 4 WHERE id = :id"), {"id": ids[0]})
         rows = [(i, "sharpness", 99.0 if n == 0 else 10.0 + n, "1") for n, i in enumerate(ids)]
         rows += [(ids[1], "aesthetic", 6.5, "1"), (ids[2], "noise", None, "1")]  # noise: not measured
-        conn.exec_driver_sql(
-            "INSERT INTO image_metrics (image_id, metric, value, metric_version) VALUES (?, ?, ?, ?)", rows
+        conn.execute(
+            sa.text("INSERT INTO image_metrics (image_id, metric, value, metric_version) VALUES (:i, :m, :v, :ver)"),
+            [{"i": i, "m": m, "v": v, "ver": ver} for i, m, v, ver in rows],
         )
     df = load_frame(ledger)
     assert df.loc[0, "rating"] == 4 and df["rating"].isna().sum() == len(df) - 1
@@ -117,9 +118,10 @@ def test_loaded_frame_feeds_the_analysis(ledger) -> None:
     _add_quality_tables(ledger)
     with ledger.engine.begin() as conn:
         ids = [row[0] for row in conn.exec_driver_sql("SELECT id, steps FROM images ORDER BY id")]
-        conn.exec_driver_sql(
-            "INSERT INTO image_metrics (image_id, metric, value, metric_version) VALUES (?, 'sharpness', ?, '1')",
-            [(i, float(i % 7)) for i in ids],
+        conn.execute(
+            sa.text("INSERT INTO image_metrics (image_id, metric, value, metric_version) "
+                    "VALUES (:i, 'sharpness', :v, '1')"),
+            [{"i": i, "v": float(i % 7)} for i in ids],
         )
     report = analyse(load_frame(ledger), "cost_seconds", "sharpness")
     assert [g.group["model_hash"] for g in report.groups] == ["aaa111", "bbb222"]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from db_faults import allow, refuse
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
@@ -197,11 +198,7 @@ def test_a_failing_batch_leaves_no_partial_rows(ledger, tmp_path: Path) -> None:
         prompt = "poison" if i == 3 else f"prompt {i}"
         write_png(tmp_path / f"{i}.png", infotext(i, prompt=prompt), color=i)
     # A real mid-transaction failure: the run row and image 2 of the batch are inserted, then image 3 fails.
-    with ledger.engine.begin() as conn:
-        conn.exec_driver_sql(
-            "CREATE TRIGGER fail_on_poison BEFORE INSERT ON images WHEN NEW.prompt = 'poison' "
-            "BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END"
-        )
+    refuse(ledger, "fail_on_poison", "images", "INSERT", "simulated disk failure", when="NEW.prompt = 'poison'")
 
     report = import_folder(ledger, tmp_path, progress=False, batch_size=2)
     assert not report.ok
@@ -211,8 +208,7 @@ def test_a_failing_batch_leaves_no_partial_rows(ledger, tmp_path: Path) -> None:
     assert ledger.counts() == {"runs": 1, "images": 2}
     assert [row["prompt"] for row in image_rows(ledger)] == ["prompt 0", "prompt 1"]
 
-    with ledger.engine.begin() as conn:
-        conn.exec_driver_sql("DROP TRIGGER fail_on_poison")
+    allow(ledger, "fail_on_poison", "images")
     retry = import_folder(ledger, tmp_path, progress=False, batch_size=2)
     assert (retry.imported, retry.duplicates, retry.ok) == (3, 2, True)
     assert ledger.counts()["images"] == 5

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from paramlab.ledger import ImageRecord, Ledger, LedgerError, RunRecord, migrations, schema
+from paramlab.ledger.dialect import prompt_search_clause
 from paramlab.paths import LedgerLocationError, resolve_ledger_url
 
 
@@ -63,10 +64,20 @@ def test_prompts_round_trip_exactly(ledger: Ledger, prompt: str) -> None:
 
 
 def test_prompt_full_text_search_index(ledger: Ledger) -> None:
+    """FTS5 on SQLite, the GIN expression index on PostgreSQL: found through the index, not a table scan."""
     ledger.write_runs([make_run(prompt="kaito in the rain", images=1), make_run(prompt="a red fox", images=1)])
+    images = schema.images
+    dialect = ledger.engine.dialect.name
+    search = sa.select(images.c.id).where(prompt_search_clause(images, ["kai"], dialect))
     with ledger.engine.connect() as conn:
-        hits = conn.exec_driver_sql("SELECT rowid FROM images_fts WHERE images_fts MATCH 'kaito'").all()
-    assert len(hits) == 1
+        assert len(conn.execute(search).all()) == 1
+        if dialect == "postgresql":
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            plan = "\n".join(row[0] for row in conn.execute(sa.text("EXPLAIN " + str(search.compile(
+                dialect=conn.dialect, compile_kwargs={"literal_binds": True})))))
+            assert "ix_images_prompt_fts" in plan, plan
+        else:
+            assert conn.exec_driver_sql("SELECT count(*) FROM images_fts WHERE images_fts MATCH 'kaito'").scalar() == 1
 
 
 def test_a_failing_batch_writes_nothing(ledger: Ledger) -> None:

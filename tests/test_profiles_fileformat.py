@@ -6,6 +6,7 @@ import json
 
 import pytest
 import sqlalchemy as sa
+from db_faults import refuse
 
 from paramlab.ledger import Ledger, schema
 from paramlab.profiles import (
@@ -208,11 +209,7 @@ def test_an_invalid_conflict_choice_is_an_error(store: ProfileStore) -> None:
 def test_a_write_failure_leaves_the_table_unchanged(store: ProfileStore, ledger: Ledger) -> None:
     store.create(Profile(name="Night", settings={"Steps": 20}))
     before = table_rows(ledger)
-    with ledger.engine.begin() as conn:
-        conn.exec_driver_sql(
-            "CREATE TRIGGER refuse_boom BEFORE INSERT ON profiles WHEN NEW.name = 'Boom' "
-            "BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
-        )
+    refuse(ledger, "refuse_boom", "profiles", "INSERT", "disk says no", when="NEW.name = 'Boom'")
     text = document(entry("Night", Steps=50), entry("Fine"), entry("Boom"))
     report = import_profiles(store, text, on_conflict="replace")
     assert not report.ok and "disk says no" in report.error

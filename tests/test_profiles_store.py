@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from db_faults import MISSING_TABLE, refuse
 
 from paramlab.ledger import ImageRecord, Ledger, RunRecord, schema
 from paramlab.profiles import (
@@ -99,11 +100,7 @@ def test_list_puts_the_loaded_models_profiles_first(store: ProfileStore) -> None
 def test_a_failed_write_changes_nothing(store: ProfileStore, ledger: Ledger) -> None:
     store.create(Profile(name="Keep", settings={"Steps": 20}))
     before = stored_rows(ledger)
-    with ledger.engine.begin() as conn:
-        conn.exec_driver_sql(
-            "CREATE TRIGGER refuse_updates BEFORE UPDATE ON profiles "
-            "BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
-        )
+    refuse(ledger, "refuse_updates", "profiles", "UPDATE", "disk says no")
     with pytest.raises(ProfileStorageError, match="nothing was changed: disk says no"):
         store.update("Keep", Profile(name="Kept", settings={"Steps": 99}))
     assert stored_rows(ledger) == before
@@ -112,7 +109,7 @@ def test_a_failed_write_changes_nothing(store: ProfileStore, ledger: Ledger) -> 
 def test_an_unreadable_database_is_a_profile_error(store: ProfileStore, ledger: Ledger) -> None:
     with ledger.engine.begin() as conn:
         conn.exec_driver_sql("DROP TABLE profiles")
-    with pytest.raises(ProfileStorageError, match="Could not read the profiles: no such table"):
+    with pytest.raises(ProfileStorageError, match=f"Could not read the profiles: .*({MISSING_TABLE})"):
         store.list()
     assert store.get("Balanced").starter  # starters come from code
 

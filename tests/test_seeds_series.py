@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from db_faults import refuse
 
 from paramlab.ledger import ImageRecord, Ledger, RunRecord, schema
 from paramlab.seeds import Series, SeriesError, SeriesNotFound, SeriesStorageError, SeriesStore
@@ -132,17 +133,11 @@ def test_names_are_unique_regardless_of_case(store: SeriesStore) -> None:
 def test_a_failed_write_changes_nothing(store: SeriesStore, ledger: Ledger) -> None:
     store.create(kaito())
     before = stored_rows(ledger)
-    with ledger.engine.begin() as conn:  # a trigger makes every update fail inside the transaction
-        conn.exec_driver_sql(
-            "CREATE TRIGGER refuse_series_update BEFORE UPDATE ON series BEGIN SELECT RAISE(ABORT, 'disk full'); END"
-        )
+    refuse(ledger, "refuse_series_update", "series", "UPDATE", "disk full")  # every update fails in its transaction
     with pytest.raises(SeriesStorageError, match="Could not save series 'Kaito2'; nothing was changed: disk full"):
         store.update("Kaito", kaito(name="Kaito2", seed=99))
     assert stored_rows(ledger) == before
-    with ledger.engine.begin() as conn:
-        conn.exec_driver_sql(
-            "CREATE TRIGGER refuse_series_insert AFTER INSERT ON series BEGIN SELECT RAISE(ABORT, 'disk full'); END"
-        )
+    refuse(ledger, "refuse_series_insert", "series", "INSERT", "disk full", timing="AFTER")
     with pytest.raises(SeriesStorageError, match="nothing was changed"):
         store.create(Series(name="Aiko", seed=5))
     assert stored_rows(ledger) == before

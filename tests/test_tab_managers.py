@@ -316,6 +316,8 @@ def test_handlers_never_raise_when_the_ledger_is_unavailable(ledger: Ledger, tmp
     saved = run_event(demo, series.components["save_new"], "click", "A", "1", "", "", "", "", "")
     assert "ledger locked" in saved[series.status._id]
 
+    if ledger.engine.dialect.name != "sqlite":
+        return  # below: an SQLite file that disappears
     ledger.engine.dispose()
     (tmp_path / "ledger.sqlite").unlink()
     (tmp_path / "ledger.sqlite").mkdir()  # the file is gone and cannot come back

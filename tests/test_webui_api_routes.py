@@ -15,8 +15,9 @@ BASE = "/paramlab/v1/profiles"
 
 
 @pytest.fixture
-def extension(tmp_path: Path):
-    loaded = LoadedExtension(tmp_path)
+def extension(tmp_path: Path, ledger_location: str):
+    """The extension recording into a fresh ledger, on SQLite and on PostgreSQL."""
+    loaded = LoadedExtension(tmp_path, ledger=ledger_location)
     yield loaded
     loaded.close()
 

@@ -16,9 +16,14 @@ REPO = Path(__file__).resolve().parent.parent
 class LoadedExtension:
     """The extension as A1111 loads it: script file run as a module, settings registered."""
 
-    def __init__(self, data_dir: Path):
+    def __init__(self, data_dir: Path, ledger: str | None = None):
+        """``ledger``: a file path or database URL, as ``--paramlab-db`` (default: the data dir's file)."""
         reset_host(data_dir)
         self.data_dir = data_dir
+        if ledger is not None:
+            from modules import shared
+
+            shared.cmd_opts.paramlab_db = ledger
         module = script_loading.load_module(str(REPO / "scripts" / "paramlab.py"))
         self.script_class = module.ParamLabScript
         self.extras_class = module.ParamLabExtras

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.schema import CreateColumn
 
-from paramlab.ledger import schema
+from paramlab.ledger import dialect, schema
 
 VERSION_KEY = "schema_version"
 
@@ -70,13 +70,7 @@ def _migrate_to_2(conn: Connection) -> None:
         _add_column(conn, schema.images, name)
     for index in schema.INDEXES:
         index.create(conn, checkfirst=True)
-    if conn.dialect.name == "sqlite":
-        _create_sqlite_prompt_search(conn)
-    elif conn.dialect.name == "postgresql":
-        conn.execute(sa.text(
-            "CREATE INDEX IF NOT EXISTS ix_images_prompt_fts ON images "
-            "USING gin (to_tsvector('simple', coalesce(prompt, '') || ' ' || coalesce(negative_prompt, '')))"
-        ))
+    dialect.create_prompt_search(conn)
 
 
 def _migrate_to_3(conn: Connection) -> None:
@@ -94,32 +88,6 @@ def _migrate_to_4(conn: Connection) -> None:
     _add_column(conn, schema.runs, "fingerprint")
     for index in schema.V4_INDEXES:
         index.create(conn, checkfirst=True)
-
-
-def _create_sqlite_prompt_search(conn: Connection) -> None:
-    """An external-content FTS5 index over prompts, kept in step by triggers."""
-    conn.exec_driver_sql(
-        "CREATE VIRTUAL TABLE IF NOT EXISTS images_fts USING fts5("
-        "prompt, negative_prompt, content='images', content_rowid='id', tokenize='unicode61')"
-    )
-    conn.exec_driver_sql(
-        "CREATE TRIGGER IF NOT EXISTS images_fts_insert AFTER INSERT ON images BEGIN "
-        "INSERT INTO images_fts(rowid, prompt, negative_prompt) "
-        "VALUES (new.id, new.prompt, new.negative_prompt); END"
-    )
-    conn.exec_driver_sql(
-        "CREATE TRIGGER IF NOT EXISTS images_fts_delete AFTER DELETE ON images BEGIN "
-        "INSERT INTO images_fts(images_fts, rowid, prompt, negative_prompt) "
-        "VALUES ('delete', old.id, old.prompt, old.negative_prompt); END"
-    )
-    conn.exec_driver_sql(
-        "CREATE TRIGGER IF NOT EXISTS images_fts_update AFTER UPDATE OF prompt, negative_prompt ON images "
-        "BEGIN INSERT INTO images_fts(images_fts, rowid, prompt, negative_prompt) "
-        "VALUES ('delete', old.id, old.prompt, old.negative_prompt); "
-        "INSERT INTO images_fts(rowid, prompt, negative_prompt) "
-        "VALUES (new.id, new.prompt, new.negative_prompt); END"
-    )
-    conn.exec_driver_sql("INSERT INTO images_fts(images_fts) VALUES ('rebuild')")
 
 
 def _migrate_to_5(conn: Connection) -> None:
@@ -205,7 +173,7 @@ def migrate(engine: sa.Engine, target: int = schema.SCHEMA_VERSION) -> list[int]
         with engine.connect() as conn:
             conn.execution_options(paramlab_write=True)  # BEGIN IMMEDIATE on SQLite (see store.py)
             with conn.begin():
-                _lock_for_migration(conn)
+                dialect.lock_for_migration(conn)
                 now = current_version(conn)
                 _refuse_newer(now)
                 if now >= step:
@@ -222,12 +190,6 @@ def _refuse_newer(version: int) -> None:
             f"ParamLab: the ledger has schema version {version}, newer than this ParamLab "
             f"({schema.SCHEMA_VERSION}); update ParamLab to use it."
         )
-
-
-def _lock_for_migration(conn: Connection) -> None:
-    """PostgreSQL: one migrating process at a time (SQLite's BEGIN IMMEDIATE already serialises)."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(7265616)"))
 
 
 def _set_version(conn: Connection, version: int) -> None:

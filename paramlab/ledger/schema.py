@@ -1,12 +1,15 @@
 """The ledger's tables at the newest schema version (SQLAlchemy Core, SQLite and PostgreSQL alike).
 
-Older versions are rebuilt step by step in :mod:`paramlab.ledger.migrations`; a test checks that a
-migrated database has every column declared here.
+Text columns are :class:`~paramlab.ledger.dialect.LedgerText`: plain text that also keeps NUL characters
+on PostgreSQL. Older versions are rebuilt step by step in :mod:`paramlab.ledger.migrations`; a test checks
+that a migrated database has every column declared here.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
+
+from paramlab.ledger.dialect import LedgerString, LedgerText
 
 SCHEMA_VERSION = 7
 
@@ -15,8 +18,8 @@ metadata = sa.MetaData()
 meta = sa.Table(
     "paramlab_meta",
     metadata,
-    sa.Column("key", sa.String(64), primary_key=True),
-    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("key", LedgerString(64), primary_key=True),
+    sa.Column("value", LedgerText, nullable=False),
 )
 
 # v7: one press of Generate, one API request, one selectable-script run (X/Y/Z plot, tile upscale) or
@@ -25,34 +28,34 @@ jobs = sa.Table(
     "jobs",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("job_uid", sa.String(36), nullable=False, unique=True),
+    sa.Column("job_uid", LedgerString(36), nullable=False, unique=True),
     sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("finished_at", sa.DateTime(timezone=True)),
-    sa.Column("tab", sa.String(16), nullable=False),  # txt2img, img2img, extras
-    sa.Column("source", sa.String(16), nullable=False),  # ui, api, import (and "script" for older rows)
-    sa.Column("kind", sa.String(16), nullable=False),  # see JOB_KINDS
-    sa.Column("script_name", sa.String(200)),
-    sa.Column("script_args", sa.Text),  # JSON: the selectable script's arguments, by their labels
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("error", sa.Text),
+    sa.Column("tab", LedgerString(16), nullable=False),  # txt2img, img2img, extras
+    sa.Column("source", LedgerString(16), nullable=False),  # ui, api, import (and "script" for older rows)
+    sa.Column("kind", LedgerString(16), nullable=False),  # see JOB_KINDS
+    sa.Column("script_name", LedgerString(200)),
+    sa.Column("script_args", LedgerText),  # JSON: the selectable script's arguments, by their labels
+    sa.Column("status", LedgerString(16), nullable=False),
+    sa.Column("error", LedgerText),
     sa.Column("wall_seconds", sa.Float),
     sa.Column("run_count", sa.Integer, nullable=False, default=0),
     sa.Column("image_count", sa.Integer, nullable=False, default=0),
     sa.Column("cost_seconds", sa.Float),  # the sum of its images' cost
     sa.Column("model_evaluations", sa.BigInteger),  # the sum of its images' model evaluations
-    sa.Column("owner", sa.String(255)),  # the process writing it, for crash recovery (as for runs)
+    sa.Column("owner", LedgerString(255)),  # the process writing it, for crash recovery (as for runs)
 )
 
 runs = sa.Table(
     "runs",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("run_uid", sa.String(36), nullable=False, unique=True),
+    sa.Column("run_uid", LedgerString(36), nullable=False, unique=True),
     sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("finished_at", sa.DateTime(timezone=True)),
-    sa.Column("tab", sa.String(16), nullable=False),
-    sa.Column("source", sa.String(16), nullable=False),
-    sa.Column("script_name", sa.String(200)),
+    sa.Column("tab", LedgerString(16), nullable=False),
+    sa.Column("source", LedgerString(16), nullable=False),
+    sa.Column("script_name", LedgerString(200)),
     sa.Column("batch_count", sa.Integer),
     sa.Column("batch_size", sa.Integer),
     sa.Column("image_count", sa.Integer, nullable=False, default=0),
@@ -61,59 +64,59 @@ runs = sa.Table(
     sa.Column("hires_seconds", sa.Float),
     sa.Column("vae_decode_seconds", sa.Float),
     sa.Column("peak_vram_bytes", sa.BigInteger),
-    sa.Column("peak_vram_method", sa.String(16)),
-    sa.Column("model_name", sa.String(400)),
-    sa.Column("model_hash", sa.String(64)),
-    sa.Column("vae_name", sa.String(400)),
-    sa.Column("vae_hash", sa.String(64)),
-    sa.Column("webui_version", sa.String(64)),
-    sa.Column("paramlab_version", sa.String(32)),
-    sa.Column("host_name", sa.String(255)),
-    sa.Column("device_name", sa.String(255)),
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("error", sa.Text),
+    sa.Column("peak_vram_method", LedgerString(16)),
+    sa.Column("model_name", LedgerString(400)),
+    sa.Column("model_hash", LedgerString(64)),
+    sa.Column("vae_name", LedgerString(400)),
+    sa.Column("vae_hash", LedgerString(64)),
+    sa.Column("webui_version", LedgerString(64)),
+    sa.Column("paramlab_version", LedgerString(32)),
+    sa.Column("host_name", LedgerString(255)),
+    sa.Column("device_name", LedgerString(255)),
+    sa.Column("status", LedgerString(16), nullable=False),
+    sa.Column("error", LedgerText),
     # v2
     sa.Column("energy_joules", sa.Float),
     # v4: the reproducibility fingerprint (JSON; see paramlab.seeds.fingerprint)
-    sa.Column("fingerprint", sa.Text),
+    sa.Column("fingerprint", LedgerText),
     # v6: crash recovery. A run is written when it starts (status "running"); ``owner`` names the
     # process ("host/pid/start"), so a later start can tell a dead run from one still going, and
     # ``output_dir`` and ``planned_seeds`` (JSON list) let it find the images the run saved.
-    sa.Column("owner", sa.String(255)),
-    sa.Column("output_dir", sa.Text),
-    sa.Column("planned_seeds", sa.Text),
+    sa.Column("owner", LedgerString(255)),
+    sa.Column("output_dir", LedgerText),
+    sa.Column("planned_seeds", LedgerText),
     # v7: the job it belongs to, what it is within the job (RUN_ROLES) and, for a tile pass or an Extras
     # operation, its settings as JSON (a tile pass's images are not ledger images, so they live here).
     sa.Column("job_id", sa.Integer, sa.ForeignKey("jobs.id", ondelete="CASCADE")),
-    sa.Column("role", sa.String(16)),
-    sa.Column("settings", sa.Text),
+    sa.Column("role", LedgerString(16)),
+    sa.Column("settings", LedgerText),
 )
 
 images = sa.Table(
     "images",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("image_uid", sa.String(36), nullable=False, unique=True),
+    sa.Column("image_uid", LedgerString(36), nullable=False, unique=True),
     sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
     sa.Column("index_in_run", sa.Integer, nullable=False),
     sa.Column("batch_number", sa.Integer),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("status", sa.String(16), nullable=False, default="ok"),
+    sa.Column("status", LedgerString(16), nullable=False, default="ok"),
     sa.Column("seed", sa.BigInteger),
     sa.Column("subseed", sa.BigInteger),
     sa.Column("subseed_strength", sa.Float),
-    sa.Column("prompt", sa.Text),
-    sa.Column("negative_prompt", sa.Text),
-    sa.Column("model_name", sa.String(400)),
-    sa.Column("model_hash", sa.String(64)),
-    sa.Column("sampler", sa.String(64)),
-    sa.Column("scheduler", sa.String(64)),
+    sa.Column("prompt", LedgerText),
+    sa.Column("negative_prompt", LedgerText),
+    sa.Column("model_name", LedgerString(400)),
+    sa.Column("model_hash", LedgerString(64)),
+    sa.Column("sampler", LedgerString(64)),
+    sa.Column("scheduler", LedgerString(64)),
     sa.Column("steps", sa.Integer),
     sa.Column("cfg_scale", sa.Float),
     sa.Column("width", sa.Integer),
     sa.Column("height", sa.Integer),
     sa.Column("hires_enabled", sa.Boolean, nullable=False, default=False),
-    sa.Column("hires_upscaler", sa.String(200)),
+    sa.Column("hires_upscaler", LedgerString(200)),
     sa.Column("hires_scale", sa.Float),
     sa.Column("hires_resize_x", sa.Integer),
     sa.Column("hires_resize_y", sa.Integer),
@@ -121,28 +124,28 @@ images = sa.Table(
     sa.Column("hires_denoising", sa.Float),
     sa.Column("denoising_strength", sa.Float),
     sa.Column("clip_skip", sa.Integer),
-    sa.Column("infotext", sa.Text),
-    sa.Column("extra_params", sa.Text),
-    sa.Column("image_path", sa.Text),
-    sa.Column("image_sha256", sa.String(64)),
+    sa.Column("infotext", LedgerText),
+    sa.Column("extra_params", LedgerText),
+    sa.Column("image_path", LedgerText),
+    sa.Column("image_sha256", LedgerString(64)),
     sa.Column("cost_seconds", sa.Float),
     # v2
-    sa.Column("thumbnail_path", sa.Text),
+    sa.Column("thumbnail_path", LedgerText),
     sa.Column("model_evaluations", sa.Integer),
     sa.Column("megapixel_steps", sa.Float),
     sa.Column("energy_joules", sa.Float),
     # v3: the parameter profile applied to this generation (its name at the time)
-    sa.Column("profile", sa.String(100)),
+    sa.Column("profile", LedgerString(100)),
     # v4: the character series this generation belongs to (its name at the time)
-    sa.Column("series", sa.String(100)),
+    sa.Column("series", LedgerString(100)),
     # v5
     sa.Column("rating", sa.Integer),
-    sa.Column("flaws", sa.Text),
+    sa.Column("flaws", LedgerText),
     # v7: the ledger image this one was made from (an upscale's draft), a hash of its decoded pixels
     # (finds that draft again when only pixels travel), and how it was upscaled (JSON, see UPSCALE_KEYS).
     sa.Column("source_image_id", sa.Integer, sa.ForeignKey("images.id", ondelete="SET NULL")),
-    sa.Column("pixel_sha256", sa.String(64)),
-    sa.Column("upscale", sa.Text),
+    sa.Column("pixel_sha256", LedgerString(64)),
+    sa.Column("upscale", LedgerText),
 )
 
 # Named parameter profiles (issue 3). Starter profiles live in code and are never stored here.
@@ -150,13 +153,13 @@ profiles = sa.Table(
     "profiles",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("name", sa.String(100), nullable=False, unique=True),
+    sa.Column("name", LedgerString(100), nullable=False, unique=True),
     # lowercased name: names are unique case-insensitively on SQLite and PostgreSQL alike
-    sa.Column("name_key", sa.String(100), nullable=False, unique=True),
-    sa.Column("description", sa.Text, nullable=False, default=""),
-    sa.Column("model_scope", sa.String(300)),
-    sa.Column("settings_json", sa.Text, nullable=False),
-    sa.Column("unusable_reason", sa.Text),
+    sa.Column("name_key", LedgerString(100), nullable=False, unique=True),
+    sa.Column("description", LedgerText, nullable=False, default=""),
+    sa.Column("model_scope", LedgerString(300)),
+    sa.Column("settings_json", LedgerText, nullable=False),
+    sa.Column("unusable_reason", LedgerText),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
@@ -166,15 +169,15 @@ series = sa.Table(
     "series",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("name", sa.String(100), nullable=False, unique=True),
+    sa.Column("name", LedgerString(100), nullable=False, unique=True),
     # lowercased name, as for profiles: unique case-insensitively on SQLite and PostgreSQL alike
-    sa.Column("name_key", sa.String(100), nullable=False, unique=True),
+    sa.Column("name_key", LedgerString(100), nullable=False, unique=True),
     sa.Column("seed", sa.BigInteger, nullable=False),
     sa.Column("variation_seed", sa.BigInteger),
     sa.Column("variation_strength", sa.Float),
-    sa.Column("profile", sa.String(100)),
-    sa.Column("prompt_fragment", sa.Text),
-    sa.Column("notes", sa.Text, nullable=False, default=""),
+    sa.Column("profile", LedgerString(100)),
+    sa.Column("prompt_fragment", LedgerText),
+    sa.Column("notes", LedgerText, nullable=False, default=""),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
@@ -185,10 +188,10 @@ image_metrics = sa.Table(
     "image_metrics",
     metadata,
     sa.Column("image_id", sa.Integer, sa.ForeignKey("images.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("metric", sa.String(64), primary_key=True),
+    sa.Column("metric", LedgerString(64), primary_key=True),
     sa.Column("value", sa.Float),
-    sa.Column("not_measured", sa.Text),
-    sa.Column("metric_version", sa.String(32), nullable=False),
+    sa.Column("not_measured", LedgerText),
+    sa.Column("metric_version", LedgerString(32), nullable=False),
 )
 
 # Prompt text search uses FTS5 on SQLite and a GIN index on PostgreSQL (see migrations).

@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlalchemy.engine import URL
 
-from paramlab.ledger import migrations, schema
+from paramlab.ledger import dialect, migrations, schema
 from paramlab.ledger.records import RunRecord
 from paramlab.paths import describe_url, sqlite_path
 
@@ -54,36 +53,6 @@ def check_sqlite_file(path: Path) -> None:
         )
 
 
-BUSY_TIMEOUT_MS = 10_000
-"""How long a connection waits for another process's write to finish before SQLite says "locked"."""
-
-
-def _configure_sqlite(engine: sa.Engine) -> None:
-    """WAL for concurrent readers, real transactions (pysqlite's legacy mode autocommits DDL).
-
-    ``synchronous = FULL`` syncs the log at every commit, so a committed row survives a power cut,
-    not only a crash; it costs one fsync per commit on the writer's thread, never the generation's.
-    Write transactions (:meth:`Ledger.write`) start with ``BEGIN IMMEDIATE``: a transaction that
-    reads and then writes would otherwise fail at once, without waiting, when another process
-    (a second WebUI, the viewer) wrote in between.
-    """
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = FULL")
-        cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: sa.Connection) -> None:
-        immediate = conn.get_execution_options().get("paramlab_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-
 class Ledger:
     """The ledger database: one engine, migrated to the current schema on open."""
 
@@ -104,7 +73,7 @@ class Ledger:
         try:
             engine = sa.create_engine(url, pool_pre_ping=path is None)
             if engine.dialect.name == "sqlite":
-                _configure_sqlite(engine)
+                dialect.configure_sqlite(engine)
             migrations.migrate(engine)
         except migrations.SchemaTooNewError as exc:
             raise LedgerError(str(exc)) from exc

@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from paramlab.ledger import Ledger, schema
+from paramlab.ledger.dialect import fts5_query, like_escape, prompt_search_clause
 from paramlab.ledger.records import as_utc
 from paramlab.seeds.fingerprint import load_fingerprint
 
@@ -72,40 +73,19 @@ def _given(value: Any) -> bool:
     return value is not None and not (isinstance(value, str) and not value.strip())
 
 
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def search_tokens(text: str) -> list[str]:
     """Letters and digits only: the words FTS5 (unicode61) and PostgreSQL's 'simple' parser index."""
     return re.findall(r"[^\W_]+", text)
 
 
-def fts5_query(tokens: list[str]) -> str:
-    """Every token as a quoted prefix phrase within the prompt column; quoting makes NEAR, AND, * inert."""
-    phrases = " ".join('"' + token.replace('"', '""') + '"*' for token in tokens)
-    return f"prompt : ({phrases})"
-
-
 def _text_clause(text: str, dialect: str) -> sa.ColumnElement[bool]:
     tokens = search_tokens(text)
     words = text.split()
-    substring = sa.and_(*(images.c.prompt.ilike(f"%{_like_escape(w)}%", escape="\\") for w in words))
+    substring = sa.and_(*(images.c.prompt.ilike(f"%{like_escape(w)}%", escape="\\") for w in words))
     if not tokens:  # only punctuation ("*", '"'): nothing an index knows, so a plain substring search
         return substring
-    if dialect == "sqlite":
-        fts = sa.table("images_fts", sa.column("rowid"))
-        matches = sa.select(fts.c.rowid).where(sa.literal_column("images_fts").op("MATCH")(fts5_query(tokens)))
-        return images.c.id.in_(matches)
-    if dialect == "postgresql":
-        # The same expression as the GIN index (migrations, version 2), so PostgreSQL can use it.
-        document = sa.literal_column(
-            "to_tsvector('simple', coalesce(images.prompt, '') || ' ' || coalesce(images.negative_prompt, ''))"
-        )
-        query = sa.func.to_tsquery(sa.literal_column("'simple'"), " & ".join(f"{t}:*" for t in tokens))
-        prompt_only = sa.and_(*(images.c.prompt.ilike(f"%{_like_escape(t)}%", escape="\\") for t in tokens))
-        return sa.and_(document.op("@@")(query), prompt_only)
-    return substring
+    indexed = prompt_search_clause(images, tokens, dialect)
+    return substring if indexed is None else indexed
 
 
 def where_clause(filt: LedgerFilter, dialect: str = "sqlite") -> list[sa.ColumnElement[bool]]:
@@ -135,7 +115,7 @@ def where_clause(filt: LedgerFilter, dialect: str = "sqlite") -> list[sa.ColumnE
         clauses.append(images.c.rating.is_(None) if rating <= 0 else images.c.rating >= rating)
     if _given(filt.flaw):
         code = json.dumps(filt.flaw.strip())  # stored as JSON: {"code": "cfg_burn", ...}
-        clauses.append(images.c.flaws.like(f"%{_like_escape(code)}%", escape="\\"))
+        clauses.append(images.c.flaws.like(f"%{like_escape(code)}%", escape="\\"))
     if _given(filt.text):
         clauses.append(_text_clause(filt.text.strip(), dialect))
     return clauses
@@ -281,6 +261,6 @@ def filter_options(ledger: Ledger) -> dict[str, list[str]]:
 
 
 __all__ = [
-    "LedgerFilter", "PageResult", "SORTS", "filter_options", "image_detail", "page_statements", "query_page",
-    "search_tokens", "where_clause",
+    "LedgerFilter", "PageResult", "SORTS", "filter_options", "fts5_query", "image_detail", "page_statements",
+    "query_page", "search_tokens", "where_clause",
 ]
