@@ -7,10 +7,20 @@ import ipaddress
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from paramlab import __version__
 from paramlab.ledger import Ledger, LedgerError
 from paramlab.paths import LedgerLocationError, resolve_ledger_url, standalone_data_dir
+
+GUIDE_ACTIONS = {
+    "approve": "put a profile in the studio's style guide (listed first, badged)",
+    "unapprove": "take a profile out of the style guide",
+    "lock": "lock a profile: only the command line or allowed WebUI users may change it",
+    "unlock": "unlock a profile",
+}
+GUIDE_FLAGS = {"approve": {"approved": True}, "unapprove": {"approved": False}, "lock": {"locked": True},
+               "unlock": {"locked": False}}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,10 +56,16 @@ def build_parser() -> argparse.ArgumentParser:
     profiles = commands.add_parser("profiles", help="list, export or import parameter profiles")
     profiles.add_argument("--db", metavar="PATH_OR_URL", default=argparse.SUPPRESS, help="as above")
     actions = profiles.add_subparsers(dest="action", required=True)
-    actions.add_parser("list", help="names, scope and settings")
-    export = actions.add_parser("export", help="write a profiles file (all, or the named ones)")
+    actions.add_parser("list", help="names, scope, settings and style-guide state")
+    export = actions.add_parser("export", help="write a profiles file (all, or the named ones), or the style guide")
     export.add_argument("--name", action="append", default=None, help="a profile to export (repeatable)")
+    export.add_argument("--approved", action="store_true", help="only the approved profiles (the style guide)")
+    export.add_argument("--format", choices=("json", "markdown"), default="json",
+                        help="json: a profiles file others can import; markdown: the guide for people to review")
     export.add_argument("--output", "-o", type=Path, default=None, help="file to write (default: stdout)")
+    for action, text in GUIDE_ACTIONS.items():
+        actions.add_parser(action, help=text).add_argument("name")
+    actions.add_parser("history", help="every version of a profile: what changed, who, when").add_argument("name")
     load = actions.add_parser("import", help="import a profiles file: all or nothing")
     load.add_argument("file", type=Path)
     load.add_argument("--on-conflict", choices=("skip", "rename", "replace"), default=None,
@@ -149,32 +165,54 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_profiles(ledger: Ledger, args: argparse.Namespace) -> int:
-    """Profiles outside the WebUI: names are checked for types and ranges only (no sampler registry here)."""
+    """Profiles outside the WebUI: names are checked for types and ranges only (no sampler registry here).
+    The command line is the style guide's operator: it may change locked profiles, and is named in their history."""
+    from paramlab.ledger.actor import acting_as, operator
     from paramlab.profiles import ProfileError, ProfileStore
-    from paramlab.profiles.fileformat import export_profiles, import_profiles
 
     store = ProfileStore(ledger)
     try:
-        if args.action == "list":
-            for profile in store.list():
-                kind = "starter" if profile.starter else "profile"
-                settings = ", ".join(f"{key}: {value}" for key, value in profile.settings.items())
-                print(f"{profile.name}  [{kind}]  {settings}")
-            return 0
-        if args.action == "export":
-            chosen = [store.get(name) for name in args.name] if args.name else store.list()
-            content = export_profiles(chosen)
-            if args.output is None:
-                sys.stdout.reconfigure(encoding="utf-8")
-                sys.stdout.write(content + "\n")
-            else:
-                args.output.write_text(content, encoding="utf-8")
-            print(f"ParamLab: exported {len(chosen)} profile(s).", file=sys.stderr)
-            return 0
-        report = import_profiles(store, args.file.read_bytes(), on_conflict=args.on_conflict,
-                                 keep_unknown=args.keep_unknown)
-        print(report.summary(), file=sys.stderr)
-        return 0 if report.ok else 1
+        with acting_as(operator()):
+            return _profiles_action(store, args)
     except (ProfileError, OSError) as exc:
         print(exc, file=sys.stderr)
         return 2
+
+
+def _profiles_action(store: Any, args: argparse.Namespace) -> int:
+    from paramlab.profiles.fileformat import export_profiles, import_profiles
+    from paramlab.profiles.guide import badge, guide_markdown
+
+    if args.action == "list":
+        for profile in store.list():
+            kind = "starter" if profile.starter else "profile"
+            guide = f"  [{badge(profile)}]" if badge(profile) else ""
+            settings = ", ".join(f"{key}: {value}" for key, value in profile.settings.items())
+            print(f"{profile.name}  [{kind}]{guide}  {settings}")
+        return 0
+    if args.action in GUIDE_FLAGS:
+        profile = store.set_guide(args.name, **GUIDE_FLAGS[args.action])
+        print(f"ParamLab: {profile.name}: {badge(profile) or 'not in the style guide'}.", file=sys.stderr)
+        return 0
+    if args.action == "history":
+        for version in store.history(args.name):
+            who = version["changed_by"] or "unknown"
+            print(f"v{version['version']}  {version['changed_at']:%Y-%m-%d %H:%M}  {version['action']:<10}  "
+                  f"{who}  {version['name']}: {version['settings_json']}")
+        return 0
+    if args.action == "export":
+        chosen = [store.get(name) for name in args.name] if args.name else store.list()
+        if args.approved:
+            chosen = [profile for profile in chosen if profile.approved]
+        content = guide_markdown(chosen) if args.format == "markdown" else export_profiles(chosen)
+        if args.output is None:
+            sys.stdout.reconfigure(encoding="utf-8")
+            sys.stdout.write(content + "\n")
+        else:
+            args.output.write_text(content, encoding="utf-8")
+        print(f"ParamLab: exported {len(chosen)} profile(s).", file=sys.stderr)
+        return 0
+    report = import_profiles(store, args.file.read_bytes(), on_conflict=args.on_conflict,
+                             keep_unknown=args.keep_unknown)
+    print(report.summary(), file=sys.stderr)
+    return 0 if report.ok else 1

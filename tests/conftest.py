@@ -66,6 +66,18 @@ def ledger_location(backend: str, tmp_path: Path, request: pytest.FixtureRequest
 
 
 @pytest.fixture
+def empty_ledger_location(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """An empty database (no ParamLab tables yet), to build older schema versions in."""
+    if backend == "sqlite":
+        yield str(tmp_path / "empty.sqlite")
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    url = server.create_database(migrated=False)
+    yield url
+    server.drop_database(url)
+
+
+@pytest.fixture
 def ledger(ledger_location: str, tmp_path: Path):
     """A fresh ledger, on SQLite and on PostgreSQL."""
     from paramlab.ledger import Ledger

@@ -128,3 +128,23 @@ def test_reproduce_route(extension: LoadedExtension) -> None:
     answer = client.post(f"/paramlab/v1/images/{row['id']}/reproduce")
     assert answer.status_code == 200 and answer.json()["identical"] is True
     assert client.post("/paramlab/v1/images/999999/reproduce").status_code == 422
+
+
+def test_style_guide_routes_are_for_listed_users_and_every_change_names_its_user(extension: LoadedExtension) -> None:
+    client = start_app("alice:s3cret,lead:b0ss")
+    alice, lead = ("alice", "s3cret"), ("lead", "b0ss")
+    assert client.post(BASE, json={"name": "House", "settings": {"Steps": 20}}, auth=alice).status_code == 201
+    refused = client.put(f"{BASE}/House/guide", json={"approved": True, "locked": True}, auth=lead)
+    assert refused.status_code == 403 and "Users who may change locked profiles" in refused.json()["detail"]
+    shared.opts.set("paramlab_locked_profile_editors", "lead")
+    decided = client.put(f"{BASE}/House/guide", json={"approved": True, "locked": True}, auth=lead)
+    assert decided.status_code == 200 and (decided.json()["approved"], decided.json()["locked"]) == (True, True)
+    locked = client.put(f"{BASE}/House", json={"name": "House", "settings": {"Steps": 5}}, auth=alice)
+    assert locked.status_code == 403 and "locked" in locked.json()["detail"]
+    assert client.delete(f"{BASE}/House", auth=alice).status_code == 403
+    assert client.put(f"{BASE}/House", json={"name": "House", "settings": {"Steps": 30}}, auth=lead).status_code == 200
+    history = client.get(f"{BASE}/House/history", auth=alice).json()
+    assert [(v["action"], v["changed_by"].split(" ")[0]) for v in history] == [
+        ("created", "alice"), ("approved", "lead"), ("locked", "lead"), ("updated", "lead")]
+    assert client.put(f"{BASE}/House/guide", json={"approved": "yes"}, auth=lead).status_code == 422
+    assert client.get(BASE, auth=alice).json()[0]["name"] == "House"  # approved: listed first

@@ -7,6 +7,7 @@ shipped; later steps only add.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -136,6 +137,34 @@ def _migrate_to_7(conn: Connection) -> None:
         index.create(conn, checkfirst=True)
 
 
+def _add_missing_columns(conn: Connection, table: sa.Table, names: tuple[str, ...]) -> None:
+    """Add the columns the table lacks: a table created by an earlier step from the current schema
+    already has them, and a step applied again must change nothing."""
+    present = {column["name"] for column in sa.inspect(conn).get_columns(table.name)}
+    for name in names:
+        if name not in present:
+            _add_column(conn, table, name)
+
+
+def _migrate_to_8(conn: Connection) -> None:
+    """A shared ledger: thumbnails kept in the ledger, and the studio's style guide (profile approval,
+    lock and a versioned history with who and when). Existing profiles get a uid and a first version."""
+    schema.image_thumbnails.create(conn, checkfirst=True)
+    schema.profile_versions.create(conn, checkfirst=True)
+    _add_missing_columns(conn, schema.profiles, (
+        "profile_uid", "version", "approved", "approved_by", "approved_at", "locked", "updated_by"))
+    profiles, versions = schema.profiles, schema.profile_versions
+    for row in conn.execute(sa.select(profiles).where(profiles.c.profile_uid.is_(None))).all():
+        uid = str(uuid.uuid4())
+        conn.execute(profiles.update().where(profiles.c.id == row.id).values(profile_uid=uid, version=1))
+        conn.execute(versions.insert().values(
+            profile_uid=uid, version=1, action="recorded", name=row.name, description=row.description,
+            model_scope=row.model_scope, settings_json=row.settings_json, approved=False, locked=False,
+            changed_by=None, changed_at=row.updated_at))
+    for index in schema.V8_INDEXES:
+        index.create(conn, checkfirst=True)
+
+
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     1: _migrate_to_1,
     2: _migrate_to_2,
@@ -144,6 +173,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     5: _migrate_to_5,
     6: _migrate_to_6,
     7: _migrate_to_7,
+    8: _migrate_to_8,
 }
 assert max(MIGRATIONS) == schema.SCHEMA_VERSION
 

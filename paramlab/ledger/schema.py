@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from paramlab.ledger.dialect import LedgerString, LedgerText
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 metadata = sa.MetaData()
 
@@ -162,6 +162,35 @@ profiles = sa.Table(
     sa.Column("unusable_reason", LedgerText),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    # v8: the studio's style guide. ``profile_uid`` stays the same across renames and ledgers (history and
+    # ``migrate`` follow it); ``version`` counts changes (each kept in ``profile_versions``); an approved
+    # profile is listed first and badged; a locked one changes only through the CLI or an allowed user.
+    sa.Column("profile_uid", LedgerString(36)),  # unique: see V8_INDEXES
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("approved", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("approved_by", LedgerString(200)),
+    sa.Column("approved_at", sa.DateTime(timezone=True)),
+    sa.Column("locked", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("updated_by", LedgerString(200)),
+)
+
+# v8: every change of a stored profile, kept with who made it and when (deleted profiles keep theirs).
+profile_versions = sa.Table(
+    "profile_versions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("profile_uid", LedgerString(36), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("action", LedgerString(32), nullable=False),  # see PROFILE_ACTIONS
+    sa.Column("name", LedgerString(100), nullable=False),
+    sa.Column("description", LedgerText, nullable=False, default=""),
+    sa.Column("model_scope", LedgerString(300)),
+    sa.Column("settings_json", LedgerText, nullable=False),
+    sa.Column("approved", sa.Boolean, nullable=False, default=False),
+    sa.Column("locked", sa.Boolean, nullable=False, default=False),
+    sa.Column("changed_by", LedgerString(200)),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("profile_uid", "version", name="uq_profile_versions_uid_version"),
 )
 
 # Named character series (issue 4): a locked seed, an optional variation, profile and prompt fragment.
@@ -192,6 +221,18 @@ image_metrics = sa.Table(
     sa.Column("value", sa.Float),
     sa.Column("not_measured", LedgerText),
     sa.Column("metric_version", LedgerString(32), nullable=False),
+)
+
+# v8: a small preview of each image kept in the ledger itself, so every machine sharing the ledger sees it
+# (image paths are paths on the machine that made the image). A table of its own keeps ``images`` rows small.
+image_thumbnails = sa.Table(
+    "image_thumbnails",
+    metadata,
+    sa.Column("image_id", sa.Integer, sa.ForeignKey("images.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("media_type", LedgerString(32), nullable=False),
+    sa.Column("width", sa.Integer),
+    sa.Column("height", sa.Integer),
+    sa.Column("data", sa.LargeBinary, nullable=False),
 )
 
 # Prompt text search uses FTS5 on SQLite and a GIN index on PostgreSQL (see migrations).
@@ -236,6 +277,12 @@ V7_INDEXES = [
     sa.Index("ix_images_source_image_id", images.c.source_image_id),
 ]
 
+# Added by version 8.
+V8_INDEXES = [
+    sa.Index("ix_profiles_profile_uid", profiles.c.profile_uid, unique=True),
+    sa.Index("ix_profile_versions_changed_at", profile_versions.c.changed_at),
+]
+
 RUN_STATUSES = ("running", "ok", "interrupted", "skipped", "error")
 JOB_KINDS = ("generate", "script", "tile_upscale", "extras", "import")
 RUN_ROLES = ("run", "tile", "output", "extras")
@@ -243,3 +290,6 @@ RUN_ROLES = ("run", "tile", "output", "extras")
 image); ``output``: the combined image a tile-upscale script saved; ``extras``: one Extras operation."""
 IMAGE_STATUSES = ("ok", "interrupted", "skipped")
 SOURCES = ("ui", "api", "script", "import")
+PROFILE_ACTIONS = ("created", "updated", "imported", "approved", "unapproved", "locked", "unlocked", "deleted",
+                   "recorded")
+"""What a profile version records; "recorded" is the first version of a profile made before versions were kept."""

@@ -11,13 +11,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
-from paramlab.ledger import dialect, migrations, schema
+from paramlab.ledger import actor, dialect, migrations, schema
 from paramlab.ledger.records import RunRecord
 from paramlab.paths import describe_url, sqlite_path
 
 
 class LedgerError(RuntimeError):
     """The ledger cannot be opened or written; the message says why in plain words."""
+
+
+class LedgerReadOnly(LedgerError):
+    """The person acting may look but not change anything (a viewer of a shared ledger)."""
 
 
 def check_sqlite_file(path: Path) -> None:
@@ -87,7 +91,11 @@ class Ledger:
     @contextmanager
     def write(self) -> Iterator[sa.Connection]:
         """One write transaction (committed on success, rolled back on error), holding SQLite's write
-        lock from its first statement so concurrent writers queue up instead of failing."""
+        lock from its first statement so concurrent writers queue up instead of failing. Refused, before
+        anything is written, when the person acting may only view (see :mod:`paramlab.ledger.actor`)."""
+        acting = actor.current()
+        if not acting.may_write:
+            raise LedgerReadOnly(acting.read_only_reason or "ParamLab: this ledger is read-only for you.")
         with self.engine.connect() as conn:
             conn.execution_options(paramlab_write=True)
             with conn.begin():

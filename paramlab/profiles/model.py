@@ -86,6 +86,13 @@ class Profile(StrictModel):
     unusable_reason: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    # The style guide of a shared ledger (stored profiles only; set by the store, not by files or forms).
+    version: int | None = None
+    approved: bool = False
+    approved_by: str | None = None
+    approved_at: datetime | None = None
+    locked: bool = False
+    updated_by: str | None = None
 
     error_type: ClassVar[type[ValueError]] = ProfileError
     unknown_field_text: ClassVar[str] = "unknown profile field {field!r} (valid fields: {fields})"

@@ -7,10 +7,12 @@ route takes its dependency from the rule built here.
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 from modules import errors, shared
 
+from paramlab.ledger.actor import Actor, allowed
 from paramlab.tab.access import AccessRule, parse_credentials
 
 
@@ -37,3 +39,11 @@ def webui_access_rule(app: Any) -> AccessRule:
         users = ()
     return AccessRule(basic_users=users, basic_auth=bool(text.strip()), gradio_auth=gradio_auth_configured(),
                       gradio_app=app)
+
+
+def webui_actor(user: str | None) -> Actor:
+    """A WebUI user (the login, or nobody without one): may record and edit; may change locked profiles
+    only when listed in Settings → ParamLab → "Users who may change locked profiles"."""
+    editors = str(shared.opts.data.get("paramlab_locked_profile_editors", "") or "")
+    place = f"WebUI on {socket.gethostname()}"
+    return Actor(name=f"{user} ({place})" if user else place, may_edit_locked=allowed(user, editors))

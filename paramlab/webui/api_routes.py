@@ -17,9 +17,11 @@ from fastapi.responses import JSONResponse, Response
 from paramlab.ledger import LedgerError
 from paramlab.profiles import Profile, ProfileError, ProfileNotFound
 from paramlab.profiles.fileformat import export_profiles, import_profiles
+from paramlab.profiles.store import ProfileLocked
+from paramlab.tab.actors import act_per_event, actor_dependency
 from paramlab.tab.files import register_file_routes
 from paramlab.webui import api_jobs, api_series, api_stats, catalog, runtime
-from paramlab.webui.access import webui_access_rule
+from paramlab.webui.access import webui_access_rule, webui_actor
 
 PREFIX = "/paramlab/v1"
 
@@ -28,6 +30,7 @@ def profile_json(profile: Profile) -> dict[str, Any]:
     return {
         "name": profile.name, "description": profile.description, "model_scope": profile.model_scope,
         "settings": profile.settings, "starter": profile.starter, "unusable_reason": profile.unusable_reason,
+        "approved": profile.approved, "locked": profile.locked, "version": profile.version,
     }
 
 
@@ -37,6 +40,8 @@ def _guard(action: Callable[[], Any]) -> Any:
         return action()
     except ProfileNotFound as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
+    except ProfileLocked as exc:
+        raise HTTPException(status_code=403, detail=str(exc)) from exc
     except ProfileError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from exc
     except ValueError as exc:  # pydantic validation of a profile body
@@ -90,6 +95,22 @@ def delete_profile(name: str) -> Response:
     return Response(status_code=204)
 
 
+def guide_route(name: str, body: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B008
+    """Body: {"approved": bool, "locked": bool} (either or both). Only users allowed to change locked profiles."""
+    flags = {key: body.get(key) for key in ("approved", "locked")} if isinstance(body, dict) else {}
+    if set(body if isinstance(body, dict) else ()) - {"approved", "locked"} or not any(
+            isinstance(value, bool) for value in flags.values()):
+        raise HTTPException(status_code=422,
+                            detail='ParamLab: send {"approved": true|false} and/or {"locked": true|false}.')
+    return _guard(lambda: profile_json(runtime.profile_store().set_guide(
+        name, **{key: value for key, value in flags.items() if isinstance(value, bool)})))
+
+
+def history_route(name: str) -> list[dict[str, Any]]:
+    return _guard(lambda: [dict(version, changed_at=version["changed_at"].isoformat())
+                           for version in runtime.profile_store().history(name)])
+
+
 def export_route(name: list[str] | None = Query(default=None)) -> Response:  # noqa: B008
     def run() -> str:
         store = runtime.profile_store()
@@ -117,13 +138,15 @@ def import_route(body: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B00
     return JSONResponse(payload, status_code=200 if report.ok else 422)
 
 
-def register(_demo: Any, app: FastAPI) -> None:
+def register(demo: Any, app: FastAPI) -> None:
     """``on_app_started``: fires at every start and UI reload, so routes are only added once per app."""
+    if demo is not None:
+        act_per_event(demo, webui_actor)  # page events act as their logged-in user (a new demo at each reload)
     if getattr(app.state, "paramlab_routes", False):
         return
     app.state.paramlab_routes = True
     access = webui_access_rule(app)
-    deps = [Depends(access.dependency())]
+    deps = [Depends(access.dependency()), Depends(actor_dependency(webui_actor, app))]
     routes = [
         ("/profiles", list_profiles, ["GET"]),
         ("/profiles", create_profile, ["POST"]),
@@ -132,6 +155,8 @@ def register(_demo: Any, app: FastAPI) -> None:
         ("/profiles/{name}", get_profile, ["GET"]),
         ("/profiles/{name}", update_profile, ["PUT"]),
         ("/profiles/{name}", delete_profile, ["DELETE"]),
+        ("/profiles/{name}/guide", guide_route, ["PUT"]),
+        ("/profiles/{name}/history", history_route, ["GET"]),
     ]
     for path, endpoint, methods in routes:
         app.add_api_route(PREFIX + path, endpoint, methods=methods, dependencies=deps, tags=["ParamLab"])

@@ -11,6 +11,7 @@ import html
 from typing import Any
 
 from paramlab.profiles import Profile, diff_settings, to_api_values
+from paramlab.profiles.guide import badge
 from paramlab.profiles.model import SETTINGS
 from paramlab.profiles.stats import ProfileFigures
 
@@ -75,6 +76,8 @@ def preview_html(profile: Profile | None, current: dict[str, Any], figures: Prof
     if profile is None:
         return "<p class='paramlab-muted'>Pick a profile to see what it would change.</p>"
     parts = [f"<p class='paramlab-description'>{html.escape(profile.description or '')}</p>"]
+    if badge(profile):  # the studio's style guide
+        parts.insert(0, f"<p class='paramlab-guide'>{html.escape(badge(profile))}</p>")
     if profile.unusable_reason:
         parts.append(f"<p class='paramlab-warning'>Not usable here: {html.escape(profile.unusable_reason)}</p>")
     rows = []

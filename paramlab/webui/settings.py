@@ -30,6 +30,27 @@ def on_ui_settings() -> None:
             section=SECTION,
         ).info("so the ParamLab tab can show what an API generation produced"),
     )
+    shared.opts.add_option(
+        "paramlab_thumbnails_in_ledger",
+        shared.OptionInfo(
+            False, "Also keep a thumbnail of saved images in the ledger (always on for a PostgreSQL ledger)",
+            gr.Checkbox, section=SECTION,
+        ).info("so a viewer on another machine, or with another data folder, shows every image; ~10 KB per image"),
+    )
+    shared.opts.add_option(
+        "paramlab_path_map",
+        shared.OptionInfo(
+            "", "Where other machines' image folders are reachable from here (one FROM=TO per line, "
+            "optionally HOST:FROM=TO)", gr.Textbox, section=SECTION,
+        ).info("e.g. gpu-2:/home/ai/outputs=/mnt/nas/gpu-2/outputs; used to open full-size files of a shared ledger"),
+    )
+    shared.opts.add_option(
+        "paramlab_locked_profile_editors",
+        shared.OptionInfo(
+            "", "Users who may change locked profiles (WebUI logins, comma-separated; * for everyone here)",
+            gr.Textbox, section=SECTION, restrict_api=True,
+        ).info("they may also approve and lock profiles; the command line always may"),
+    )
 
 
     shared.opts.add_option(
