@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
@@ -47,13 +48,13 @@ def test_unsaved_and_saved_images_get_thumbnail_hash_figures_and_flaws(tmp_path:
     unsaved = ImageRecord(index_in_run=0, pil_image=noisy(300), cfg_scale=7, steps=6, sampler="Euler")
     on_disk = ImageRecord(index_in_run=1, image_path=str(saved), cfg_scale=7, steps=30, sampler="Euler")
     for image in (unsaved, on_disk):
-        aftercare.submit(job_for_image(image, settings, tmp_path / "thumbnails"))
+        aftercare.submit(job_for_image(image, settings))
     assert aftercare.flush(60)
     aftercare.close()
     first, second = collected.items[unsaved.image_uid], collected.items[on_disk.image_uid]
-    with Image.open(first.thumbnail_path) as thumbnail:
+    with Image.open(io.BytesIO(first.thumbnail)) as thumbnail:
         assert max(thumbnail.size) == 256
-    assert first.image_sha256 is None and second.thumbnail_path is None
+    assert first.image_sha256 is None and second.thumbnail is None
     assert second.image_sha256 == sha256_of_file(saved)
     for found in (first, second):
         assert found.metrics["noise"][0] > 8 and found.metrics_version == "1"
@@ -63,10 +64,13 @@ def test_unsaved_and_saved_images_get_thumbnail_hash_figures_and_flaws(tmp_path:
 
 def test_nothing_to_do_makes_no_job(tmp_path: Path) -> None:
     quiet = WorkSettings(thumbnails=False, measure=False)
-    assert job_for_image(ImageRecord(index_in_run=0, pil_image=noisy()), quiet, tmp_path) is None
-    assert job_for_image(ImageRecord(index_in_run=0), WorkSettings(), tmp_path) is None
-    job = job_for_image(ImageRecord(index_in_run=0, pil_image=noisy(), image_path="/a.png"), WorkSettings(), tmp_path)
+    assert job_for_image(ImageRecord(index_in_run=0, pil_image=noisy()), quiet) is None
+    assert job_for_image(ImageRecord(index_in_run=0), WorkSettings()) is None
+    job = job_for_image(ImageRecord(index_in_run=0, pil_image=noisy(), image_path="/a.png"), WorkSettings())
     assert job is not None and job.pixels is None  # a saved image is read back from its file
+    assert not job.thumbnail  # its file is the preview, unless the ledger is shared with other machines
+    shared = WorkSettings(thumbnails_of_saved=True)
+    assert job_for_image(ImageRecord(index_in_run=0, image_path="/a.png"), shared).thumbnail
 
 
 @pytest.mark.skipif(not LINUX, reason="reads the child's scheduling policy and threads from /proc")
@@ -74,7 +78,7 @@ def test_the_child_runs_at_idle_priority_on_one_thread_without_torch(tmp_path: P
     collected = Collected()
     aftercare = Aftercare(collected)
     image = ImageRecord(index_in_run=0, pil_image=noisy())
-    aftercare.submit(job_for_image(image, WorkSettings(), tmp_path))
+    aftercare.submit(job_for_image(image, WorkSettings()))
     assert aftercare.flush(60)
     pid = aftercare.child_pid
     assert pid is not None and pid != os.getpid()
@@ -92,11 +96,11 @@ def test_a_killed_child_is_restarted_and_the_work_goes_on(tmp_path: Path) -> Non
     collected = Collected()
     aftercare = Aftercare(collected)
     first = ImageRecord(index_in_run=0, pil_image=noisy())
-    aftercare.submit(job_for_image(first, WorkSettings(), tmp_path))
+    aftercare.submit(job_for_image(first, WorkSettings()))
     assert aftercare.flush(60)
     os.kill(aftercare.child_pid, 9)
     second = ImageRecord(index_in_run=1, pil_image=noisy())
-    aftercare.submit(job_for_image(second, WorkSettings(), tmp_path))
+    aftercare.submit(job_for_image(second, WorkSettings()))
     assert aftercare.flush(60)
     aftercare.close()
     assert collected.items[second.image_uid].metrics["noise"][0] > 8
@@ -122,7 +126,7 @@ def test_without_a_usable_child_the_work_runs_here_and_the_console_says_so(tmp_p
     aftercare = Aftercare(collected)
     images = [ImageRecord(index_in_run=i, pil_image=noisy()) for i in range(4)]
     for image in images:
-        aftercare.submit(job_for_image(image, WorkSettings(), tmp_path))
+        aftercare.submit(job_for_image(image, WorkSettings()))
     assert aftercare.flush(60)
     aftercare.close()
     assert all(collected.items[image.image_uid].metrics["noise"][0] > 8 for image in images)
@@ -136,7 +140,7 @@ def test_work_waits_while_the_host_generates_and_starts_after_a_quiet_spell(tmp_
     collected = Collected()
     aftercare = Aftercare(collected, may_run=lambda: not busy.is_set(), quiet_seconds=0.2)
     image = ImageRecord(index_in_run=0, pil_image=noisy())
-    job = job_for_image(image, WorkSettings(), tmp_path)
+    job = job_for_image(image, WorkSettings())
     aftercare.submit(job)
     assert not aftercare.flush(0.5)  # the host is generating: nothing runs, nothing is copied
     assert aftercare.child_pid is None and job.pixels is None and job.image is image.pil_image
@@ -150,7 +154,7 @@ def test_shutdown_does_the_waiting_work_even_while_the_host_is_busy(tmp_path: Pa
     collected = Collected()
     aftercare = Aftercare(collected, may_run=lambda: False)
     image = ImageRecord(index_in_run=0, pil_image=noisy())
-    aftercare.submit(job_for_image(image, WorkSettings(), tmp_path))
+    aftercare.submit(job_for_image(image, WorkSettings()))
     assert aftercare.close(timeout=30) == 0
     assert image.image_uid in collected.items
 
@@ -160,7 +164,7 @@ def test_waiting_pixels_are_capped_thumbnails_kept_figures_skipped_with_the_reas
     collected = Collected()
     one_image = 512 * 512 * 3
     aftercare = Aftercare(collected, max_waiting_pixel_bytes=3 * one_image, may_run=lambda: False)
-    jobs = [job_for_image(ImageRecord(index_in_run=i, pil_image=noisy(512)), WorkSettings(), tmp_path)
+    jobs = [job_for_image(ImageRecord(index_in_run=i, pil_image=noisy(512)), WorkSettings())
             for i in range(8)]
     for job in jobs:
         aftercare.submit(job)
@@ -169,15 +173,15 @@ def test_waiting_pixels_are_capped_thumbnails_kept_figures_skipped_with_the_reas
     assert all(job.image is not None and max(job.image.size) <= 256 for job in shrunk)
     assert "behind" in shrunk[0].skipped_reason
     assert aftercare.close(timeout=60) == 0  # shutdown still finishes them
-    assert all(Path(collected.items[job.image_uid].thumbnail_path).is_file() for job in jobs)
+    assert all(collected.items[job.image_uid].thumbnail for job in jobs)
     assert collected.items[shrunk[0].image_uid].metrics["noise"] == (None, shrunk[0].skipped_reason)
 
 
 def test_a_skipped_job_still_gets_its_thumbnail_and_says_why_it_has_no_figures(tmp_path: Path) -> None:
-    job = job_for_image(ImageRecord(index_in_run=0, pil_image=noisy()), WorkSettings(), tmp_path)
+    job = job_for_image(ImageRecord(index_in_run=0, pil_image=noisy()), WorkSettings())
     job.skipped_reason = "skipped: behind"
     from paramlab.aftercare.work import run_job
 
     found = run_job(job)
-    assert Path(found.thumbnail_path).is_file()
+    assert found.thumbnail
     assert found.metrics["noise"] == (None, "skipped: behind") and found.flaws is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import sqlite3
 import threading
@@ -13,6 +14,7 @@ from PIL import Image
 from paramlab.aftercare.jobs import WorkSettings
 from paramlab.aftercare.work import sha256_of_file
 from paramlab.ledger import ImageRecord, Ledger, LedgerError, RunRecord
+from paramlab.ledger.thumbnails import stored_thumbnail
 from paramlab.ledger.writer import LedgerWriter
 from paramlab.paths import resolve_ledger_url
 
@@ -26,33 +28,41 @@ def run_with_image(image: Image.Image | None = None, path: str | None = None, pr
     )
 
 
-def open_at(path: Path):
-    url = resolve_ledger_url(path, path.parent)
+def open_at(path: Path | str):
+    url = resolve_ledger_url(path, Path(path).parent if isinstance(path, Path) else None)
     return lambda: Ledger.open(url)
 
 
-def read_back(path: Path) -> list[dict]:
-    ledger = Ledger.open(resolve_ledger_url(path, path.parent))
+def read_back(path: Path | str) -> list[dict]:
+    ledger = open_at(path)()
     try:
-        return ledger.recent_images()
+        rows = ledger.recent_images()
+        with ledger.engine.connect() as conn:
+            for row in rows:
+                row["stored_thumbnail"] = stored_thumbnail(conn, row["id"])
+        return rows
     finally:
         ledger.close()
 
 
-def test_writes_rows_thumbnails_and_file_hashes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("shared_ledger", [False, True], ids=["local", "shared"])
+def test_writes_rows_thumbnails_into_the_ledger_and_file_hashes(tmp_path: Path, ledger_location: str,
+                                                                shared_ledger: bool) -> None:
     saved = tmp_path / "00001-7.png"
     Image.new("RGB", (64, 64), "red").save(saved)
-    writer = LedgerWriter(open_at(tmp_path / "ledger.sqlite"), tmp_path)
+    writer = LedgerWriter(open_at(ledger_location), tmp_path,
+                          work_settings=lambda: WorkSettings(thumbnails_of_saved=shared_ledger))
     writer.submit(run_with_image(image=Image.new("RGB", (1024, 640), "blue"), prompt="unsaved"))
     writer.submit(run_with_image(path=str(saved), prompt="saved"))
     assert writer.flush(10)
     writer.close()
-    rows = {row["prompt"]: row for row in read_back(tmp_path / "ledger.sqlite")}
-    thumbnail = Path(rows["unsaved"]["thumbnail_path"])
-    with Image.open(thumbnail) as preview:
-        assert max(preview.size) <= 256 and preview.size == (256, 160)
-    assert rows["unsaved"]["image_path"] is None
-    assert rows["saved"]["thumbnail_path"] is None
+    rows = {row["prompt"]: row for row in read_back(ledger_location)}
+    data, media_type = rows["unsaved"]["stored_thumbnail"]
+    with Image.open(io.BytesIO(data)) as preview:
+        assert media_type == "image/jpeg" and preview.size == (256, 160)
+    assert rows["unsaved"]["image_path"] is None and rows["unsaved"]["thumbnail_path"] is None
+    assert not list(tmp_path.glob("thumbnails/**/*.jpg"))  # nothing beside the ledger any more
+    assert (rows["saved"]["stored_thumbnail"] is not None) is shared_ledger
     assert rows["saved"]["image_sha256"] == sha256_of_file(saved)
 
 
@@ -61,7 +71,7 @@ def test_thumbnails_can_be_turned_off(tmp_path: Path) -> None:
                           work_settings=lambda: WorkSettings(thumbnails=False))
     writer.submit(run_with_image(image=Image.new("RGB", (64, 64))))
     writer.close()
-    assert read_back(tmp_path / "ledger.sqlite")[0]["thumbnail_path"] is None
+    assert read_back(tmp_path / "ledger.sqlite")[0]["stored_thumbnail"] is None
 
 
 def test_unavailable_database_reports_once_keeps_rows_and_recovers(tmp_path: Path, caplog) -> None:

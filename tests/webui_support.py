@@ -49,6 +49,20 @@ class LoadedExtension:
         finally:
             ledger.close()
 
+    def images_with_thumbnails(self) -> set[int]:
+        """Ids of the images whose thumbnail is kept in the ledger."""
+        from paramlab.ledger import schema
+        from paramlab.webui import runtime
+
+        assert runtime.get_writer().flush(10)
+        ledger = Ledger.open(runtime.ledger_url())
+        try:
+            with ledger.engine.connect() as conn:
+                return set(conn.execute(schema.image_thumbnails.select().with_only_columns(
+                    schema.image_thumbnails.c.image_id)).scalars())
+        finally:
+            ledger.close()
+
     def runs(self) -> list[dict[str, Any]]:
         return self.table("runs")
 

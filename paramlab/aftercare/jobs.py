@@ -11,7 +11,6 @@ import json
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, BinaryIO
 
 from paramlab.ledger.operations import Findings
@@ -54,7 +53,7 @@ class ImageJob:
     image_path: str | None = None  # the saved file: hashed, and measured when there are no pixels
     image: Any = field(default=None, repr=False)  # the PIL image itself, until it is sent (never copied before)
     pixels: Pixels | None = None  # the image as bytes, made only when the job is sent
-    thumbnail_path: str | None = None  # write a ≤ 256 px JPEG here (images that were not saved)
+    thumbnail: bool = False  # make a ≤ 256 px preview, kept in the ledger itself
     measure: bool = False  # built-in quality figures and flaw diagnosis
     scorers: dict[str, Any] | None = None  # ScorerConfig fields, when learned scorers are on
     prompt: str | None = None  # for the CLIP score
@@ -97,13 +96,14 @@ class WorkSettings:
     """What the user asked for (Settings → ParamLab in the WebUI), read when each image is handed over."""
 
     thumbnails: bool = True  # a ≤ 256 px preview of images that were not saved to disk
+    thumbnails_of_saved: bool = False  # also of saved images (a shared ledger: their files are on another machine)
     measure: bool = True  # built-in quality figures and flaw diagnosis
     scorers: dict[str, Any] | None = None  # ScorerConfig fields when learned scorers are on
     converge_steps: Callable[[str | None, str | None], int | None] = field(
         default=lambda sampler, scheduler: None)  # this sampler's steps to converge, for the flaw advice
 
 
-def job_for_image(image: ImageRecord, settings: WorkSettings, thumbnail_dir: Path) -> ImageJob | None:
+def job_for_image(image: ImageRecord, settings: WorkSettings) -> ImageJob | None:
     """The background work one recorded image needs (None: nothing to do). Pixels travel only for
     images with no file on disk."""
     needs_pixels = image.pil_image is not None and not image.image_path and bool(
@@ -114,8 +114,7 @@ def job_for_image(image: ImageRecord, settings: WorkSettings, thumbnail_dir: Pat
         image_uid=image.image_uid,
         image_path=image.image_path,
         image=image.pil_image if needs_pixels else None,
-        thumbnail_path=(str(thumbnail_dir / image.image_uid[:2] / f"{image.image_uid}.jpg")
-                        if needs_pixels and settings.thumbnails else None),
+        thumbnail=(needs_pixels and settings.thumbnails) or (bool(image.image_path) and settings.thumbnails_of_saved),
         measure=settings.measure and (needs_pixels or bool(image.image_path)),
         scorers=settings.scorers if (needs_pixels or image.image_path) else None,
         prompt=image.prompt,

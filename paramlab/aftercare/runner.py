@@ -226,7 +226,7 @@ class Aftercare:
     def _shrink(self, job: ImageJob, waiting: int) -> None:
         """Over the memory cap: keep a thumbnail-sized copy, skip the figures, and say why."""
         self.skipped_for_backlog += 1
-        if job.thumbnail_path and job.image is not None:
+        if job.thumbnail and job.image is not None:
             image = job.image.copy()
             image.thumbnail((256, 256))
             job.image = image

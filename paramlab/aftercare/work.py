@@ -42,11 +42,11 @@ def run_job(job: ImageJob) -> Findings:
             findings.pixel_sha256 = pixel_sha256(image)
         except (OSError, ValueError) as exc:
             findings.problems.append(f"no pixel hash for image {job.image_uid}: {exc}")
-    if job.thumbnail_path and image is not None:
-        from paramlab.ledger.thumbnails import make_thumbnail
+    if job.thumbnail and image is not None:
+        from paramlab.ledger.thumbnails import render_thumbnail
 
         try:
-            findings.thumbnail_path = str(make_thumbnail(image, Path(job.thumbnail_path)))
+            findings.thumbnail = render_thumbnail(image)
         except (OSError, ValueError) as exc:
             findings.problems.append(f"no thumbnail for image {job.image_uid}: {exc}")
     if job.skipped_reason:

@@ -10,6 +10,7 @@ names its job (see :mod:`paramlab.ledger.job_operations`); a run that names none
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 from dataclasses import dataclass, field
@@ -29,6 +30,15 @@ from paramlab.ledger.rows import (
     refresh_job_totals,
     run_id_of,
 )
+from paramlab.ledger.thumbnails import THUMBNAIL_MEDIA_TYPE, thumbnail_size
+
+
+def store_thumbnail(conn: Connection, image_id: int, data: bytes) -> None:
+    """Keep (or replace) the image's preview in the ledger, so every machine sharing it sees the image."""
+    width, height = thumbnail_size(data)
+    conn.execute(sql.DELETE_THUMBNAIL, {"image_key": image_id})
+    conn.execute(sql.INSERT_THUMBNAIL, {"image_id": image_id, "media_type": THUMBNAIL_MEDIA_TYPE, "width": width,
+                                        "height": height, "data": data})
 
 
 @dataclass
@@ -147,25 +157,28 @@ class Findings:
 
     image_uid: str
     image_sha256: str | None = None
-    thumbnail_path: str | None = None
+    thumbnail_path: str | None = None  # a thumbnail file (before version 8; still read from spill files)
     metrics: dict[str, tuple[float | None, str | None]] = field(default_factory=dict)
     metrics_version: str | None = None
     flaws: str | None = None  # JSON list of {"code", "advice"}; None when not diagnosed
     problems: list[str] = field(default_factory=list)  # for the console, not stored
     pixel_sha256: str | None = None  # see paramlab.ledger.pixels
+    thumbnail: bytes | None = None  # a ≤ 256 px JPEG, stored in the ledger (``image_thumbnails``)
 
     def to_json(self) -> dict[str, Any]:
         return {"image_uid": self.image_uid, "image_sha256": self.image_sha256, "thumbnail_path": self.thumbnail_path,
                 "metrics": {name: list(pair) for name, pair in self.metrics.items()},
                 "metrics_version": self.metrics_version, "flaws": self.flaws, "problems": list(self.problems),
-                "pixel_sha256": self.pixel_sha256}
+                "pixel_sha256": self.pixel_sha256,
+                "thumbnail": base64.b64encode(self.thumbnail).decode("ascii") if self.thumbnail else None}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Findings:
         metrics = {name: (pair[0], pair[1]) for name, pair in (data.get("metrics") or {}).items()}
+        thumbnail = data.get("thumbnail")
         return cls(data["image_uid"], data.get("image_sha256"), data.get("thumbnail_path"), metrics,
                    data.get("metrics_version"), data.get("flaws"), list(data.get("problems") or []),
-                   data.get("pixel_sha256"))
+                   data.get("pixel_sha256"), base64.b64decode(thumbnail) if thumbnail else None)
 
 
 @dataclass
@@ -182,6 +195,8 @@ class RecordFindings:
             return  # the row was deleted meanwhile: nothing to attach the figures to
         conn.execute(sql.SET_FINDINGS, {"image_key": image_id, "sha": found.image_sha256, "pixels": found.pixel_sha256,
                                         "thumbnail": found.thumbnail_path, "new_flaws": found.flaws})
+        if found.thumbnail:
+            store_thumbnail(conn, image_id, found.thumbnail)
         if found.metrics:
             conn.execute(sql.DELETE_METRIC, [{"image_key": image_id, "name": name} for name in found.metrics])
             conn.execute(sql.INSERT_METRICS, [

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from paramlab.ledger import schema
 
 runs, images, metrics, jobs = schema.runs, schema.images, schema.image_metrics, schema.jobs
+thumbnails = schema.image_thumbnails
 
 RUN_ID_BY_UID = sa.select(runs.c.id).where(runs.c.run_uid == sa.bindparam("run_uid"))
 INSERT_RUN = runs.insert()
@@ -66,3 +67,5 @@ SET_JOB_TOTALS = jobs.update().where(jobs.c.id == sa.bindparam("job_key")).value
 MIRROR_RUN_INTO_JOB = jobs.update().where(jobs.c.id == sa.bindparam("job_key")).values(
     finished_at=sa.bindparam("new_finished_at"), status=sa.bindparam("new_status"), error=sa.bindparam("new_error"),
     wall_seconds=sa.bindparam("new_wall_seconds"))
+DELETE_THUMBNAIL = thumbnails.delete().where(thumbnails.c.image_id == sa.bindparam("image_key"))
+INSERT_THUMBNAIL = thumbnails.insert()

@@ -72,7 +72,6 @@ class LedgerWriter:
     ):
         self._open_ledger = open_ledger
         self.data_dir = Path(data_dir)
-        self.thumbnail_dir = self.data_dir / "thumbnails"
         self._work_settings = work_settings
         self._retry_delays = retry_delays
         self.aftercare = aftercare or Aftercare(lambda findings: self.submit(RecordFindings(findings)),
@@ -203,7 +202,7 @@ class LedgerWriter:
                 except (OSError, ValueError) as exc:
                     log.error("ParamLab: cannot read an upscale's input to find it in the ledger: %s", exc)
                 image.source_pixels = None
-            job = job_for_image(image, settings, self.thumbnail_dir)
+            job = job_for_image(image, settings)
             if job is not None:
                 self.aftercare.submit(job)
             image.pil_image = None  # the pixels now travel with the job, or are not needed

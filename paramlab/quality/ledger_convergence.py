@@ -7,6 +7,7 @@ file or, failing that, from the thumbnail (both sides of one sweep come from the
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 from PIL import Image
 
 from paramlab.ledger import Ledger, schema
+from paramlab.ledger.thumbnails import stored_thumbnail
 from paramlab.quality.convergence import convergence_table, steps_to_converge
 
 SWEEP_COLUMNS = ("prompt", "negative_prompt", "seed", "sampler", "scheduler", "width", "height", "model_hash")
@@ -34,15 +36,25 @@ def sweep_rows(ledger: Ledger, limit: int = 5000) -> pd.DataFrame:
     return frame[distinct_steps >= 2].reset_index(drop=True)
 
 
-def load_recorded_image(row: dict[str, Any]) -> Image.Image | None:
-    for column in ("image_path", "thumbnail_path"):
-        path = row.get(column)
-        if path and Path(path).is_file():
-            with Image.open(path) as image:
+def load_recorded_image(row: dict[str, Any], ledger: Ledger | None = None) -> Image.Image | None:
+    """The image file; else the thumbnail kept in the ledger; else a thumbnail file (before version 8)."""
+    path = row.get("image_path")
+    if path and Path(path).is_file():
+        with Image.open(path) as image:
+            return image.convert("RGB")
+    if ledger is not None:
+        with ledger.engine.connect() as conn:
+            stored = stored_thumbnail(conn, int(row["id"]))
+        if stored is not None:
+            with Image.open(io.BytesIO(stored[0])) as image:
                 return image.convert("RGB")
+    path = row.get("thumbnail_path")
+    if path and Path(path).is_file():
+        with Image.open(path) as image:
+            return image.convert("RGB")
     return None
 
 
 def ledger_convergence(ledger: Ledger, limit: int = 5000) -> tuple[pd.DataFrame, dict[tuple[str, str], int | None]]:
-    table = convergence_table(sweep_rows(ledger, limit), load_recorded_image)
+    table = convergence_table(sweep_rows(ledger, limit), lambda row: load_recorded_image(row, ledger))
     return table, steps_to_converge(table)

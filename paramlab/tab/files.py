@@ -4,6 +4,10 @@ The routes take an image id, never a path: the path comes from the ledger row, s
 reach any other file on the machine. A file is served only when it still exists and Pillow reads it
 as an image (a row edited to point at ``/etc/passwd`` serves nothing). Who may fetch them is
 :class:`paramlab.tab.access.AccessRule`'s to say: a login, or a signed link from the tab.
+
+Thumbnails come from the ledger itself first (any machine sharing it sees them), then from an older
+thumbnail file, then rendered from the image file. Image files of other machines are found through the
+path map (:mod:`paramlab.ledger.locations`); when none is reachable, the answer says so plainly.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from fastapi.responses import FileResponse, Response
 from PIL import Image
 
 from paramlab.ledger import Ledger, LedgerError, schema
-from paramlab.ledger.thumbnails import render_thumbnail
+from paramlab.ledger.locations import FileLocation, PathMap, locate
+from paramlab.ledger.thumbnails import render_thumbnail, stored_thumbnail
 from paramlab.tab.access import AccessRule
 
 ROUTE_PREFIX = "/paramlab/v1/images"
@@ -30,24 +35,29 @@ Kind = Literal["thumbnail", "image"]
 _COLUMNS = {"thumbnail": schema.images.c.thumbnail_path, "image": schema.images.c.image_path}
 
 
-def recorded_file(ledger: Ledger, image_id: int, kind: Kind) -> Path | None:
-    """The file the ledger recorded for this image (``kind``), when it exists and is a regular file."""
+def locate_recorded(ledger: Ledger, image_id: int, kind: Kind) -> FileLocation:
+    """The file the ledger recorded for this image (``kind``) as reachable from here, or why it is not."""
     column = _COLUMNS.get(kind)
     if column is None:
         raise ValueError(f"kind must be 'thumbnail' or 'image', got {kind!r}")
     try:
         image_id = int(image_id)
     except (TypeError, ValueError):
-        return None
+        return FileLocation(None, f"ParamLab: {image_id!r} is not an image id.")
+    images, runs = schema.images, schema.runs
+    query = sa.select(column, runs.c.host_name).select_from(images.join(runs, images.c.run_id == runs.c.id))
     with ledger.engine.connect() as conn:
-        text = conn.execute(sa.select(column).where(schema.images.c.id == image_id)).scalar_one_or_none()
-    if not text:
-        return None
-    path = Path(text)
-    try:
-        return path if path.is_file() else None
-    except OSError:  # e.g. a path too long for this system
-        return None
+        row = conn.execute(query.where(images.c.id == image_id)).first()
+    if row is None:
+        return FileLocation(None, f"ParamLab: there is no image {image_id} in the ledger.")
+    if kind == "thumbnail":  # a thumbnail file lives beside the ledger that made it: never mapped
+        return locate(row[0], None, PathMap()) if row[0] else FileLocation(None, "no thumbnail file")
+    return locate(row[0], row.host_name)
+
+
+def recorded_file(ledger: Ledger, image_id: int, kind: Kind) -> Path | None:
+    """The file the ledger recorded for this image (``kind``), when it is reachable here as a regular file."""
+    return locate_recorded(ledger, image_id, kind).path
 
 
 def image_media_type(path: Path) -> str | None:
@@ -110,18 +120,31 @@ def register_file_routes(app: FastAPI, ledger_provider: Callable[[], Ledger], *,
         except LedgerError as exc:
             raise HTTPException(status_code=503, detail=str(exc)) from exc
 
-    def lookup(image_id: int, kind: Kind) -> Path | None:
+    def reading(action: Callable[[], Any]) -> Any:
         try:
-            return recorded_file(ledger(), image_id, kind)
+            return action()
         except sa.exc.SQLAlchemyError as exc:
             reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
             raise HTTPException(status_code=503, detail=f"ParamLab: cannot read the ledger: {reason}") from exc
 
+    def lookup(image_id: int, kind: Kind) -> Path | None:
+        return reading(lambda: recorded_file(ledger(), image_id, kind))
+
     def not_found(image_id: int, what: str) -> HTTPException:
         return HTTPException(status_code=404, detail=f"ParamLab: image {image_id} has no {what} on disk.")
 
+    def in_ledger(image_id: int) -> tuple[bytes, str] | None:
+        def read() -> tuple[bytes, str] | None:
+            with ledger().engine.connect() as conn:
+                return stored_thumbnail(conn, image_id)
+
+        return reading(read)
+
     def thumbnail(image_id: int) -> Response:
-        """The recorded thumbnail, else a preview rendered from the recorded image file."""
+        """The thumbnail kept in the ledger, else an older thumbnail file, else a preview of the image file."""
+        stored = in_ledger(image_id)
+        if stored is not None:
+            return Response(content=stored[0], media_type=stored[1], headers={"Cache-Control": CACHE_CONTROL})
         path = lookup(image_id, "thumbnail")
         media_type = image_media_type(path) if path is not None else None
         if path is not None and media_type is not None:
@@ -143,10 +166,13 @@ def register_file_routes(app: FastAPI, ledger_provider: Callable[[], Ledger], *,
         return Response(content=data, media_type="image/jpeg", headers={"Cache-Control": CACHE_CONTROL})
 
     def image_file(image_id: int) -> Response:
-        """The recorded image file itself."""
-        path = lookup(image_id, "image")
-        media_type = image_media_type(path) if path is not None else None
-        if path is None or media_type is None:
+        """The recorded image file itself (through the path map when it was made on another machine)."""
+        found = reading(lambda: locate_recorded(ledger(), image_id, "image"))
+        if found.path is None:
+            raise HTTPException(status_code=404, detail=f"ParamLab: image {image_id}: {found.note}")
+        path = found.path
+        media_type = image_media_type(path)
+        if media_type is None:
             raise not_found(image_id, "image file")
         return FileResponse(path, media_type=media_type, headers={"Cache-Control": CACHE_CONTROL})
 
@@ -157,4 +183,4 @@ def register_file_routes(app: FastAPI, ledger_provider: Callable[[], Ledger], *,
     return previews
 
 
-__all__ = ["PreviewCache", "recorded_file", "register_file_routes", "render_preview"]
+__all__ = ["PreviewCache", "locate_recorded", "recorded_file", "register_file_routes", "render_preview"]

@@ -83,6 +83,7 @@ def delete_images(ledger: Ledger, ids: Iterable[Any], delete_files: bool = False
         for chunk in _chunks(present):
             report.metrics_deleted += conn.execute(
                 metrics_table.delete().where(metrics_table.c.image_id.in_(chunk))).rowcount
+            conn.execute(schema.image_thumbnails.delete().where(schema.image_thumbnails.c.image_id.in_(chunk)))
             report.rows_deleted += conn.execute(images.delete().where(images.c.id.in_(chunk))).rowcount
         for chunk in _chunks(run_ids):
             orphaned = sa.and_(runs.c.id.in_(chunk), ~sa.exists().where(images.c.run_id == runs.c.id))

@@ -98,7 +98,7 @@ def image_url(kind: SignedKind, image_id: int) -> str:
 
 
 def _thumbnail_cell(row: Mapping[str, Any]) -> str:
-    if not (row.get("thumbnail_path") or row.get("image_path")):
+    if not (row.get("has_thumbnail") or row.get("thumbnail_path") or row.get("image_path")):
         return "<td></td>"
     src = image_url("thumbnail", int(row["id"]))
     return f'<td><img loading="lazy" alt="" src="{src}" onerror="this.style.visibility=\'hidden\'"></td>'
@@ -237,9 +237,11 @@ def detail_html(detail: Mapping[str, Any] | None) -> str:
     head = (f"<h3>Image {image_id}</h3><div>{esc(local_time(detail.get('created_at')))} · "
             f"{esc(detail.get('tab'))} · {esc(detail.get('source'))} · status {esc(detail.get('status'))}</div>")
     preview = ""
-    if detail.get("thumbnail_path") or detail.get("image_path"):
+    if detail.get("has_thumbnail") or detail.get("thumbnail_path") or detail.get("image_path"):
         preview = f'<div><img alt="" src="{image_url("thumbnail", image_id)}"></div>'
-    if detail.get("image_path"):
+    if detail.get("image_path") and detail.get("file_note"):
+        preview += f"<div class='paramlab-muted'>{esc(detail['file_note'])}</div>"
+    elif detail.get("image_path"):
         link = image_url("file", image_id)
         preview += f'<div><a href="{link}" target="_blank" rel="noopener">Open the image</a></div>'
     flaws = "".join(f"<li><b>{esc(f['code'])}</b>: {esc(f['advice'])}</li>" for f in detail.get("flaws") or [])

@@ -20,7 +20,9 @@ import sqlalchemy as sa
 
 from paramlab.ledger import Ledger, schema
 from paramlab.ledger.dialect import fts5_query, like_escape, prompt_search_clause
+from paramlab.ledger.locations import locate
 from paramlab.ledger.records import as_utc
+from paramlab.ledger.thumbnails import ids_with_thumbnails
 from paramlab.seeds.fingerprint import load_fingerprint
 
 images, runs, metrics_table = schema.images, schema.runs, schema.image_metrics
@@ -158,6 +160,9 @@ def query_page(ledger: Ledger, filt: LedgerFilter, page: int = 1, page_size: int
         page = min(max(1, int(page)), pages)
         statement, _ = page_statements(ledger, filt, page, page_size, sort)
         rows = [dict(row._mapping) for row in conn.execute(statement)] if total else []
+        stored = ids_with_thumbnails(conn, [row["id"] for row in rows])
+    for row in rows:
+        row["has_thumbnail"] = row["id"] in stored
     return PageResult(rows=rows, total=total, page=page, page_size=page_size, pages=pages)
 
 
@@ -219,6 +224,9 @@ def image_detail(ledger: Ledger, image_id: int) -> dict[str, Any] | None:
         detail["metrics"] = {
             m.metric: (m.value, m.not_measured) for m in conn.execute(metric_rows)
         }
+        detail["has_thumbnail"] = bool(ids_with_thumbnails(conn, [image_id]))
+    if detail.get("image_path"):  # a shared ledger: the file may be on another machine
+        detail["file_note"] = locate(detail["image_path"], detail.get("host_name")).note
     detail["flaws"] = parse_flaws(detail.get("flaws"))
     detail["fingerprint"] = load_fingerprint(detail.get("fingerprint"))
     detail["cost"] = _cost(detail)

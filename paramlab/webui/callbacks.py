@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from modules import script_callbacks
 
+from paramlab.ledger.locations import use_path_map
 from paramlab.webui import api_routes, extras, jobs, profile_panel, runtime, script, settings, tab, xyz_axis
 
 
@@ -28,3 +29,4 @@ def register() -> None:
     script_callbacks.on_app_started(start_recovery, name="paramlab_recovery")
     script_callbacks.on_ui_tabs(tab.on_ui_tabs, name="paramlab_tab")
     runtime.install_exit_hooks()
+    use_path_map(runtime.path_map)

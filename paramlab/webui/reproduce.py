@@ -7,6 +7,7 @@ and img2img rows cannot be replayed because the ledger does not keep the init im
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 from modules import call_queue, processing, shared
 from PIL import Image
 
-from paramlab.ledger.thumbnails import thumbnail_as_recorded
+from paramlab.ledger.thumbnails import stored_thumbnail, thumbnail_as_recorded
 from paramlab.seeds import ImageComparison, compare_images, diff_fingerprints, load_fingerprint
 from paramlab.seeds.fingerprint import FingerprintChange
 from paramlab.webui import runtime
@@ -66,6 +67,7 @@ def load_row(image_id: int) -> dict[str, Any]:
         fingerprint = conn.execute(
             schema.runs.select().with_only_columns(schema.runs.c.fingerprint).where(schema.runs.c.id == data["run_id"])
         ).scalar_one_or_none()
+        data["stored_thumbnail"] = stored_thumbnail(conn, image_id)
     data["fingerprint"] = fingerprint
     return data
 
@@ -118,9 +120,16 @@ def reproduce(image_id: int) -> ReproduceResult:
 
 
 def _reference_image(row: dict[str, Any]) -> tuple[Image.Image, str]:
-    for column, kind in (("image_path", "file"), ("thumbnail_path", "thumbnail")):
-        path = row.get(column)
-        if path and Path(path).is_file():
-            with Image.open(path) as image:
-                return image.convert("RGB"), kind
+    """The recorded file; else the thumbnail kept in the ledger (or, before version 8, its file)."""
+    path = row.get("image_path")
+    if path and Path(path).is_file():
+        with Image.open(path) as image:
+            return image.convert("RGB"), "file"
+    if row.get("stored_thumbnail") is not None:
+        with Image.open(io.BytesIO(row["stored_thumbnail"][0])) as image:
+            return image.convert("RGB"), "thumbnail"
+    path = row.get("thumbnail_path")
+    if path and Path(path).is_file():
+        with Image.open(path) as image:
+            return image.convert("RGB"), "thumbnail"
     raise ReproduceError("ParamLab: the recorded image file and thumbnail are both missing; nothing to compare.")

@@ -14,6 +14,7 @@ from modules import paths_internal, shared
 
 from paramlab.aftercare.jobs import WorkSettings
 from paramlab.ledger import Ledger
+from paramlab.ledger.locations import PathMap
 from paramlab.ledger.writer import LedgerWriter
 from paramlab.paths import resolve_ledger_url, sqlite_path, webui_data_dir
 
@@ -86,10 +87,17 @@ def work_settings() -> WorkSettings:
         }
     return WorkSettings(
         thumbnails=bool(data.get("paramlab_thumbnails", True)),
+        # A ledger on a server is shared: other machines cannot read this one's files, so keep every preview.
+        thumbnails_of_saved=bool(data.get("paramlab_thumbnails_in_ledger", False)) or sqlite_path(ledger_url()) is None,
         measure=bool(data.get("paramlab_measure", True)),
         scorers=scorers,
         converge_steps=lambda sampler, scheduler: _convergence.get((sampler or "", scheduler or "")),
     )
+
+
+def path_map() -> PathMap:
+    """Settings → ParamLab → path map: where other machines' image folders are reachable from here."""
+    return PathMap.parse(str(shared.opts.data.get("paramlab_path_map", "") or ""))
 
 
 _convergence: dict[tuple[str, str], int | None] = {}
