@@ -42,6 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a login the page asks for; repeatable or comma-separated, like the WebUI's --gradio-auth")
     serve.add_argument("--auth-file", metavar="FILE", type=Path, default=None,
                        help="logins from a file, one user:password per line, like the WebUI's --gradio-auth-path")
+    serve.add_argument("--editor", metavar="USER", action="append", default=[],
+                       help="a login that may change the ledger (rate, delete, edit profiles and series); "
+                       "repeatable or comma-separated. With logins, everyone else only views")
+    serve.add_argument("--path-map", metavar="[HOST:]FROM=TO", action="append", default=[],
+                       help="where a machine's image folder is reachable from here (e.g. a NAS share); repeatable")
 
     importer = commands.add_parser("import", help="backfill the ledger from the infotext of PNG files")
     importer.add_argument("--db", metavar="PATH_OR_URL", default=argparse.SUPPRESS, help="as above")
@@ -113,7 +118,17 @@ def serve_logins(args: argparse.Namespace) -> list[tuple[str, str]]:
             "read every prompt and image in the ledger. Add --auth user:password (or --auth-file FILE), "
             "or listen on 127.0.0.1."
         )
+    editors = serve_editors(args)
+    unknown = sorted(set(editors) - {user for user, _ in logins})
+    if editors and not logins:
+        raise ServeRefused("ParamLab: --editor names a login, so it needs --auth or --auth-file.")
+    if unknown:
+        raise ServeRefused(f"ParamLab: --editor {', '.join(unknown)}: no such login in --auth/--auth-file.")
     return logins
+
+
+def serve_editors(args: argparse.Namespace) -> list[str]:
+    return [name.strip() for text in args.editor for name in text.split(",") if name.strip()]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -132,9 +147,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         if args.command == "serve":
+            from paramlab.ledger.locations import PathMap, use_path_map
             from paramlab.standalone import serve
 
-            serve(ledger, host=args.host, port=args.port, logins=logins)
+            try:
+                path_map = PathMap.parse(args.path_map)
+            except ValueError as exc:
+                print(exc, file=sys.stderr)
+                return 2
+            use_path_map(lambda: path_map)
+            serve(ledger, host=args.host, port=args.port, logins=logins, editors=serve_editors(args))
             return 0
         if args.command == "import":
             from paramlab.ledger.importer import import_folder

@@ -2,7 +2,9 @@
 WebUI (ledger, charts, profiles, series), on an embedded ledger, bound to 127.0.0.1 by default.
 
 With logins (``--auth``; required off loopback, see :mod:`paramlab.cli`) gradio asks for one, and the
-image routes accept the login cookie or the tab's signed links only.
+image routes accept the login cookie or the tab's signed links only. A team's viewer is read-only: only the
+users named with ``--editor`` may rate, delete or edit profiles and series (locked profiles stay for the
+command line), checked where every write goes through (:mod:`paramlab.ledger.actor`).
 
 Differences from the WebUI tab: there are no "Send to txt2img/img2img" buttons, and profile names
 are checked for types and ranges only (no sampler registry outside the WebUI).
@@ -11,13 +13,16 @@ are checked for types and ranges only (no sampler registry outside the WebUI).
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import socket
+from collections.abc import Callable, Sequence
 
 import gradio as gr
 
 from paramlab import gradio_compat as gr_compat
 from paramlab.ledger import Ledger
+from paramlab.ledger.actor import Actor, allowed
 from paramlab.tab.access import AccessRule
+from paramlab.tab.actors import act_per_event
 from paramlab.tab.files import register_file_routes
 from paramlab.tab.ledger_render import VIEW_CSS
 from paramlab.tab.page import TAB_CSS, build_tab_contents
@@ -37,11 +42,27 @@ def page_url(host: str, port: int) -> str:
     return f"http://{shown_host}:{port}/"
 
 
+def page_actor(logins: Sequence[tuple[str, str]], editors: Sequence[str]) -> Callable[[str | None], Actor]:
+    """Without logins the page is one person's (on loopback): they may edit. With logins, only editors may."""
+    here = socket.gethostname()
+
+    def decide(user: str | None) -> Actor:
+        name = f"{user or 'local user'} (viewer on {here})"
+        if not logins or allowed(user, list(editors)):
+            return Actor(name=name)
+        return Actor(name=name, may_write=False, read_only_reason=(
+            f"ParamLab: {user or 'this user'} may view this ledger but not change it. Whoever runs the viewer can "
+            f"allow it with --editor {user or 'USER'}."))
+
+    return decide
+
+
 def launch_page(ledger: Ledger, host: str = "127.0.0.1", port: int = 7870,
-                logins: Sequence[tuple[str, str]] = ()) -> gr.Blocks:
+                logins: Sequence[tuple[str, str]] = (), editors: Sequence[str] = ()) -> gr.Blocks:
     """Start serving the page without blocking. Local only: no share link, no analytics, no outside fonts."""
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     demo = build_page(ledger)
+    act_per_event(demo, page_actor(logins, editors))
     try:
         demo.queue().launch(server_name=host, server_port=port, share=False, inbrowser=False, show_api=False,
                             quiet=True, prevent_thread_lock=True, auth=list(logins) or None,
@@ -57,11 +78,13 @@ def launch_page(ledger: Ledger, host: str = "127.0.0.1", port: int = 7870,
 
 
 def serve(ledger: Ledger, host: str = "127.0.0.1", port: int = 7870,
-          logins: Sequence[tuple[str, str]] = ()) -> None:
+          logins: Sequence[tuple[str, str]] = (), editors: Sequence[str] = ()) -> None:
     """Serve the page until Ctrl-C."""
     print(f"ParamLab: ledger {ledger.describe()}", flush=True)
-    demo = launch_page(ledger, host, port, logins)
+    demo = launch_page(ledger, host, port, logins, editors)
     login_note = f", login required ({len(logins)} user(s))" if logins else ""
+    if logins:
+        login_note += f", read-only except for {', '.join(editors)}" if editors else ", read-only for everyone"
     print(f"ParamLab: open {page_url(host, port)}{login_note} (Ctrl-C stops the server)", flush=True)
     try:
         demo.block_thread()

@@ -167,3 +167,45 @@ def test_after_logging_in_the_browser_shows_the_thumbnails(tmp_path: Path) -> No
             "() => [...document.querySelectorAll('#paramlab-ledger-table img')]"
             ".every(img => img.complete && img.naturalWidth > 0)", timeout=30_000)
         assert all("sig=" in (thumbnails.nth(n).get_attribute("src") or "") for n in range(3))
+
+
+def click(demo, elem_id: str, user: str | None, *inputs):  # type: ignore[no-untyped-def]
+    """Press a button of the page as gradio does for a logged-in user (through ``process_api``)."""
+    import asyncio
+
+    from gradio.routes import Request
+
+    def targets(dependency) -> list:  # type: ignore[no-untyped-def]
+        return [target[0] if isinstance(target, (list, tuple)) else target for target in dependency["targets"]]
+
+    [index] = [i for i, dependency in enumerate(demo.dependencies)
+               if any(getattr(demo.blocks.get(t), "elem_id", None) == elem_id for t in targets(dependency))][:1]
+    return asyncio.run(demo.process_api(fn_index=index, inputs=list(inputs), state={},
+                                        request=Request(username=user)))["data"]
+
+
+def test_a_team_viewer_is_read_only_except_for_its_editors(tmp_path: Path) -> None:
+    [first, _second] = record_images(tmp_path / "ledger.sqlite", tmp_path)
+    ledger = Ledger.open(resolve_ledger_url(tmp_path / "ledger.sqlite", tmp_path))
+    demo = launch_page(ledger, "127.0.0.1", free_port(), logins=[("guest", "pw"), ("lead", "pw2")], editors=["lead"])
+    try:
+        refused = click(demo, "paramlab-rate-4", "guest", str(first))
+        assert "guest may view this ledger but not change it" in " ".join(map(str, refused))
+        assert "--editor guest" in " ".join(map(str, refused))
+        assert ledger.recent_images(limit=2)[1]["rating"] is None
+        click(demo, "paramlab-rate-4", "lead", str(first))
+        assert {row["id"]: row["rating"] for row in ledger.recent_images(limit=2)}[first] == 4
+    finally:
+        demo.close()
+        ledger.close()
+
+
+@pytest.mark.parametrize("arguments, says", [
+    (["--editor", "lead"], "--editor names a login, so it needs --auth"),
+    (["--auth", "lead:pw", "--editor", "lead,boss"], "--editor boss: no such login"),
+    (["--path-map", "no-equals-sign"], "must be FROM=TO"),
+])
+def test_serve_refuses_editors_without_logins_and_bad_path_maps(tmp_path: Path, arguments: list[str],
+                                                                 says: str) -> None:
+    result = run_serve(tmp_path, "--port", str(free_port()), *arguments)
+    assert result.returncode == 2 and says in result.stderr
