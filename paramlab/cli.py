@@ -11,7 +11,7 @@ from typing import Any
 
 from paramlab import __version__
 from paramlab.ledger import Ledger, LedgerError
-from paramlab.paths import LedgerLocationError, resolve_ledger_url, standalone_data_dir
+from paramlab.paths import LedgerLocationError, describe_url, resolve_ledger_url, standalone_data_dir
 
 GUIDE_ACTIONS = {
     "approve": "put a profile in the studio's style guide (listed first, badged)",
@@ -57,6 +57,15 @@ def build_parser() -> argparse.ArgumentParser:
     exporter.add_argument("--db", metavar="PATH_OR_URL", default=argparse.SUPPRESS, help="as above")
     exporter.add_argument("--format", choices=("csv", "json"), default="csv")
     exporter.add_argument("--output", "-o", type=Path, default=None, help="file to write (default: stdout)")
+
+    migrate = commands.add_parser("migrate", help="copy this ledger into another database (e.g. the team's "
+                                  "PostgreSQL); verified, safe to run again, the source is never changed")
+    migrate.add_argument("--to", metavar="URL_OR_PATH", required=True,
+                         help="the target ledger, e.g. postgresql+psycopg://user@host/paramlab")
+    migrate.add_argument("--from", dest="source", metavar="PATH_OR_URL", default=None,
+                         help="the ledger to copy (default: --db, else the standalone ledger)")
+    migrate.add_argument("--db", metavar="PATH_OR_URL", default=argparse.SUPPRESS, help="as above")
+    migrate.add_argument("--quiet", action="store_true", help="no progress bar")
 
     profiles = commands.add_parser("profiles", help="list, export or import parameter profiles")
     profiles.add_argument("--db", metavar="PATH_OR_URL", default=argparse.SUPPRESS, help="as above")
@@ -131,8 +140,26 @@ def serve_editors(args: argparse.Namespace) -> list[str]:
     return [name.strip() for text in args.editor for name in text.split(",") if name.strip()]
 
 
+def run_migrate(args: argparse.Namespace) -> int:
+    """Copy a ledger into another one; exit 0 when every source row is verified in the target, 1 when not."""
+    from paramlab.ledger.transfer import transfer
+
+    try:
+        source = resolve_ledger_url(args.source or args.db, standalone_data_dir())
+        target = resolve_ledger_url(args.to, standalone_data_dir())
+        print(f"ParamLab: copying {describe_url(source)} into {describe_url(target)}", file=sys.stderr)
+        report = transfer(source, target, progress=not args.quiet)
+    except (LedgerError, LedgerLocationError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(report.summary(), file=sys.stderr)
+    return 0 if report.ok else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "migrate":
+        return run_migrate(args)
     logins: list[tuple[str, str]] = []
     if args.command == "serve":
         try:
