@@ -112,9 +112,10 @@ class PostgresServer:
         self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-l", str(self.log_file), "-w", "-t", "60",
                   "-o", f"-p {self.port} -k {self.root} {options}", "start")
 
-    def restart(self) -> None:
-        """Stop (dropping every connection) and start again on the same port: a server restart mid-run."""
+    def restart(self, down_seconds: float = 0.0) -> None:
+        """Stop (dropping every connection), stay down a while, and start again on the same port."""
         self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop")
+        time.sleep(down_seconds)
         self._start_server()
 
     def stop(self) -> None:

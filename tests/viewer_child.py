@@ -1,8 +1,8 @@
 """The standalone viewer's load on a shared ledger: the tab's queries and rating writes, in a loop.
 
-``python tests/viewer_child.py LEDGER STOP_FILE`` opens the ledger as ``python -m paramlab serve``
-does, and until STOP_FILE exists runs the ledger view's page query, its filter lists, an image's
-detail and a rating write, over and over. It prints one JSON line: how many rounds, and every
+``python tests/viewer_child.py LEDGER STOP_FILE`` opens the ledger (a file or a database URL) as
+``python -m paramlab serve`` does, and until STOP_FILE exists runs the ledger view's page query, its
+filter lists, an image's detail and a rating write, over and over. It prints one JSON line: how many rounds, and every
 error message it met (a "database is locked" reaching the user would show up there).
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -20,8 +21,8 @@ from paramlab.tab.query import LedgerFilter, filter_options, image_detail, query
 
 
 def main() -> None:
-    ledger_path, stop = Path(sys.argv[1]), Path(sys.argv[2])
-    ledger = Ledger.open(resolve_ledger_url(ledger_path, None))
+    location, stop = sys.argv[1], Path(sys.argv[2])  # a file path or a database URL
+    ledger = Ledger.open(resolve_ledger_url(location, None))
     rounds, ratings, errors = 0, 0, []
     while not stop.exists():
         try:
@@ -32,6 +33,7 @@ def main() -> None:
                 image_detail(ledger, newest)
                 ratings += int(ledger.set_rating(newest, 1 + rounds % 5))
             rounds += 1
+            time.sleep(0.02)  # a busy user, not a busy loop: the writers' idle-priority work needs a core too
         except Exception as exc:  # noqa: BLE001 - every error is the finding this process reports
             errors.append(f"{type(exc).__name__}: {exc}")
     ledger.close()
