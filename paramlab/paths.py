@@ -50,6 +50,8 @@ def resolve_ledger_url(value: str | os.PathLike[str] | None, default_dir: Path) 
             raise LedgerLocationError(f"ParamLab: {text!r} is not a valid database URL ({exc})") from exc
         if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") and not url.query:
             return _sqlite_url(Path(url.database))
+        if url.drivername in ("postgresql", "postgres"):  # SQLAlchemy would look for psycopg2; ParamLab uses psycopg 3
+            return url.set(drivername="postgresql+psycopg")
         return url
     return _sqlite_url(Path(text))
 
