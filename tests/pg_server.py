@@ -61,7 +61,12 @@ def free_port() -> int:
 class PostgresServer:
     """One throw-away cluster. ``url(name)`` gives the SQLAlchemy URL of a database in it."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, durable: bool = False) -> None:
+        """``durable``: fsync and synchronous commits as in production (benchmarks); tests skip them."""
+        self.settings = dict(SERVER_SETTINGS)
+        if durable:
+            for key in ("fsync", "synchronous_commit", "full_page_writes"):
+                self.settings.pop(key)
         self.bin_dir = postgres_bin_dir()
         self.run_as = self._service_user()
         self.root = Path(tempfile.mkdtemp(prefix="paramlab-pg-"))
@@ -108,7 +113,7 @@ class PostgresServer:
         return self
 
     def _start_server(self) -> None:
-        options = " ".join(f"-c {key}={value}" for key, value in SERVER_SETTINGS.items())
+        options = " ".join(f"-c {key}={value}" for key, value in self.settings.items())
         self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-l", str(self.log_file), "-w", "-t", "60",
                   "-o", f"-p {self.port} -k {self.root} {options}", "start")
 
@@ -141,6 +146,10 @@ class PostgresServer:
 
         self._admin(f"CREATE DATABASE {TEMPLATE}")
         Ledger.open(resolve_ledger_url(self.url(TEMPLATE), Path(self.root))).close()
+
+    def create_empty_database(self, name: str) -> str:
+        self._admin(f"CREATE DATABASE {name}")
+        return self.url(name)
 
     def create_database(self, *, migrated: bool = True) -> str:
         """A fresh database (from the template when ``migrated``, else empty); returns its URL."""
