@@ -83,7 +83,7 @@ def main(images: int) -> None:
                 print(f"migrate ({attempt} run): exit {result.returncode}, {elapsed:.1f} s")
                 print("  " + "\n  ".join(result.stderr.strip().splitlines()))
                 if attempt == "first":
-                    rows = images * 4 + images // PER_RUN + images // 10  # images, 2 figures, runs, thumbnails
+                    rows = images * 3 + images // PER_RUN + images // 10  # images + 2 figures each, runs, thumbnails
                     print(f"  ≈ {rows / elapsed:,.0f} rows/s ({images / elapsed:,.0f} images/s with their rows)")
         finally:
             server.stop()
