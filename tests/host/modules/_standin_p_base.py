@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import torch
-from modules import extra_networks, shared
+from modules import _standin_flavour, extra_networks, shared
 from modules.shared import opts, state
 
 sampled_noise_log: list[tuple[int, bool, list[int], torch.Tensor]] = []
@@ -15,7 +15,7 @@ sampled_noise_log: list[tuple[int, bool, list[int], torch.Tensor]] = []
 
 
 @dataclass(repr=False)
-class StableDiffusionProcessing:
+class _A1111Processing:
     """Generation parameters shared by txt2img and img2img (real field names/defaults)."""
 
     sd_model: object = None
@@ -117,8 +117,8 @@ class StableDiffusionProcessing:
             self.subseed_strength = 0
             self.seed_resize_from_h = 0
             self.seed_resize_from_w = 0
-        self.cached_uc = StableDiffusionProcessing.cached_uc
-        self.cached_c = StableDiffusionProcessing.cached_c
+        self.cached_uc = _A1111Processing.cached_uc
+        self.cached_c = _A1111Processing.cached_c
 
     @property
     def sd_model(self) -> Any:  # noqa: F811  (replaces the dataclass field, exactly like real A1111)
@@ -238,3 +238,17 @@ class StableDiffusionProcessing:
 
     def _sampled(self, noise: torch.Tensor) -> None:
         sampled_noise_log.append((self.iteration, self.is_hr_pass, list(self.seeds), noise.detach().clone()))
+
+
+if _standin_flavour.FORGE:
+
+    @dataclass(repr=False)
+    class StableDiffusionProcessing(_A1111Processing):
+        """Forge's extra fields: the distilled CFG (Flux) and ``modified_noise``, which replaces the noise
+        after ``process_before_every_sampling``."""
+
+        distilled_cfg_scale: float = 3.5
+        modified_noise: Any = field(default=None, init=False)
+
+else:
+    StableDiffusionProcessing = _A1111Processing

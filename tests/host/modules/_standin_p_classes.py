@@ -8,12 +8,24 @@ from typing import Any
 
 import numpy as np
 import torch
+from modules import _standin_flavour, devices, extra_networks, images, rng, sd_samplers, shared
 from modules import _standin_sampling as fake
-from modules import devices, extra_networks, images, rng, sd_samplers, shared
 from modules._standin_p_base import StableDiffusionProcessing
 from modules.shared import opts, state
 
 opt_f = 8
+FORGE = _standin_flavour.FORGE
+
+
+def _forge_sampling_noise(p: Any, noise: torch.Tensor, **hook_kwargs: Any) -> torch.Tensor:
+    """Forge, right before a sampler runs: reset the model objects, call ``process_before_every_sampling``
+    and take ``p.modified_noise`` if a script set it."""
+    p.sd_model.forge_objects = p.sd_model.forge_objects_after_applying_lora.shallow_copy()
+    if p.scripts is not None:
+        p.scripts.process_before_every_sampling(p, noise=noise, **hook_kwargs)
+    if p.modified_noise is not None:
+        noise, p.modified_noise = p.modified_noise, None
+    return noise
 
 
 def old_hires_fix_first_pass_dimensions(width: int, height: int) -> tuple[int, int]:
@@ -25,7 +37,7 @@ def old_hires_fix_first_pass_dimensions(width: int, height: int) -> tuple[int, i
 
 
 @dataclass(repr=False)
-class StableDiffusionProcessingTxt2Img(StableDiffusionProcessing):
+class _Txt2Img(StableDiffusionProcessing):
     """txt2img with optional hires fix."""
 
     enable_hr: bool = False
@@ -68,8 +80,8 @@ class StableDiffusionProcessingTxt2Img(StableDiffusionProcessing):
             self.hr_upscale_to_y = self.height
             self.width = self.firstphase_width
             self.height = self.firstphase_height
-        self.cached_hr_uc = StableDiffusionProcessingTxt2Img.cached_hr_uc
-        self.cached_hr_c = StableDiffusionProcessingTxt2Img.cached_hr_c
+        self.cached_hr_uc = _Txt2Img.cached_hr_uc
+        self.cached_hr_c = _Txt2Img.cached_hr_c
 
     def calculate_target_resolution(self) -> None:
         """hr_upscale_to_x/y from hr_scale or hr_resize_x/y; writes "Hires upscale"/"Hires resize"."""
@@ -116,6 +128,8 @@ class StableDiffusionProcessingTxt2Img(StableDiffusionProcessing):
 
         self.extra_generation_params["Hires prompt"] = get_hr_prompt
         self.extra_generation_params["Hires negative prompt"] = get_hr_negative_prompt
+        if FORGE:
+            self.extra_generation_params["Hires CFG Scale"] = self.hr_cfg
         self.extra_generation_params["Hires schedule type"] = None
         if self.hr_scheduler is None:
             self.hr_scheduler = self.scheduler
@@ -178,7 +192,9 @@ class StableDiffusionProcessingTxt2Img(StableDiffusionProcessing):
         """First pass (process_before_every_sampling, fake sampling), then the hires pass if enabled."""
         self.sampler = sd_samplers.create_sampler(self.sampler_name, self.sd_model)
         x = self.rng.next()
-        if self.scripts is not None:
+        if FORGE:
+            x = _forge_sampling_noise(self, x, x=x, c=conditioning, uc=unconditional_conditioning)
+        elif self.scripts is not None:
             self.scripts.process_before_every_sampling(
                 p=self, x=x, noise=x, c=conditioning, uc=unconditional_conditioning
             )
@@ -247,6 +263,8 @@ class StableDiffusionProcessingTxt2Img(StableDiffusionProcessing):
             self.scripts.process_before_every_sampling(
                 p=self, x=samples, noise=noise, c=self.hr_c, uc=self.hr_uc
             )
+        if FORGE:  # at dfdcbab6 Forge calls the hook a second time, after resetting the model objects
+            noise = _forge_sampling_noise(self, noise, x=samples, c=self.hr_c, uc=self.hr_uc)
         self._sampled(noise)
         samples = fake.sample_img2img(
             self,
@@ -264,6 +282,20 @@ class StableDiffusionProcessingTxt2Img(StableDiffusionProcessing):
         decoded_samples = fake.decode_latent_batch(samples)
         self.is_hr_pass = False
         return decoded_samples
+
+
+if FORGE:
+
+    @dataclass(repr=False)
+    class StableDiffusionProcessingTxt2Img(_Txt2Img):
+        """Forge's hires pass has its own CFG (and distilled CFG) and extra modules."""
+
+        hr_additional_modules: list = None
+        hr_cfg: float = 1.0
+        hr_distilled_cfg: float = 3.5
+
+else:
+    StableDiffusionProcessingTxt2Img = _Txt2Img
 
 
 @dataclass(repr=False)
@@ -337,7 +369,9 @@ class StableDiffusionProcessingImg2Img(StableDiffusionProcessing):
         if self.initial_noise_multiplier != 1.0:
             self.extra_generation_params["Noise multiplier"] = self.initial_noise_multiplier
             x *= self.initial_noise_multiplier
-        if self.scripts is not None:
+        if FORGE:
+            x = _forge_sampling_noise(self, x, x=self.init_latent, c=conditioning, uc=unconditional_conditioning)
+        elif self.scripts is not None:
             self.scripts.process_before_every_sampling(
                 p=self, x=self.init_latent, noise=x, c=conditioning, uc=unconditional_conditioning
             )

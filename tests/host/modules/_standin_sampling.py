@@ -11,7 +11,7 @@ import hashlib
 from typing import Any
 
 import torch
-from modules import script_callbacks, sd_samplers, sd_samplers_common, sd_schedulers, shared
+from modules import _standin_flavour, script_callbacks, sd_samplers, sd_samplers_common, sd_schedulers, shared
 
 
 class DecodedSamples(list):
@@ -84,9 +84,10 @@ def run_sampler(
     state = shared.state
     scheduler = (p.hr_scheduler if p.is_hr_pass else p.scheduler) or "Automatic"
     note_schedule_type(p, sampler_name)
+    cfg = p.hr_cfg if _standin_flavour.FORGE and p.is_hr_pass else p.cfg_scale  # Forge: "Hires CFG Scale"
     target = torch.tensor(
         [
-            _offset(pr, ng, steps_total, p.cfg_scale, sampler_name, scheduler)
+            _offset(pr, ng, steps_total, cfg, sampler_name, scheduler)
             for pr, ng in zip(prompts, negative_prompts)
         ],
         dtype=x.dtype,

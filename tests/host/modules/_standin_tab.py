@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from modules import infotext_utils, scripts, shared
+from modules import _standin_flavour, infotext_utils, scripts, shared
 from modules.infotext_utils import PasteField
 
 
@@ -36,6 +36,9 @@ def build_tab(script_classes: list[type], is_img2img: bool = False) -> StandinTa
         c["width"] = gr.Slider(64, 2048, value=512, step=8, label="Width", elem_id=f"{tab}_width")
         c["height"] = gr.Slider(64, 2048, value=512, step=8, label="Height", elem_id=f"{tab}_height")
         c["cfg_scale"] = gr.Slider(1.0, 30.0, value=7.0, step=0.5, label="CFG Scale", elem_id=f"{tab}_cfg_scale")
+        if _standin_flavour.FORGE:
+            c["distilled_cfg_scale"] = gr.Slider(0.0, 30.0, value=3.5, step=0.1, label="Distilled CFG Scale",
+                                                 elem_id=f"{tab}_distilled_cfg_scale")
         c["denoising_strength"] = gr.Slider(0.0, 1.0, value=0.7, step=0.01, label="Denoising strength",
                                             elem_id=f"{tab}_denoising_strength")
         if not is_img2img:
@@ -50,6 +53,11 @@ def build_tab(script_classes: list[type], is_img2img: bool = False) -> StandinTa
                                          elem_id=f"{tab}_hr_resize_x")
             c["hr_resize_y"] = gr.Slider(0, 2048, value=0, step=8, label="Resize height to",
                                          elem_id=f"{tab}_hr_resize_y")
+            if _standin_flavour.FORGE:
+                c["hr_cfg"] = gr.Slider(1.0, 30.0, value=7.0, step=0.1, label="Hires CFG Scale",
+                                        elem_id=f"{tab}_hr_cfg")
+                c["hr_distilled_cfg"] = gr.Slider(0.0, 30.0, value=3.5, step=0.1, label="Hires Distilled CFG Scale",
+                                                  elem_id=f"{tab}_hr_distilled_cfg")
         c["n_iter"] = gr.Slider(1, 100, value=1, step=1, label="Batch count", elem_id=f"{tab}_batch_count")
         c["batch_size"] = gr.Slider(1, 8, value=1, step=1, label="Batch size", elem_id=f"{tab}_batch_size")
         override = gr.Dropdown(value=[], choices=[], multiselect=True, visible=False, label="Override settings",
@@ -77,6 +85,11 @@ def build_tab(script_classes: list[type], is_img2img: bool = False) -> StandinTa
                 PasteField(c["hr_resize_x"], "Hires resize-1", api="hr_resize_x"),
                 PasteField(c["hr_resize_y"], "Hires resize-2", api="hr_resize_y"),
             ]
+        if _standin_flavour.FORGE:
+            fields.append(PasteField(c["distilled_cfg_scale"], "Distilled CFG Scale", api="distilled_cfg_scale"))
+            if not is_img2img:
+                fields += [PasteField(c["hr_cfg"], "Hires CFG Scale", api="hr_cfg"),
+                           PasteField(c["hr_distilled_cfg"], "Hires Distilled CFG Scale", api="hr_distilled_cfg")]
         infotext_utils.add_paste_fields(tab, None, [*fields, *runner.infotext_fields], override)
         # The extra-networks UI comes after the paste fields, still inside the tab (as in create_ui).
         with gr.Tabs(elem_id=f"{tab}_extra_tabs"):

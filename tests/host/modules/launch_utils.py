@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import sys
 
+from modules import _standin_flavour
+
 python: str = sys.executable
 git: str = "git"
 index_url: str = ""
 
 
 def git_tag() -> str:
-    """The stand-in reports the release it imitates."""
+    """The stand-in reports the release it imitates (Forge: ``f<forge version>-<A1111 tag>``)."""
+    if _standin_flavour.FORGE:
+        from modules_forge import forge_version
+
+        return f"f{forge_version.version}-v1.10.1"
     return "v1.10.1"
 
 

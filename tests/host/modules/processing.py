@@ -7,8 +7,19 @@ from typing import Any
 
 import numpy as np
 import torch
+from modules import (
+    _standin_flavour,
+    devices,
+    extra_networks,
+    images,
+    rng,
+    scripts,
+    sd_models,
+    sd_samplers,
+    sd_vae,
+    shared,
+)
 from modules import _standin_sampling as fake
-from modules import devices, extra_networks, images, rng, scripts, sd_models, sd_samplers, sd_vae, shared
 from modules._standin_p_base import StableDiffusionProcessing, sampled_noise_log
 from modules._standin_p_classes import (
     StableDiffusionProcessingImg2Img,
@@ -123,7 +134,7 @@ def process_images_inner(p: StableDiffusionProcessing) -> Processed:
             all_negative_prompts=p.negative_prompts,
         )
 
-    with torch.no_grad():
+    with torch.inference_mode() if _standin_flavour.FORGE else torch.no_grad():
         p.init(p.all_prompts, p.all_seeds, p.all_subseeds)
         if state.job_count == -1:
             state.job_count = p.n_iter
@@ -133,6 +144,8 @@ def process_images_inner(p: StableDiffusionProcessing) -> Processed:
                 state.skipped = False
             if state.interrupted or state.stopping_generation:
                 break
+            if _standin_flavour.FORGE:
+                p.sd_model.forge_objects = p.sd_model.forge_objects_original.shallow_copy()
             p.prompts = p.all_prompts[n * p.batch_size : (n + 1) * p.batch_size]
             p.negative_prompts = p.all_negative_prompts[n * p.batch_size : (n + 1) * p.batch_size]
             p.seeds = p.all_seeds[n * p.batch_size : (n + 1) * p.batch_size]
@@ -154,6 +167,8 @@ def process_images_inner(p: StableDiffusionProcessing) -> Processed:
             p.parse_extra_network_prompts()
             if not p.disable_extra_networks:
                 extra_networks.activate(p, p.extra_network_data)
+            if _standin_flavour.FORGE:
+                p.sd_model.forge_objects = p.sd_model.forge_objects_after_applying_lora.shallow_copy()
             if p.scripts is not None:
                 p.scripts.process_batch(
                     p, batch_number=n, prompts=p.prompts, seeds=p.seeds, subseeds=p.subseeds
@@ -195,7 +210,7 @@ def process_images_inner(p: StableDiffusionProcessing) -> Processed:
                 arr = (255.0 * np.moveaxis(x_sample.cpu().numpy(), 0, 2)).astype(np.uint8)
                 image = Image.fromarray(arr)
                 if p.scripts is not None:
-                    pp = scripts.PostprocessImageArgs(image)
+                    pp = scripts.PostprocessImageArgs(image, i if _standin_flavour.FORGE else None)
                     p.scripts.postprocess_image(p, pp)
                     image = pp.image
                 mask_for_overlay = getattr(p, "mask_for_overlay", None)

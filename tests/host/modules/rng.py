@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import torch
-from modules import devices, shared
+from modules import _standin_flavour, devices, shared
+
+if _standin_flavour.FORGE:
+
+    def get_noise_source_type() -> str:
+        """Forge: "Try to reproduce" ComfyUI or DrawThings draws noise on the CPU whatever the RNG setting."""
+        if shared.opts.forge_try_reproduce in ("ComfyUI", "DrawThings"):
+            return "CPU"
+        return shared.opts.randn_source
 
 
 def randn(seed: int, shape: tuple, generator: torch.Generator | None = None) -> torch.Tensor:

@@ -18,10 +18,11 @@ class AlwaysVisible:
 
 
 class PostprocessImageArgs:
-    """``pp.image`` is the PIL image; replace it to change the output."""
+    """``pp.image`` is the PIL image; replace it to change the output (Forge adds ``index``)."""
 
-    def __init__(self, image: Any) -> None:
+    def __init__(self, image: Any, index: int | None = None) -> None:
         self.image = image
+        self.index = index
 
 
 class PostprocessBatchListArgs:
@@ -94,6 +95,7 @@ class Script:
     on_after_component_elem_id: list | None = None
     setup_for_ui_only = False
     controls: Any = None
+    sorting_priority = 0  # Forge: the order of script UIs
 
     def title(self) -> str:
         """Required: the name shown in the UI and used as the API key."""
@@ -183,6 +185,9 @@ class Script:
 
     def before_hr(self, p: Any, *args: Any) -> None:
         """Before the hires second pass."""
+
+    def before_process_init_images(self, p: Any, pp: Any, *args: Any, **kwargs: Any) -> None:
+        """Forge only: img2img, before the init images are processed (never fired by the stand-in)."""
 
     def process_before_every_sampling(self, p: Any, *args: Any, **kwargs: Any) -> None:
         """Before every sampler call, kwargs x, noise, c, uc."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from modules import sd_schedulers, shared
+from modules import _standin_flavour, sd_schedulers, shared
 from modules.sd_samplers_common import SamplerData
 
 
@@ -71,6 +71,9 @@ _k = [
     ("DPM adaptive", "sample_dpm_adaptive", ["k_dpm_ad"], {"uses_ensd": True}),
     ("Restart", "restart_sampler", ["restart"], {"scheduler": "karras", "second_order": True}),
 ]
+if _standin_flavour.FORGE:  # Forge's extra k-diffusion samplers (and DDPM, below)
+    _k += [("HeunPP2", "sample_heunpp2", ["heunpp2"], {}), ("IPNDM", "sample_ipndm", ["ipndm"], {}),
+           ("IPNDM_V", "sample_ipndm_v", ["ipndm_v"], {}), ("DEIS", "sample_deis", ["deis"], {})]
 _timesteps = [
     ("DDIM", "ddim", ["ddim"], {}),
     ("DDIM CFG++", "ddim_cfgpp", ["ddim_cfgpp"], {}),
@@ -78,6 +81,8 @@ _timesteps = [
     ("UniPC", "unipc", ["unipc"], {}),
 ]
 _lcm = [("LCM", "sample_lcm", ["k_lcm"], {})]
+if _standin_flavour.FORGE:
+    _lcm += [("DDPM", "sample_ddpm", ["ddpm"], {})]
 
 samplers_data_k_diffusion = [SamplerData(n, _constructor(f), a, o) for n, f, a, o in _k]
 samplers_data_timesteps = [SamplerData(n, _constructor(f), a, o) for n, f, a, o in _timesteps]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from modules import _standin_flavour
+
 
 @dataclasses.dataclass
 class Scheduler:
@@ -37,5 +39,12 @@ schedulers: list[Scheduler] = [
     Scheduler("ddim", "DDIM", _placeholder, need_inner_model=True),
     Scheduler("beta", "Beta", _placeholder, need_inner_model=True),
 ]
+if _standin_flavour.FORGE:  # Forge's extra schedules
+    schedulers += [
+        Scheduler("turbo", "Turbo", _placeholder, need_inner_model=True),
+        Scheduler("align_your_steps_GITS", "Align Your Steps GITS", _placeholder),
+        Scheduler("align_your_steps_11", "Align Your Steps 11", _placeholder),
+        Scheduler("align_your_steps_32", "Align Your Steps 32", _placeholder),
+    ]
 
 schedulers_map: dict[str, Scheduler] = {**{x.name: x for x in schedulers}, **{x.label: x for x in schedulers}}

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from modules import devices, options, paths_internal, shared_cmd_options, shared_options, shared_state
+from modules import _standin_flavour, devices, options, paths_internal, shared_cmd_options, shared_options, shared_state
 from modules.options import OptionHTML, OptionInfo, options_section  # noqa: F401  (re-exported like real)
 
 cmd_opts = shared_cmd_options.cmd_opts
@@ -115,6 +115,10 @@ class StandInModel:
         self.sd_checkpoint_info = CheckpointInfo()
         self.sd_model_hash = self.sd_checkpoint_info.shorthash
         self.sd_model_checkpoint = self.sd_checkpoint_info.filename
+        if _standin_flavour.FORGE:
+            from modules import _standin_forge
+
+            _standin_forge.attach(self)
 
     def ema_scope(self) -> Any:
         """Real models have an EMA context; here it does nothing."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from modules import _standin_flavour
 from modules.options import OptionInfo, options_section
 
 options_templates: dict[str, OptionInfo] = {}
@@ -243,4 +244,13 @@ def build_templates(data_path: str) -> dict[str, OptionInfo]:
             },
         )
     )
+    if _standin_flavour.FORGE:
+        t.update(options_section((None, "Forge Hidden options"), {
+            "forge_unet_storage_dtype": OptionInfo("Automatic"),
+            "forge_inference_memory": OptionInfo(1024),
+            "forge_async_loading": OptionInfo("Queue"),
+            "forge_pin_shared_memory": OptionInfo("CPU"),
+            "forge_preset": OptionInfo("sd"),
+        }))
+        t["forge_try_reproduce"] = OptionInfo("None", "Try to reproduce the results from external software")
     return t

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from modules import processing, scripts, shared
+from modules import _standin_flavour, processing, scripts, shared
 from modules.infotext_utils import create_override_settings_dict
 from modules.shared import opts
 
@@ -32,6 +32,10 @@ UI_DEFAULTS: dict[str, Any] = {
     "override_settings_texts": [],
 }
 """The txt2img tab's initial control values (steps/sampler/seed come from the builtin scripts' args)."""
+if _standin_flavour.FORGE:  # Forge's extra fields, with its UI defaults
+    UI_DEFAULTS.update({"distilled_cfg_scale": 3.5, "hr_cfg": 7.0, "hr_distilled_cfg": 3.5,
+                        "hr_additional_modules": ["Use same choices"]})
+FORGE_FIELDS = ("distilled_cfg_scale", "hr_cfg", "hr_distilled_cfg", "hr_additional_modules")
 
 
 def txt2img_create_processing(
@@ -68,6 +72,7 @@ def txt2img_create_processing(
         hr_prompt=v["hr_prompt"],
         hr_negative_prompt=v["hr_negative_prompt"],
         override_settings=create_override_settings_dict(v["override_settings_texts"]),
+        **{name: v[name] for name in FORGE_FIELDS if name in v},
     )
     p.scripts = runner
     p.script_args = script_args

@@ -11,6 +11,8 @@ def _build() -> dict[str, Any]:
     import gradio as gr
 
     class FormComponent:
+        webui_do_not_create_gradio_pyi_thank_you = True  # Forge: no .pyi files in the WebUI's folders
+
         def get_expected_parent(self) -> Any:
             return gr.components.Form
 
@@ -51,6 +53,8 @@ def _build() -> dict[str, Any]:
     class ResizeHandleRow(gr.Row):
         """Same as gr.Row but with a resize handle."""
 
+        webui_do_not_create_gradio_pyi_thank_you = True
+
         def get_block_name(self) -> str:
             return "row"
 
@@ -76,6 +80,7 @@ def _build() -> dict[str, Any]:
         """A gr.Accordion whose open state is a checkbox value, as in A1111 (a Checkbox subclass)."""
 
         global_index = 0
+        webui_do_not_create_gradio_pyi_thank_you = True
 
         def __init__(self, value: bool, **kwargs: Any) -> None:
             self.accordion_id = kwargs.get("elem_id")
@@ -109,7 +114,17 @@ def _build() -> dict[str, Any]:
         def get_block_name(self) -> str:
             return "checkbox"
 
-    return {k: v for k, v in locals().items() if isinstance(v, type)}
+    built = {k: v for k, v in locals().items() if isinstance(v, type)}
+    from modules import _standin_flavour
+
+    if _standin_flavour.FORGE:  # Forge: InputAccordion is a factory, so isinstance(x, InputAccordion) fails
+
+        def input_accordion(value: bool, **kwargs: Any) -> Any:
+            return InputAccordion(value, **kwargs)
+
+        built["InputAccordionImpl"] = built.pop("InputAccordion")
+        built["InputAccordion"] = input_accordion
+    return built
 
 
 def __getattr__(name: str) -> Any:
@@ -119,6 +134,6 @@ def __getattr__(name: str) -> Any:
 
         gradio_extensons.apply()
         _cache.update(_build())
-    if name in _cache:
+    if name in _cache:  # classes (and Forge's InputAccordion factory)
         return _cache[name]
     raise AttributeError(name)
