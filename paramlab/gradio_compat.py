@@ -43,13 +43,20 @@ def offline_theme() -> Any:
     return gr.themes.Default(font=system_sans, font_mono=system_mono)
 
 
+# gradio 4.40's front end crashes on a Dataframe whose initial value has no row at all ("Cannot read
+# properties of undefined (reading 'slice')"), and takes the WHOLE page with it: Forge stayed on "Loading…".
+# gradio 3.41 draws zero rows fine; on gradio 4 an empty table starts with one blank row, as an empty
+# DataFrame update ([[]]) renders anyway.
+EMPTY_TABLE_ROWS = 1 if IS_GRADIO_4 else 0
+
+
 def text_table(headers: list[str], *, label: str, elem_id: str, height: int | None = None) -> gr.Dataframe:
     """A read-only table whose cells are plain text (datatype ``str``), never markdown or HTML."""
     return gr.Dataframe(
         headers=headers,
         datatype=["str"] * len(headers),
         col_count=(len(headers), "fixed"),
-        row_count=(0, "dynamic"),
+        row_count=(EMPTY_TABLE_ROWS, "dynamic"),
         interactive=False,
         wrap=True,
         height=height,
