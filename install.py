@@ -1,8 +1,10 @@
-"""Run by A1111 at launch (and after "Install from URL"): installs only what its venv lacks.
+"""Run by the WebUI at launch (and after "Install from URL"): installs only what its venv lacks.
 
-Everything else ParamLab uses (torch, gradio, pandas, altair, Pillow, numpy, pydantic) ships with
-the WebUI itself. ``launch.run_pip`` does nothing under ``--skip-install``. The PostgreSQL driver is
-installed only when the configured ledger is a PostgreSQL database.
+The table lives in :mod:`paramlab.dependencies` (SQLAlchemy everywhere; altair where gradio 4 left it
+out; the PostgreSQL driver only when the configured ledger is a PostgreSQL database). Each install is
+pinned and held to the host's own ``requirements_versions.txt`` as pip constraints, so no WebUI pin
+moves. ``launch.run_pip`` does nothing under ``--skip-install``; the WebUI skips this file altogether
+under ``--skip-prepare-environment``.
 """
 
 from __future__ import annotations
@@ -12,26 +14,13 @@ import json
 import os
 import shlex
 import sys
-from importlib import metadata
 from pathlib import Path
 
 import launch
-from packaging.specifiers import SpecifierSet
-from packaging.version import InvalidVersion, Version
 
-# (distribution, versions that work, the pin to install when missing or outside that range)
-REQUIREMENTS = [
-    ("SQLAlchemy", ">=2.0.30,<2.1", "2.0.58"),
-]
-POSTGRESQL_DRIVER = ("psycopg", ">=3.1,<4", "3.3.9", "psycopg[binary]")
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the extension's own package
 
-
-def needs_install(distribution: str, accepted: str) -> bool:
-    try:
-        installed = Version(metadata.version(distribution))
-    except (metadata.PackageNotFoundError, InvalidVersion):
-        return True
-    return installed not in SpecifierSet(accepted)
+from paramlab.dependencies import POSTGRESQL_DRIVER, host_constraints, missing, needs_install  # noqa: E402
 
 
 def _command_lines() -> list[list[str]]:
@@ -79,12 +68,14 @@ def is_postgresql(location: str) -> bool:
 
 
 def main() -> None:
-    for distribution, accepted, pin in REQUIREMENTS:
-        if needs_install(distribution, accepted):
-            launch.run_pip(f'install "{distribution}=={pin}"', f"ParamLab requirement: {distribution}=={pin}")
-    distribution, accepted, pin, extra = POSTGRESQL_DRIVER
-    if is_postgresql(configured_ledger()) and needs_install(distribution, accepted):
-        launch.run_pip(f'install "{extra}=={pin}"', f"ParamLab requirement for a PostgreSQL ledger: {extra}=={pin}")
+    constraints = host_constraints(Path(launch.__file__).resolve().parent)
+    hold = f' -c "{constraints}"' if constraints is not None else ""
+    for dependency in missing():
+        launch.run_pip(f'install "{dependency.requirement}"{hold}', f"ParamLab requirement: {dependency.requirement}")
+    driver = POSTGRESQL_DRIVER
+    if is_postgresql(configured_ledger()) and needs_install(driver):
+        launch.run_pip(f'install "{driver.requirement}"{hold}',
+                       f"ParamLab requirement for a PostgreSQL ledger: {driver.requirement}")
 
 
 main()
