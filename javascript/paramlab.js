@@ -1,8 +1,24 @@
-// ParamLab: browser-side helpers. A1111 loads every javascript/*.js file into one global scope, so
-// everything here lives under one namespaced object.
+// ParamLab: browser-side helpers. A1111 and Forge load every javascript/*.js file into one global scope,
+// so everything here lives under one namespaced object. Every entry point runs through `guard`: an
+// error in ParamLab's helpers is one console line, never an exception in the WebUI's own UI callbacks.
 (function () {
     "use strict";
     const paramlab = (window.paramlab = window.paramlab || {});
+    const reported = new Set();
+
+    paramlab.guard = function (name, fn) {
+        return function (...args) {
+            try {
+                return fn.apply(this, args);
+            } catch (error) {
+                if (!reported.has(name)) {
+                    reported.add(name);
+                    console.error(`ParamLab: ${name} failed; the WebUI is not affected. ${error}`);
+                }
+                return undefined;
+            }
+        };
+    };
 
     function ourCheckbox(tab) {
         return gradioApp().querySelector(`#script_${tab}_paramlab_seed_locked input[type=checkbox]`);
@@ -13,7 +29,7 @@
     }
 
     // Show the lock state at a glance on the button beside A1111's Seed field.
-    paramlab.refreshSeedLockButtons = function () {
+    paramlab.refreshSeedLockButtons = paramlab.guard("the seed lock button", function () {
         for (const tab of ["txt2img", "img2img"]) {
             const button = lockButton(tab);
             const checkbox = ourCheckbox(tab);
@@ -28,11 +44,11 @@
                 ? "ParamLab: the seed is locked (every run uses it). Click to unlock."
                 : "ParamLab: lock the seed in the Seed field for every run (also for batches).";
         }
-    };
+    });
 
     // Locking goes through ParamLab's own "Lock the Seed field's seed" button (the server reads the
     // field, and picks a concrete seed when it says -1); unlocking clears the checkbox.
-    paramlab.toggleSeedLock = function (tab) {
+    paramlab.toggleSeedLock = paramlab.guard("the seed lock toggle", function (tab) {
         const checkbox = ourCheckbox(tab);
         if (!checkbox) return;
         if (checkbox.checked) {
@@ -42,9 +58,9 @@
             if (lockFromField) lockFromField.click();
         }
         setTimeout(paramlab.refreshSeedLockButtons, 300);
-    };
+    });
 
-    paramlab.addSeedLockButtons = function () {
+    paramlab.addSeedLockButtons = paramlab.guard("adding the seed lock button", function () {
         for (const tab of ["txt2img", "img2img"]) {
             const seedField = gradioApp().querySelector(`#${tab}_seed`);
             if (!seedField || lockButton(tab)) continue;
@@ -61,7 +77,7 @@
             }
         }
         paramlab.refreshSeedLockButtons();
-    };
+    });
 
     if (typeof onUiLoaded === "function") {
         onUiLoaded(paramlab.addSeedLockButtons);
@@ -74,15 +90,15 @@
 // A chart point links to "?image=<id>": open the ParamLab tab, whose ledger view shows that image.
 (function () {
     "use strict";
-    if (typeof onUiLoaded !== "function") return;
-    onUiLoaded(() => {
+    if (typeof onUiLoaded !== "function" || !window.paramlab) return;
+    onUiLoaded(window.paramlab.guard("opening ?image= in the ParamLab tab", () => {
         if (!new URLSearchParams(window.location.search).get("image")) return;
-        const tabButtons = gradioApp().querySelectorAll("#tabs > .tab-nav > button");
+        const tabButtons = gradioApp().querySelectorAll("#tabs .tab-nav button");  // gradio 3 and 4
         for (const button of tabButtons) {
             if (button.textContent.trim() === "ParamLab") {
                 button.click();
                 break;
             }
         }
-    });
+    }));
 })();

@@ -1,7 +1,6 @@
-"""A1111 loads this file as a script: it only re-exports ParamLab's scripts and registers callbacks."""
+"""A1111 and Forge load this file as a script: it only exposes ParamLab's scripts, which register callbacks."""
 
-from paramlab.webui import callbacks
-from paramlab.webui.extras import ParamLabExtras  # noqa: F401 - A1111 registers postprocessing scripts it finds here
-from paramlab.webui.script import ParamLabScript  # noqa: F401 - A1111 registers Script subclasses it finds here
+from paramlab.webui.entry import load_scripts
 
-callbacks.register()
+# The WebUI registers the Script (and postprocessing Script) subclasses it finds here; None if a package is missing.
+ParamLabScript, ParamLabExtras = load_scripts()

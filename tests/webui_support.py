@@ -93,3 +93,20 @@ class LoadedExtension:
         jobs.OPEN_JOBS.clear()
         script.ACTIVE_RUNS.clear()
         script._reported_faults.clear()
+
+
+def build_webui_page(extension: LoadedExtension) -> Any:
+    """The WebUI's page as its ``create_ui`` lays it out: a txt2img tab with the scripts' UIs (ParamLab's
+    accordion among them), then every ``on_ui_tabs`` tab (ParamLab's), each rendered into one Blocks."""
+    import gradio as gr
+    from modules._standin_tab import build_tab
+
+    txt2img = build_tab([extension.script_class])
+    extra_tabs = script_callbacks.ui_tabs_callback()
+    with gr.Blocks(analytics_enabled=False, title="Stand-in WebUI") as page, gr.Tabs(elem_id="tabs"):
+        with gr.Tab("txt2img", id="txt2img", elem_id="tab_txt2img"):
+            txt2img.blocks.render()
+        for blocks, title, elem_id in extra_tabs:
+            with gr.Tab(title, id=elem_id, elem_id=f"tab_{elem_id}"):
+                blocks.render()
+    return page

@@ -1,11 +1,17 @@
-"""WebUI callbacks, registered when ``scripts/paramlab.py`` loads (A1111 clears and re-runs them on
-every "Reload UI", so registering at import is exactly once per load)."""
+"""WebUI callbacks, registered when ``scripts/paramlab.py`` loads (A1111 and Forge clear and re-run
+them on every "Reload UI", so registering at import is exactly once per load).
+
+The UI-building ones are wrapped by :func:`paramlab.tab.guard.guarded_callback`: a ParamLab fault is
+one console line, never an exception inside the WebUI (``on_after_component`` alone runs for every
+component of the page).
+"""
 
 from __future__ import annotations
 
 from modules import script_callbacks
 
 from paramlab.ledger.locations import use_path_map
+from paramlab.tab.guard import guarded_callback
 from paramlab.webui import api_routes, extras, jobs, profile_panel, runtime, script, settings, tab, xyz_axis
 
 
@@ -20,13 +26,18 @@ def start_recovery(_demo: object, _app: object) -> None:
 def register() -> None:
     runtime.before_shutdown(jobs.finish_idle_jobs)  # a job with a run still going stays "running"
     runtime.before_shutdown(extras.finish_current_job)
-    script_callbacks.on_ui_settings(settings.on_ui_settings, name="paramlab_settings")
-    script_callbacks.on_image_saved(script.on_image_saved, name="paramlab_image_saved")
+    script_callbacks.on_ui_settings(guarded_callback("ParamLab's settings", settings.on_ui_settings),
+                                    name="paramlab_settings")
+    script_callbacks.on_image_saved(script.on_image_saved, name="paramlab_image_saved")  # guarded in script
     script_callbacks.on_image_saved(script.guarded(extras.on_image_saved), name="paramlab_extras_saved")
-    script_callbacks.on_after_component(profile_panel.wire_pending_panels, name="paramlab_profile_panel")
-    script_callbacks.on_before_ui(xyz_axis.register_axis, name="paramlab_xyz_axis")
-    script_callbacks.on_app_started(api_routes.register, name="paramlab_api")
+    script_callbacks.on_after_component(
+        guarded_callback("the profile panel's Apply/Save wiring", profile_panel.wire_pending_panels),
+        name="paramlab_profile_panel")
+    script_callbacks.on_before_ui(guarded_callback("the X/Y/Z plot's [ParamLab] Profile axis",
+                                                   xyz_axis.register_axis), name="paramlab_xyz_axis")
+    script_callbacks.on_app_started(guarded_callback("ParamLab's HTTP API (/paramlab/v1)", api_routes.register),
+                                    name="paramlab_api")
     script_callbacks.on_app_started(start_recovery, name="paramlab_recovery")
-    script_callbacks.on_ui_tabs(tab.on_ui_tabs, name="paramlab_tab")
+    script_callbacks.on_ui_tabs(tab.on_ui_tabs, name="paramlab_tab")  # guarded in tab
     runtime.install_exit_hooks()
     use_path_map(runtime.path_map)

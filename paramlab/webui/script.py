@@ -22,6 +22,7 @@ from paramlab.gradio_compat import update
 from paramlab.ledger import LedgerError
 from paramlab.profiles import ProfileError
 from paramlab.seeds import SeedLockError
+from paramlab.tab.guard import build_part
 from paramlab.webui import jobs, profile_apply, profile_panel, runtime, seed_lock, seed_panel, settings, tile_jobs
 from paramlab.webui.recorder import RunRecorder
 
@@ -62,8 +63,15 @@ class ParamLabScript(scripts.Script):
         return scripts.AlwaysVisible
 
     def ui(self, is_img2img: bool) -> list[Any]:
-        defaults = ParamLabArgs().to_ui_value()
+        """The accordion; if it cannot be built, a one-line note instead, and runs still use the defaults."""
         tabname = "img2img" if is_img2img else "txt2img"
+        state = gr.State(value=ParamLabArgs().to_ui_value())
+        build_part(f"the ParamLab accordion in {tabname}", lambda: self._build_accordion(tabname, is_img2img, state),
+                   elem_id=self.elem_id("panel"))
+        return [state]
+
+    def _build_accordion(self, tabname: str, is_img2img: bool, state: Any) -> None:
+        defaults = ParamLabArgs().to_ui_value()
         with gr.Accordion("ParamLab", open=False, elem_id=self.elem_id("accordion")):
             with gr.Tab("Profiles", elem_id=self.elem_id("tab_profiles")):
                 panel, profile, apply_at_generation, _refresh = profile_panel.build_panel(
@@ -74,7 +82,6 @@ class ParamLabScript(scripts.Script):
                 value=defaults["record"], label="Record this run in the ledger", elem_id=self.elem_id("record"),
             )
         panel.on_wired.append(lambda fields: seed_panel.wire_seed_field(seeds, fields))
-        state = gr.State(value=defaults)
         inputs = [record, profile, apply_at_generation, *seeds.arg_controls()]
         for control in inputs:
             control.change(fn=compose_args, inputs=inputs, outputs=[state], show_progress=False)
@@ -82,7 +89,6 @@ class ParamLabScript(scripts.Script):
         # component's current value type, which is None for an empty dropdown).
         self.infotext_fields = [(profile, paste_profile), (seeds.series, seed_panel.paste_series)]
         self.paste_field_names = [INFOTEXT_KEYS["profile"], INFOTEXT_KEYS["series"]]
-        return [state]
 
     # -- processing hooks ----------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from typing import Any
 import gradio as gr
 from modules import infotext_utils
 
+from paramlab.tab.guard import build_part, report_failure
 from paramlab.tab.ledger_render import VIEW_CSS
 from paramlab.tab.page import TAB_CSS, build_tab_contents
 from paramlab.webui import catalog, runtime
@@ -46,8 +47,17 @@ def reproduce_selected(image_id: Any) -> str:
     return f"<p class='{css}'>{html.escape(result.summary())}</p>"
 
 
+def build_contents() -> Any:
+    return build_tab_contents(runtime.get_ledger, catalog_provider=catalog.host_catalog,
+                              send_to=register_send_buttons, extra_actions=add_reproduce_button)
+
+
 def on_ui_tabs() -> list[tuple[gr.Blocks, str, str]]:
-    with gr.Blocks(analytics_enabled=False, css=VIEW_CSS + TAB_CSS) as ui:
-        build_tab_contents(runtime.get_ledger, catalog_provider=catalog.host_catalog, send_to=register_send_buttons,
-                           extra_actions=add_reproduce_button)
+    """The tab, or a tab that says in one line why it is empty; never an exception into the WebUI."""
+    try:
+        with gr.Blocks(analytics_enabled=False, css=VIEW_CSS + TAB_CSS) as ui:
+            build_part("the ParamLab tab", build_contents, elem_id="paramlab-part-tab")
+    except Exception as exc:  # noqa: BLE001 - gradio itself refused: leave the tab out, keep the WebUI
+        report_failure("the ParamLab tab", exc)
+        return []
     return [(ui, TAB_TITLE, TAB_ID)]
