@@ -31,11 +31,12 @@ RECORDED = {
 
 def test_fields_are_ordered_with_labels() -> None:
     assert list(FINGERPRINT_FIELDS) == [
-        "rng_source", "eta_noise_seed_delta", "cross_attention", "precision", "webui_version", "torch_version",
-        "paramlab_version", "device", "model_hash", "vae_hash", "sampler", "scheduler",
+        "rng_source", "eta_noise_seed_delta", "cross_attention", "precision", "memory", "host", "webui_version",
+        "torch_version", "paramlab_version", "device", "model_hash", "vae_hash", "sampler", "scheduler",
     ]
     assert FINGERPRINT_FIELDS["cross_attention"] == "Cross-attention optimization"
-    assert FINGERPRINT_FIELDS["precision"] == "Precision (half/upcast)"
+    assert FINGERPRINT_FIELDS["precision"] == "Precision (half/upcast, or Forge's dtypes)"
+    assert FINGERPRINT_FIELDS["memory"] == "Memory management (Forge)"
     assert FINGERPRINT_FIELDS["scheduler"] == "Schedule type"
 
 

@@ -5,14 +5,7 @@ from __future__ import annotations
 from modules import sd_models, sd_samplers, shared
 
 from paramlab.profiles import HostCatalog
-
-
-def is_forge() -> bool:
-    try:
-        import modules_forge  # noqa: F401
-    except ImportError:
-        return False
-    return True
+from paramlab.webui.host_info import is_forge
 
 
 def host_catalog() -> HostCatalog:
