@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 # ``options["second_order"]`` in sd_samplers_kdiffusion (v1.10.1).
 SECOND_ORDER_SAMPLERS = frozenset({"DPM++ 2S a", "DPM++ SDE", "Heun", "DPM2", "DPM2 a", "Restart"})
+# Forge's HeunPP2 evaluates up to three times per step (twice and once on its last two steps).
+THIRD_ORDER_SAMPLERS = frozenset({"HeunPP2"})
 # Adaptive step-size samplers decide their own number of evaluations: not countable in advance.
 ADAPTIVE_SAMPLERS = frozenset({"DPM adaptive"})
 # sd_samplers_timesteps: their schedule is a list of timesteps, not of sigmas.
@@ -36,6 +38,8 @@ def evaluations_per_step(sampler: str | None) -> int | None:
     """UNet evaluations of a (not the last) step, or None when the sampler decides at run time."""
     if not sampler or sampler in ADAPTIVE_SAMPLERS:
         return None
+    if sampler in THIRD_ORDER_SAMPLERS:
+        return 3
     return 2 if sampler in SECOND_ORDER_SAMPLERS else 1
 
 

@@ -34,7 +34,8 @@ class SettingSpec:
         return self.kind in NAME_KINDS
 
 
-# Ranges are those of A1111 v1.10.1's sliders.
+# Ranges are those of A1111 v1.10.1's sliders (Forge's for its own keys: Forge runs its hires pass at
+# "Hires CFG Scale", not at "CFG scale").
 SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("Sampler", "sampler", p_attrs=("sampler_name",), api_fields=("sampler_name",)),
     SettingSpec("Schedule type", "scheduler", p_attrs=("scheduler",), api_fields=("scheduler",)),
@@ -52,6 +53,9 @@ SETTINGS: tuple[SettingSpec, ...] = (
                 txt2img_only=True),
     SettingSpec("Hires steps", "int", 0, 150, ("hr_second_pass_steps",), ("hr_second_pass_steps",),
                 txt2img_only=True),
+    SettingSpec("Hires CFG Scale", "float", 1, 30, ("hr_cfg",), ("hr_cfg",), txt2img_only=True, forge_only=True),
+    SettingSpec("Hires Distilled CFG Scale", "float", 0, 30, ("hr_distilled_cfg",), ("hr_distilled_cfg",),
+                txt2img_only=True, forge_only=True),
     SettingSpec("Denoising strength", "float", 0, 1, ("denoising_strength",), ("denoising_strength",)),
     SettingSpec("Clip skip", "int", 1, 12, option="CLIP_stop_at_last_layers"),
     SettingSpec("Model", "checkpoint", option="sd_model_checkpoint"),

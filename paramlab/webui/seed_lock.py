@@ -8,7 +8,8 @@ Where each piece happens (A1111 v1.10.1 order):
   slices them per batch and builds ``p.rng`` from them (so the noise really follows the plan).
 - ``before_process_batch`` / ``before_hr`` / hires ``process_before_every_sampling``: for a
   variation sweep, each image needs its own strength, so ``p.rng`` is rebuilt per image and the
-  hires noise already drawn is refilled in place.
+  hires noise already drawn is refilled in place, once per pass: Forge calls the hook twice before
+  its hires pass, and a second refill would draw the generators' next noise instead.
 - ``postprocess_image``: the image's own strength goes into ``p.subseed_strength`` just before
   A1111 writes that image's infotext.
 """
@@ -36,6 +37,7 @@ class ActiveLock:
     lock: SeedLock
     series: Series | None
     plan: SeedPlan | None = None
+    hires_noise_refilled: bool = False  # this hires pass's noise already holds the per-image strengths
 
     @property
     def per_image_strengths(self) -> bool:
@@ -116,14 +118,22 @@ def _batch_strengths(p: Any, active: ActiveLock) -> list[float]:
 
 def rebuild_rng(p: Any, active: ActiveLock) -> None:
     """``before_process_batch`` and ``before_hr``: per-image strengths for a variation sweep."""
+    active.hires_noise_refilled = False
     if active.per_image_strengths and getattr(p, "rng", None) is not None:
         p.rng = PerImageRNG(tuple(p.rng.shape), list(p.seeds), list(p.subseeds), _batch_strengths(p, active), p)
 
 
 def refill_hires_noise(p: Any, active: ActiveLock, noise: Any) -> None:
-    """Hires ``process_before_every_sampling``: A1111 drew the hires noise before ``before_hr``."""
-    if active.per_image_strengths and getattr(p, "is_hr_pass", False) and isinstance(noise, torch.Tensor):
+    """Hires ``process_before_every_sampling``: the WebUI drew the hires noise before ``before_hr``.
+
+    Forge samples under ``torch.inference_mode()``, so its noise may be an inference tensor, which can
+    only be written in place inside that mode."""
+    if (not active.per_image_strengths or active.hires_noise_refilled or not getattr(p, "is_hr_pass", False)
+            or not isinstance(noise, torch.Tensor)):
+        return
+    with torch.inference_mode(noise.is_inference()):
         noise.copy_(p.rng.next().to(noise.device, noise.dtype))
+    active.hires_noise_refilled = True
 
 
 def image_strength(p: Any, active: ActiveLock) -> None:
