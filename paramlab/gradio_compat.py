@@ -7,6 +7,8 @@ and the standalone page (``python -m paramlab serve``) all use it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
@@ -91,3 +93,32 @@ def component_label(component: Any) -> str | None:
 def is_index_choice(component: Any) -> bool:
     """A dropdown or radio whose value is the index of the choice (``type="index"``)."""
     return getattr(component, "type", None) == "index" and bool(getattr(component, "choices", None))
+
+
+@dataclass(frozen=True)
+class EventWiring:
+    """One event wired in a Blocks: what triggers it, its function and the component ids it reads and writes."""
+
+    trigger: str  # "click", "change", "load", …
+    targets: tuple[int, ...]  # ids of the components whose event it is (none for a gradio 3 page load)
+    fn: Callable[..., Any] | None
+    inputs: tuple[int, ...]
+    outputs: tuple[int, ...]
+    js: str | None
+
+
+def event_wiring(blocks: Any) -> list[EventWiring]:
+    """Every event wired in ``blocks``, in wiring order, so tests and tools read the wiring the same way on
+    both majors: gradio 3 keeps it as dicts in ``blocks.dependencies`` beside ``blocks.fns`` (a list),
+    gradio 4 as ``BlockFunction`` objects in ``blocks.fns`` (a dict)."""
+    if not IS_GRADIO_4:
+        return [EventWiring(dependency["trigger"], tuple(dependency["targets"]), function.fn,
+                            tuple(dependency["inputs"]), tuple(dependency["outputs"]), dependency.get("js"))
+                for dependency, function in zip(blocks.dependencies, blocks.fns)]
+    wiring = []
+    for function in blocks.fns.values():
+        trigger = function.targets[0][1] if function.targets else "load"
+        wiring.append(EventWiring(trigger, tuple(target for target, _event in function.targets), function.fn,
+                                  tuple(block._id for block in function.inputs),
+                                  tuple(block._id for block in function.outputs), function.js))
+    return wiring

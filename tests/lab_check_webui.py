@@ -130,13 +130,13 @@ def main() -> None:
     report = browser_checks(url + "/", options.shots)
     print(json.dumps(report, indent=1, ensure_ascii=False))
     check(report["page_errors"] == [], "the page loads with no page error", report["page_errors"])
-    check(report["accordion"] == 1 and report["tab_button"] == 1, "the ParamLab accordion and tab are there")
+    check(report["accordion"] == 1 and report["tab_button"] >= 1, "the ParamLab accordion and tab are there")
     check(report["lock_button"] == 1, "the seed lock button sits beside the Seed field")
     check(report["profile_applied_steps"] == "20", "Apply to fields set Steps from the profile",
           report["profile_status"])
     check(report["lock_icon"] == "\U0001F512" and report["locked_seed"] not in ("", "-1"), "the seed locked",
           report["locked_seed"])
-    check("Euler a" in report["profiles_table_text"], "the Profiles manager's table renders")
+    check("starter" in report["profiles_table_text"], "the Profiles manager's table renders")
 
     runs, images = ledger_rows(options.db)
     ui_runs = [run for run in runs if run["source"] == "ui"]
@@ -154,7 +154,9 @@ def main() -> None:
     xyz = next(script for script in get(url + "/sdapi/v1/script-info")
                if script["name"] == "x/y/z plot" and not script["is_img2img"])
     axis = xyz["args"][0]["choices"].index("[ParamLab] Profile")
-    args = [axis, "Creative, Strict adherence", [], 0, "", [], 0, "", [], True, False, False, False, 0, 0, 0, 0, False]
+    # an axis with choices takes its values from the dropdown (x_values_dropdown), not the text box
+    args = [axis, "", ["Creative", "Strict adherence"], 0, "", [], 0, "", [], True, False, False, False, 0, 0, 0, 0,
+            False]
     post(url + "/sdapi/v1/txt2img", {"prompt": "a castle", **SMALL, "seed": 7, "script_name": "x/y/z plot",
                                      "script_args": args})
 

@@ -17,6 +17,7 @@ if HOST not in sys.path:
 
 from host_fixture import register_xyz, reset_host  # noqa: E402
 from modules import (  # noqa: E402
+    _standin_flavour,
     errors,
     img2img,
     infotext_utils,
@@ -113,7 +114,8 @@ def test_hook_counts_txt2img_hires_match_doc() -> None:
         "before_process_batch": 2,
         "process_batch": 2,
         "after_extra_networks_activate": 4,
-        "process_before_every_sampling": 4,
+        # Forge (dfdcbab6) calls it twice before its hires pass: 2 batches x (first pass + 2) = 6
+        "process_before_every_sampling": 6 if _standin_flavour.FORGE else 4,
         "before_hr": 2,
         "post_sample": 2,
         "postprocess_batch": 2,

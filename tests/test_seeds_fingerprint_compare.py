@@ -71,7 +71,7 @@ def test_structured_values_and_unknown_fields_are_compared_too() -> None:
     assert [(change.field, change.label) for change in changes] == [("xformers_version", "xformers_version")]
     flipped = diff_fingerprints(recorded, {**recorded, "precision": {"half": True, "upcast": True}})
     assert flipped[0].text == (
-        'Precision (half/upcast): {"half": true, "upcast": false} → {"half": true, "upcast": true}'
+        'Precision (half/upcast, or Forge\'s dtypes): {"half": true, "upcast": false} → {"half": true, "upcast": true}'
     )
     assert diff_fingerprints({"eta_noise_seed_delta": 0}, {"eta_noise_seed_delta": False})  # bool is not 0
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import gradio as gr
 
+from paramlab.gradio_compat import event_wiring
 from paramlab.ledger import Ledger
 from paramlab.standalone import build_page, page_url
 
@@ -25,7 +26,7 @@ def test_page_has_the_four_sections_and_no_send_buttons(ledger: Ledger) -> None:
     assert {"Ledger", "Cost / quality", "Profiles", "Series"} <= names
     buttons = {block.value for block in demo.blocks.values() if isinstance(block, gr.Button)}
     assert not any("Send to" in str(text) for text in buttons)
-    triggers = {dependency["trigger"] for dependency in demo.dependencies}
+    triggers = {event.trigger for event in event_wiring(demo)}
     assert "load" in triggers and "select" in triggers
 
 

@@ -8,6 +8,7 @@ import altair as alt
 import gradio as gr
 from test_tab_charts import fill
 
+from paramlab.gradio_compat import event_wiring
 from paramlab.ledger import LedgerError
 from paramlab.tab import charts, run_view
 from paramlab.tab.charts_view import build_charts_view, run_summary_html
@@ -15,13 +16,13 @@ from paramlab.tab.charts_view import build_charts_view, run_summary_html
 
 def run_event(blocks: Any, target: Any, trigger: str, *inputs: Any) -> dict[Any, Any]:
     """Run the function gradio registered for ``target.trigger`` and map its results to components."""
-    for index, dependency in enumerate(blocks.dependencies):
-        matches = target._id in dependency["targets"] and dependency["trigger"] == trigger
-        if matches and len(dependency["inputs"]) == len(inputs):
-            results = blocks.fns[index].fn(*inputs)
+    for event in event_wiring(blocks):
+        matches = target._id in event.targets and event.trigger == trigger
+        if matches and len(event.inputs) == len(inputs):
+            results = event.fn(*inputs)
             results = results if isinstance(results, (list, tuple)) else [results]
-            assert len(results) == len(dependency["outputs"])
-            return dict(zip(dependency["outputs"], results))
+            assert len(results) == len(event.outputs)
+            return dict(zip(event.outputs, results))
     raise AssertionError(f"no {trigger} event wired on {target}")
 
 

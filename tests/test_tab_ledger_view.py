@@ -13,6 +13,7 @@ import gradio as gr
 import pytest
 from PIL import Image
 
+from paramlab.gradio_compat import event_wiring
 from paramlab.ledger import ImageRecord, Ledger, RunRecord
 from paramlab.seeds.series import SeriesStore
 from paramlab.tab import ledger_render
@@ -25,18 +26,18 @@ T0 = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
 
 def run_event(blocks: gr.Blocks, target: Any, trigger: str, *inputs: Any) -> dict[Any, Any]:
     """Run the function gradio registered for ``target.trigger`` and map its results to components."""
-    for index, dependency in enumerate(blocks.dependencies):
-        if target._id in dependency["targets"] and dependency["trigger"] == trigger:
-            assert len(dependency["inputs"]) == len(inputs), "inputs do not match the wiring"
-            results = blocks.fns[index].fn(*inputs)
+    for event in event_wiring(blocks):
+        if target._id in event.targets and event.trigger == trigger:
+            assert len(event.inputs) == len(inputs), "inputs do not match the wiring"
+            results = event.fn(*inputs)
             results = results if isinstance(results, (list, tuple)) else [results]
-            assert len(results) == len(dependency["outputs"])
-            return {blocks.blocks[output]: result for output, result in zip(dependency["outputs"], results)}
+            assert len(results) == len(event.outputs)
+            return {blocks.blocks[output]: result for output, result in zip(event.outputs, results)}
     raise AssertionError(f"no {trigger} event wired on {target}")
 
 
 def load_events(blocks: gr.Blocks) -> list[Any]:
-    return [(blocks.fns[i].fn, d) for i, d in enumerate(blocks.dependencies) if d["trigger"] == "load"]
+    return [(event.fn, event) for event in event_wiring(blocks) if event.trigger == "load"]
 
 
 def write(ledger: Ledger, *images: ImageRecord) -> None:

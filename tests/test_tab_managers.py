@@ -11,6 +11,7 @@ import gradio as gr
 import pandas as pd
 import pytest
 
+from paramlab.gradio_compat import event_wiring
 from paramlab.ledger import ImageRecord, Ledger, RunRecord
 from paramlab.profiles import HostCatalog, Profile, ProfileStore
 from paramlab.seeds import Series, SeriesStore
@@ -23,13 +24,13 @@ ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
 
 def run_event(blocks: gr.Blocks, target: Any, trigger: str, *inputs: Any) -> dict[Any, Any]:
     """Run the function gradio registered for ``target.trigger`` and map its results to component ids."""
-    for index, dependency in enumerate(blocks.dependencies):
-        if target._id in dependency["targets"] and dependency["trigger"] == trigger:
-            assert len(dependency["inputs"]) == len(inputs)
-            results = blocks.fns[index].fn(*inputs)
+    for event in event_wiring(blocks):
+        if target._id in event.targets and event.trigger == trigger:
+            assert len(event.inputs) == len(inputs)
+            results = event.fn(*inputs)
             results = results if isinstance(results, (list, tuple)) else [results]
-            assert len(results) == len(dependency["outputs"])
-            return dict(zip(dependency["outputs"], results))
+            assert len(results) == len(event.outputs)
+            return dict(zip(event.outputs, results))
     raise AssertionError(f"no {trigger} event wired on {target}")
 
 

@@ -47,6 +47,7 @@ class WebUI:
     client: TestClient
     image_ids: list[int]
     cookie: str  # an issued gradio login token
+    cookie_name: str = "access-token-unsecure"  # gradio 4 appends the app's cookie id
 
     def url(self, route: str, image_id: int | None = None) -> str:
         if route == "json":
@@ -77,12 +78,14 @@ def start_webui(extension: LoadedExtension, api_auth: str | None, gradio_auth: s
         user, password = parse_credentials([gradio_auth])[0]
         login = TestClient(app).post("/login", data={"username": user, "password": password})
         assert login.status_code == 200 and login.json() == {"success": True}
-        cookie = login.cookies["access-token-unsecure"]  # the `secure` twin is not sent over plain http
+        # the `secure` twin is not sent over plain http; gradio 4 names it access-token-unsecure-<cookie id>
+        cookie_name, cookie = next((name, value) for name, value in login.cookies.items()
+                                   if name.startswith("access-token-unsecure"))
         assert cookie in app.tokens
     else:
-        cookie = "token-issued-while-the-page-had-no-login"
+        cookie_name, cookie = "access-token-unsecure", "token-issued-while-the-page-had-no-login"
         app.tokens[cookie] = "nobody"  # a valid-looking token must still not open anything then
-    return WebUI(app, TestClient(app), image_ids, cookie)
+    return WebUI(app, TestClient(app), image_ids, cookie, cookie_name)
 
 
 def request_as(webui: WebUI, credential: str, route: str) -> Any:
@@ -99,7 +102,7 @@ def request_as(webui: WebUI, credential: str, route: str) -> Any:
     elif credential == "page login sent as Basic":
         options["auth"] = ("carol", "page-pw")
     elif credential == "gradio cookie":
-        options["headers"] = {"Cookie": f"access-token-unsecure={webui.cookie}"}
+        options["headers"] = {"Cookie": f"{webui.cookie_name}={webui.cookie}"}
     elif credential == "forged cookie":
         options["headers"] = {"Cookie": "access-token=made-up; access-token-unsecure=made-up"}
     elif credential == "signed":

@@ -14,6 +14,7 @@ from modules._standin_ui import default_script_args, script_args_with
 from modules.api import api
 from webui_support import LoadedExtension
 
+from paramlab.gradio_compat import event_wiring
 from paramlab.webui import profile_panel, runtime, xyz_axis
 
 SMALL = {"width": 64, "height": 64}
@@ -171,13 +172,13 @@ def test_clip_skip_and_model_go_through_override_settings_at_generation(extensio
 
 def run_event(blocks: Any, target: Any, trigger: str, *inputs: Any) -> dict[Any, Any]:
     """Run the function gradio registered for ``target.trigger`` and map its results to components."""
-    for index, dependency in enumerate(blocks.dependencies):
-        matches = target._id in dependency["targets"] and dependency["trigger"] == trigger
-        if matches and len(dependency["inputs"]) == len(inputs):
-            results = blocks.fns[index].fn(*inputs)
+    for event in event_wiring(blocks):
+        matches = target._id in event.targets and event.trigger == trigger
+        if matches and len(event.inputs) == len(inputs):
+            results = event.fn(*inputs)
             results = results if isinstance(results, (list, tuple)) else [results]
-            assert len(results) == len(dependency["outputs"])
-            return dict(zip(dependency["outputs"], results))
+            assert len(results) == len(event.outputs)
+            return dict(zip(event.outputs, results))
     raise AssertionError(f"no {trigger} event wired on {target}")
 
 
@@ -191,9 +192,9 @@ def test_panel_buttons_are_wired_to_the_tabs_fields_in_the_gradio_blocks(extensi
     assert applied[tab.components["enable_hr"]._id]["value"] is True
     assert "value" not in applied[tab.components["cfg_scale"]._id]
 
-    [change] = [d for d in tab.blocks.dependencies if panel.dropdown._id in d["targets"] and d["trigger"] == "change"
-                and panel.preview._id in d["outputs"]]
-    current = [tab.blocks.blocks[component_id].value for component_id in change["inputs"][1:]]
+    [change] = [e for e in event_wiring(tab.blocks) if panel.dropdown._id in e.targets and e.trigger == "change"
+                and panel.preview._id in e.outputs]
+    current = [tab.blocks.blocks[component_id].value for component_id in change.inputs[1:]]
     preview = run_event(tab.blocks, panel.dropdown, "change", "Strict adherence", *current)
     [html_text] = preview.values()
     assert "CFG scale" in html_text and "12" in html_text and "paramlab-changes" in html_text
