@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 # ``options["second_order"]`` in sd_samplers_kdiffusion (v1.10.1).
 SECOND_ORDER_SAMPLERS = frozenset({"DPM++ 2S a", "DPM++ SDE", "Heun", "DPM2", "DPM2 a", "Restart"})
-# Forge's HeunPP2 evaluates up to three times per step (twice and once on its last two steps).
+# Forge's HeunPP2 evaluates three times per step, twice on the next-to-last and once on the last: 3 × steps − 3.
 THIRD_ORDER_SAMPLERS = frozenset({"HeunPP2"})
 # Adaptive step-size samplers decide their own number of evaluations: not countable in advance.
 ADAPTIVE_SAMPLERS = frozenset({"DPM adaptive"})
@@ -102,6 +102,8 @@ def pass_evaluations(one_pass: PassCost) -> int | None:
         return 0
     if sampler in TIMESTEP_SAMPLERS:
         return _timestep_evaluations(sampler, steps, one_pass.schedule_steps or steps, one_pass.from_image)
+    if sampler in THIRD_ORDER_SAMPLERS:
+        return max(3 * steps - 3, 1)
     return per_step * steps - (per_step - 1)  # second order: the last step is a single Euler evaluation
 
 

@@ -63,6 +63,8 @@ def model_calls_per_step(sampler_name: str, steps_total: int, steps_run: int, t_
         gaps = max(timesteps - 1, 0)
         calls = {"UniPC": timesteps, "PLMS": gaps + (1 if gaps else 0)}.get(sampler_name, gaps)
         return [1] * calls
+    if sampler_name == "HeunPP2":  # Forge: three calls a step, two on the next-to-last, one on the last
+        return [3 if i < steps_run - 2 else (2 if i == steps_run - 2 else 1) for i in range(steps_run)]
     second_order = bool(config is not None and config.options.get("second_order", False))
     return [2 if second_order and i < steps_run - 1 else 1 for i in range(steps_run)]
 
