@@ -122,3 +122,27 @@ def event_wiring(blocks: Any) -> list[EventWiring]:
                                   tuple(block._id for block in function.inputs),
                                   tuple(block._id for block in function.outputs), function.js))
     return wiring
+
+
+def on_page_load(blocks: Any, fn: Callable[..., Any], *, outputs: list[Any], page_js: str, page_input: Any) -> None:
+    """Run ``fn(page_value, request)`` when the page loads, ``page_value`` being what ``page_js`` reads
+    from the browser (the page's own URL parameters).
+
+    gradio 3's queued request is the websocket's and carries no page URL, so the browser hands the value
+    over through ``page_js`` into ``page_input``. gradio 4's request carries the page as its Referer, and a
+    page-load event with no inputs keeps gradio 4.40's client quiet: it warns "Too many arguments provided
+    for the endpoint" for every page-load event that has inputs.
+    """
+    if not IS_GRADIO_4:
+        blocks.load(fn, inputs=[page_input], outputs=outputs, **js_kwargs(page_js))
+        return
+
+    def from_request(request: gr.Request) -> Any:
+        return fn("", request)
+
+    blocks.load(from_request, inputs=None, outputs=outputs)
+
+
+def initial_values(components: list[Any]) -> list[Any]:
+    """The values components start with, for a page-load event that takes no inputs (see above)."""
+    return [getattr(component, "value", None) for component in components]

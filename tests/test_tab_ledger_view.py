@@ -13,7 +13,7 @@ import gradio as gr
 import pytest
 from PIL import Image
 
-from paramlab.gradio_compat import event_wiring
+from paramlab.gradio_compat import IS_GRADIO_4, event_wiring
 from paramlab.ledger import ImageRecord, Ledger, RunRecord
 from paramlab.seeds.series import SeriesStore
 from paramlab.tab import ledger_render
@@ -141,9 +141,16 @@ def test_paging_and_refresh(ledger: Ledger) -> None:
 
 def test_page_load_fills_the_view_and_opens_the_image_parameter(view: Any) -> None:
     demo, c, ledger = view
-    (refresh, _), (open_image, _) = load_events(demo)
-    assert len(ids_in(refresh(*filter_values(), 1)[0])) == 3
+    (refresh, refresh_event), (opener, opener_event) = load_events(demo)
+    assert refresh_event.inputs == ()  # gradio 4 warns about page-load events with inputs
+    assert len(ids_in(refresh()[0])) == 3
+    open_image = c.actions.open_from_page  # what the load event runs (on gradio 4 with the request alone)
     image_id = id_of(ledger, 501)
+    if IS_GRADIO_4:
+        assert opener_event.inputs == ()
+        assert opener(SimpleNamespace(query_params={"image": str(image_id)}))[0] == str(image_id)
+    else:
+        assert opener == open_image and opener_event.js
     selected, detail, infotext, message = open_image(str(image_id), SimpleNamespace())
     assert selected == str(image_id) and f"Image {image_id}" in detail and "Seed: 501" in infotext
     from_query = open_image("", SimpleNamespace(query_params={"image": str(image_id)}))

@@ -178,7 +178,8 @@ def build_ledger_view(ledger_provider: Callable[[], Ledger], *,
 
     root = gradio_compat.current_blocks()
     if root is not None:  # page load: fill the table and dropdowns, then open ?image=<id>
-        root.load(actions.refresh, inputs=view.inputs, outputs=view.outputs)
-        root.load(actions.open_from_page, inputs=[selected], outputs=[selected, *detail_outputs],
-                  **gradio_compat.js_kwargs(render.PAGE_IMAGE_JS))
+        start = gradio_compat.initial_values(view.inputs)  # a page always loads with these
+        root.load(lambda: actions.refresh(*start), inputs=None, outputs=view.outputs)
+        gradio_compat.on_page_load(root, actions.open_from_page, outputs=[selected, *detail_outputs],
+                                   page_js=render.PAGE_IMAGE_JS, page_input=selected)
     return view
