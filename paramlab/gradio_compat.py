@@ -99,6 +99,7 @@ def is_index_choice(component: Any) -> bool:
 class EventWiring:
     """One event wired in a Blocks: what triggers it, its function and the component ids it reads and writes."""
 
+    key: int  # how gradio runs it: its index (gradio 3) or its id (gradio 4), see :func:`process_event`
     trigger: str  # "click", "change", "load", …
     targets: tuple[int, ...]  # ids of the components whose event it is (none for a gradio 3 page load)
     fn: Callable[..., Any] | None
@@ -112,13 +113,15 @@ def event_wiring(blocks: Any) -> list[EventWiring]:
     both majors: gradio 3 keeps it as dicts in ``blocks.dependencies`` beside ``blocks.fns`` (a list),
     gradio 4 as ``BlockFunction`` objects in ``blocks.fns`` (a dict)."""
     if not IS_GRADIO_4:
-        return [EventWiring(dependency["trigger"], tuple(dependency["targets"]), function.fn,
-                            tuple(dependency["inputs"]), tuple(dependency["outputs"]), dependency.get("js"))
-                for dependency, function in zip(blocks.dependencies, blocks.fns)]
+        return [EventWiring(index, dependency["trigger"],
+                            tuple(t[0] if isinstance(t, (list, tuple)) else t for t in dependency["targets"]),
+                            function.fn, tuple(dependency["inputs"]), tuple(dependency["outputs"]),
+                            dependency.get("js"))
+                for index, (dependency, function) in enumerate(zip(blocks.dependencies, blocks.fns))]
     wiring = []
-    for function in blocks.fns.values():
+    for key, function in blocks.fns.items():
         trigger = function.targets[0][1] if function.targets else "load"
-        wiring.append(EventWiring(trigger, tuple(target for target, _event in function.targets), function.fn,
+        wiring.append(EventWiring(key, trigger, tuple(target for target, _event in function.targets), function.fn,
                                   tuple(block._id for block in function.inputs),
                                   tuple(block._id for block in function.outputs), function.js))
     return wiring
@@ -146,3 +149,12 @@ def on_page_load(blocks: Any, fn: Callable[..., Any], *, outputs: list[Any], pag
 def initial_values(components: list[Any]) -> list[Any]:
     """The values components start with, for a page-load event that takes no inputs (see above)."""
     return [getattr(component, "value", None) for component in components]
+
+
+async def process_event(blocks: Any, key: int, inputs: list[Any], request: Any) -> dict[str, Any]:
+    """Run one wired event the way gradio's server does (pre- and postprocessing, ``gr.Request``)."""
+    if IS_GRADIO_4:
+        from gradio.state_holder import SessionState
+
+        return await blocks.process_api(block_fn=key, inputs=inputs, state=SessionState(blocks), request=request)
+    return await blocks.process_api(fn_index=key, inputs=inputs, state={}, request=request)

@@ -175,13 +175,11 @@ def click(demo, elem_id: str, user: str | None, *inputs):  # type: ignore[no-unt
 
     from gradio.routes import Request
 
-    def targets(dependency) -> list:  # type: ignore[no-untyped-def]
-        return [target[0] if isinstance(target, (list, tuple)) else target for target in dependency["targets"]]
+    from paramlab.gradio_compat import event_wiring, process_event
 
-    [index] = [i for i, dependency in enumerate(demo.dependencies)
-               if any(getattr(demo.blocks.get(t), "elem_id", None) == elem_id for t in targets(dependency))][:1]
-    return asyncio.run(demo.process_api(fn_index=index, inputs=list(inputs), state={},
-                                        request=Request(username=user)))["data"]
+    [event] = [event for event in event_wiring(demo)
+               if any(getattr(demo.blocks.get(target), "elem_id", None) == elem_id for target in event.targets)][:1]
+    return asyncio.run(process_event(demo, event.key, list(inputs), Request(username=user)))["data"]
 
 
 def test_a_team_viewer_is_read_only_except_for_its_editors(tmp_path: Path) -> None:
