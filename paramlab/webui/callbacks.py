@@ -27,6 +27,7 @@ def register() -> None:
     script_callbacks.on_before_ui(xyz_axis.register_axis, name="paramlab_xyz_axis")
     script_callbacks.on_app_started(api_routes.register, name="paramlab_api")
     script_callbacks.on_app_started(start_recovery, name="paramlab_recovery")
+    script_callbacks.on_app_started(xyz_axis.record_late_axes, name="paramlab_xyz_axis_writes")
     script_callbacks.on_ui_tabs(tab.on_ui_tabs, name="paramlab_tab")
     runtime.install_exit_hooks()
     use_path_map(runtime.path_map)
