@@ -84,3 +84,17 @@ def component_label(component: Any) -> str | None:
 def is_index_choice(component: Any) -> bool:
     """A dropdown or radio whose value is the index of the choice (``type="index"``)."""
     return getattr(component, "type", None) == "index" and bool(getattr(component, "choices", None))
+
+
+def on_tab_select(tab: Any, fn: Any, inputs: list[Any], outputs: list[Any]) -> None:
+    """Run ``fn`` when the user selects ``tab``, also while the tab is still being built.
+
+    A1111's ``on_after_component`` hook fires at the end of ``BlockContext.__init__``; gradio 3 gives a Tab
+    its ``select`` event only after that, so the listener is made here in that case (gradio 4 has it on the
+    class)."""
+    listener = getattr(tab, "select", None)
+    if listener is None:
+        from gradio.events import EventListenerMethod
+
+        listener = EventListenerMethod(tab, "select")
+    listener(fn=fn, inputs=inputs, outputs=outputs, show_progress=False)

@@ -6,7 +6,18 @@ from __future__ import annotations
 from modules import script_callbacks
 
 from paramlab.ledger.locations import use_path_map
-from paramlab.webui import api_routes, extras, jobs, profile_panel, runtime, script, settings, tab, xyz_axis
+from paramlab.webui import (
+    api_routes,
+    extras,
+    jobs,
+    panel_lists,
+    profile_panel,
+    runtime,
+    script,
+    settings,
+    tab,
+    xyz_axis,
+)
 
 
 def start_recovery(_demo: object, _app: object) -> None:
@@ -24,6 +35,7 @@ def register() -> None:
     script_callbacks.on_image_saved(script.on_image_saved, name="paramlab_image_saved")
     script_callbacks.on_image_saved(script.guarded(extras.on_image_saved), name="paramlab_extras_saved")
     script_callbacks.on_after_component(profile_panel.wire_pending_panels, name="paramlab_profile_panel")
+    script_callbacks.on_after_component(panel_lists.refresh_when_tab_opens, name="paramlab_panel_lists")
     script_callbacks.on_before_ui(xyz_axis.register_axis, name="paramlab_xyz_axis")
     script_callbacks.on_app_started(api_routes.register, name="paramlab_api")
     script_callbacks.on_app_started(start_recovery, name="paramlab_recovery")

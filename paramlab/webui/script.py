@@ -25,6 +25,7 @@ from paramlab.seeds import SeedLockError
 from paramlab.webui import (
     axis_values,
     jobs,
+    panel_lists,
     profile_apply,
     profile_panel,
     runtime,
@@ -76,23 +77,26 @@ class ParamLabScript(scripts.Script):
         defaults = ParamLabArgs().to_ui_value()
         tabname = "img2img" if is_img2img else "txt2img"
         with gr.Accordion("ParamLab", open=False, elem_id=self.elem_id("accordion")):
-            with gr.Tab("Profiles", elem_id=self.elem_id("tab_profiles")):
+            with gr.Tab("Profiles", elem_id=self.elem_id("tab_profiles")) as profiles_section:
                 panel, profile, apply_at_generation, _refresh = profile_panel.build_panel(
                     tabname, is_img2img, self.elem_id)
-            with gr.Tab("Seed lock & series", elem_id=self.elem_id("tab_seeds")):
+            with gr.Tab("Seed lock & series", elem_id=self.elem_id("tab_seeds")) as seeds_section:
                 seeds = seed_panel.build_seed_panel(tabname, self.elem_id)
             record = gr.Checkbox(
                 value=defaults["record"], label="Record this run in the ledger", elem_id=self.elem_id("record"),
             )
         panel.on_wired.append(lambda fields: seed_panel.wire_seed_field(seeds, fields))
+        seed_panel.wire_series_profile(seeds, profile)
+        panel_lists.wire_lists(tabname, profile, seeds.series, [profiles_section, seeds_section])
         state = gr.State(value=defaults)
         inputs = [record, profile, apply_at_generation, *seeds.arg_controls()]
         for control in inputs:
             control.change(fn=compose_args, inputs=inputs, outputs=[state], show_progress=False)
         # Callables, so values reach the dropdowns as-is (A1111 converts plain values with the
         # component's current value type, which is None for an empty dropdown).
-        self.infotext_fields = [(profile, paste_profile), (seeds.series, seed_panel.paste_series)]
-        self.paste_field_names = [INFOTEXT_KEYS["profile"], INFOTEXT_KEYS["series"]]
+        self.infotext_fields = [(profile, paste_profile), (seeds.series, seed_panel.paste_series),
+                                (seeds.policy, seed_panel.paste_policy)]
+        self.paste_field_names = [INFOTEXT_KEYS["profile"], INFOTEXT_KEYS["series"], seed_lock.POLICY_INFOTEXT_KEY]
         return [state]
 
     # -- processing hooks ----------------------------------------------------------------------
@@ -235,7 +239,7 @@ def on_image_saved(params: Any) -> None:
 def paste_profile(params: dict[str, Any]) -> Any:
     """Pasting an image's infotext selects the profile it was made with."""
     name = params.get(INFOTEXT_KEYS["profile"])
-    return update(value=name) if name else None
+    return update(value=name, choices=profile_panel.profile_names()) if name else None
 
 
 def compose_args(record: bool, profile: str | None, apply_at_generation: bool, *seed_controls: Any) -> dict[str, Any]:
