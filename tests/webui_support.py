@@ -90,9 +90,10 @@ class LoadedExtension:
             ledger.close()
 
     def close(self) -> None:
-        from paramlab.webui import jobs, runtime, script
+        from paramlab.webui import jobs, runtime, script, seed_panel
 
         runtime.shutdown()
         jobs.OPEN_JOBS.clear()
         script.ACTIVE_RUNS.clear()
         script._reported_faults.clear()
+        seed_panel.LATEST_PANELS.clear()

@@ -41,5 +41,6 @@ def register() -> None:
     script_callbacks.on_app_started(start_recovery, name="paramlab_recovery")
     script_callbacks.on_app_started(xyz_axis.record_late_axes, name="paramlab_xyz_axis_writes")
     script_callbacks.on_ui_tabs(tab.on_ui_tabs, name="paramlab_tab")
+    script_callbacks.on_after_component(tab.refresh_when_opened, name="paramlab_tab_opened")
     runtime.install_exit_hooks()
     use_path_map(runtime.path_map)
