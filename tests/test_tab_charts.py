@@ -211,3 +211,34 @@ def test_five_thousand_points_and_more_never_hit_altairs_row_limit() -> None:
     assert len(rows) == n and len({v["colour"] for v in rows}) == charts.MAX_COLOURS
     steps_quality_chart(data, "sharpness").to_json()
     assert alt.data_transformers.options.get("max_rows", 5000) == 5000  # the global guard stays as it was
+
+
+def test_the_charts_agree_with_each_other(ledger: Any) -> None:
+    """Issue 11, item 8: one colour per sampler in both charts, padded axes (edge points whole), "(none)"
+    rather than null in tooltips; item 7: the composite's version on the axis."""
+    fill(ledger)
+    data = chart_data(ledger)
+    points = next(layer for layer in spec(cost_quality_chart(data, "cost_seconds", "composite", "sampler"))["layer"]
+                  if layer["mark"]["type"] == "circle")
+    curves = spec(steps_quality_chart(data, "composite"))["layer"][0]
+    scales = [points["encoding"]["color"].get("scale", {}), curves["encoding"]["color"].get("scale", {})]
+    mapping = [dict(zip(scale.get("domain", []), scale.get("range", []))) for scale in scales]
+    assert mapping[0] == mapping[1] and len(set(mapping[0].values())) == 2
+    for layer in (points, curves):
+        assert all(layer["encoding"][axis]["scale"].get("padding", 0) > 0 for axis in ("x", "y"))
+    rows = chart_rows(points["data"])
+    assert {row["profile"] for row in rows} == {"(none)"} and None not in {row["series"] for row in rows}
+    assert points["encoding"]["y"]["title"] == "Composite v1 (technical proxy)"
+
+
+def test_single_images_per_setting_are_explained_and_one_setting_draws_no_front(ledger: Any) -> None:
+    """Issue 11, item 8: an X/Y/Z grid's single images, beside one setting with three images."""
+    ledger.write_runs([make_run("Euler a", steps, 1, 5000 + steps) for steps in (4, 8, 12, 16)])
+    ledger.write_runs([make_run("Euler a", 25, 3, 6000)])
+    data = chart_data(ledger)
+    drawn = spec(cost_quality_chart(data, "cost_seconds", "sharpness", "sampler"))
+    assert [layer["mark"]["type"] for layer in drawn.get("layer", [drawn])] == ["circle"]  # no lone diamond
+    assert "No Pareto front" in " ".join(drawn["title"]["subtitle"])
+    advice = recommendation_text(data, "cost_seconds", "sharpness")
+    assert advice.startswith("Not enough data") and "Batch count to 3 or more" in advice
+    assert "4 of the 5 settings here have a single image" in advice

@@ -58,6 +58,12 @@ def test_chart_points_open_in_place_and_the_charts_agree(tmp_path: Path, artifac
         page.goto(server.url)
         page.locator("#paramlab-ledger-table tr[data-image-id]").first.wait_for(timeout=30_000)
         page.evaluate("window.__paramlabSameDocument = true")
+        page.locator("#paramlab-tab > .tab-nav > button", has_text="Cost / quality").first.click()
+        link = page.locator("#paramlab-charts-run-summary a").first  # the run view's image links
+        link.wait_for(timeout=30_000)
+        link.click()
+        page.locator("#paramlab-ledger-detail h3", has_text="Image ").first.wait_for(timeout=30_000)
+        assert page.evaluate("window.__paramlabSameDocument === true"), "the page was reloaded"
         open_charts(page)
         scatter = page.locator("#paramlab-charts-scatter svg.marks").first
         assert "Composite v1 (technical proxy)" in scatter.text_content()

@@ -75,22 +75,22 @@ def test_a_chart_point_and_a_run_link_open_the_image_in_place(extension: LoadedE
         page.evaluate("window.__paramlabSameDocument = true")
         open_top_tab(page, "ParamLab")
         page.locator("#paramlab-tab > .tab-nav > button", has_text="Cost / quality").first.click()
+        link = page.locator("#paramlab-charts-run-summary a").first  # the run view's image links
+        link.wait_for(timeout=30_000)
+        link.click()
+        page.locator("#paramlab-ledger-detail h3", has_text="Image ").first.wait_for(timeout=30_000)
+        assert page.evaluate("window.__paramlabSameDocument === true"), "the page was reloaded"
+        assert page.locator("#paramlab-tab-ledger").first.is_visible()
+
+        page.locator("#paramlab-tab > .tab-nav > button", has_text="Cost / quality").first.click()
         page.locator("#paramlab-charts-scatter svg path[aria-roledescription='circle']").first.wait_for(
             timeout=30_000)
         point = chart_point(page)
         page.mouse.click(point["x"], point["y"])
         image_id = point["label"].split("Image id: ")[1].split(";")[0]
         page.locator("#paramlab-ledger-detail h3", has_text=f"Image {image_id}").first.wait_for(timeout=15_000)
-        assert page.locator("#paramlab-tab-ledger").first.is_visible()
         assert page.evaluate("window.__paramlabSameDocument === true"), "the page was reloaded"
         assert page.evaluate("location.search") == ""  # no ?image= page was loaded
-
-        page.locator("#paramlab-tab > .tab-nav > button", has_text="Cost / quality").first.click()
-        link = page.locator("#paramlab-charts-run-summary a").first
-        link.wait_for(timeout=15_000)
-        link.click()
-        page.locator("#paramlab-ledger-detail h3", has_text="Image ").first.wait_for(timeout=15_000)
-        assert page.evaluate("window.__paramlabSameDocument === true")
         open_top_tab(page, "txt2img")
         assert prompt.input_value() == "a lighthouse, typed before looking at the charts"
 
