@@ -61,9 +61,9 @@ def test_lock_handlers_and_series_creation(extension: LoadedExtension) -> None:
     assert "Lock a seed first" in no_seed
     assert "🔒 Series Kaito" in seed_panel.lock_badge(False, None, "same", "Kaito")
 
-    chosen_lock, chosen_seed, note = seed_panel.series_chosen("kaito")
+    chosen_lock, chosen_seed, note, badge = seed_panel.series_chosen("kaito", False, 3925, "Stride N")
     assert chosen_lock["value"] is True and chosen_seed == update(value=808, interactive=False)
-    assert "locks seed 808" in note
+    assert "locks seed 808" in note and "Series Kaito · seed 808 · Stride N" in badge  # never the field's old seed
     assert seed_panel.clear_series_choice("Kaito")[:3] == [update(value=None), update(value=False),
                                                            update(interactive=True)]
     assert seed_panel.lock_toggled(False, "Kaito")[0] == update(value=None)

@@ -102,11 +102,14 @@ def build_seed_panel(tabname: str, elem_id: Any) -> SeedPanel:
                       strength_to, series, clear_series, badge, status, lock_field_button, lock_last_button)
     LATEST_PANELS[tabname] = panel
 
-    for control in (locked, seed, policy, series):
+    # The series' own handler writes the badge from the series' seed: a badge event fired with the series
+    # would read the seed field before the series has set it (A1111 runs events in parallel).
+    for control in (locked, seed, policy):
         control.change(fn=lock_badge_from_controls, inputs=[locked, seed, policy, series], outputs=[badge],
                        show_progress=False)
     policy.change(fn=policy_fields, inputs=[policy], outputs=[stride, seed_list, variation_row], show_progress=False)
-    series.change(fn=series_chosen, inputs=[series], outputs=[locked, seed, status], show_progress=False)
+    series.change(fn=series_chosen, inputs=[series, locked, seed, policy], outputs=[locked, seed, status, badge],
+                  show_progress=False)
     series.focus(fn=current_series_choices, inputs=[], outputs=[series], show_progress=False)
     clear_series.click(fn=clear_series_choice, inputs=[series], outputs=[series, locked, seed, status],
                        show_progress=False)
@@ -157,14 +160,17 @@ def _series(name: Any) -> Any:
         return None
 
 
-def series_chosen(name: str | None) -> list[Any]:
-    """[Lock seed, Locked seed, status]: a chosen series locks its own seed, shown read-only."""
+def series_chosen(name: str | None, locked: bool = False, seed: Any = -1,
+                  policy_label: str = POLICY_LABELS["increment"]) -> list[Any]:
+    """[Lock seed, Locked seed, status, badge]: a chosen series locks its own seed, shown read-only."""
+    policy = policy_key(policy_label)
     if not name:
-        return [update(), update(interactive=True), update()]
+        return [update(), update(interactive=True), update(), lock_badge(bool(locked), _as_int(seed), policy, None)]
     series = _series(name)
     if series is None:
         return [update(), update(interactive=True),
-                _html(f"There is no series named {name!r} (any more); choose another or clear it.", error=True)]
+                _html(f"There is no series named {name!r} (any more); choose another or clear it.", error=True),
+                lock_badge(bool(locked), _as_int(seed), policy, None)]
     note = f"Series {series.name!r} locks seed {series.seed}"
     if series.has_variation:
         note += f" with variation seed {series.variation_seed} at {series.variation_strength:g}"
@@ -174,7 +180,8 @@ def series_chosen(name: str | None) -> list[Any]:
     if series.profile:
         note += (f" Its profile {series.profile!r} is selected in the Profiles tab: it applies only through "
                  "Apply to fields or Apply at generation.")
-    return [update(value=True), update(value=series.seed, interactive=False), _html(note)]
+    return [update(value=True), update(value=series.seed, interactive=False), _html(note),
+            lock_badge(True, series.seed, policy, series.name)]
 
 
 def series_profile(name: str | None, current_profile: str | None) -> Any:
