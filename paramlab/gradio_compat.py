@@ -144,6 +144,9 @@ def on_page_load(blocks: Any, fn: Callable[..., Any], *, outputs: list[Any], pag
         return fn("", request)
 
     blocks.load(from_request, inputs=None, outputs=outputs)
+    # The script still runs in the browser for what else it does there (it installs the in-place image
+    # links), as a browser-only event: nothing is sent to the server, so the client has nothing to warn about.
+    blocks.load(None, inputs=None, outputs=None, js=f"() => {{ ({page_js})(''); }}")
 
 
 def initial_values(components: list[Any]) -> list[Any]:
@@ -158,3 +161,17 @@ async def process_event(blocks: Any, key: int, inputs: list[Any], request: Any) 
 
         return await blocks.process_api(block_fn=key, inputs=inputs, state=SessionState(blocks), request=request)
     return await blocks.process_api(fn_index=key, inputs=inputs, state={}, request=request)
+
+
+def on_tab_select(tab: Any, fn: Any, inputs: list[Any], outputs: list[Any]) -> None:
+    """Run ``fn`` when the user selects ``tab``, also while the tab is still being built.
+
+    A1111's ``on_after_component`` hook fires at the end of ``BlockContext.__init__``; gradio 3 gives a Tab
+    its ``select`` event only after that, so the listener is made here in that case (gradio 4 has it on the
+    class)."""
+    listener = getattr(tab, "select", None)
+    if listener is None:
+        from gradio.events import EventListenerMethod
+
+        listener = EventListenerMethod(tab, "select")
+    listener(fn=fn, inputs=inputs, outputs=outputs, show_progress=False)

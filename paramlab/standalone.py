@@ -24,14 +24,11 @@ from paramlab.ledger.actor import Actor, allowed
 from paramlab.tab.access import AccessRule
 from paramlab.tab.actors import act_per_event
 from paramlab.tab.files import register_file_routes
-from paramlab.tab.ledger_render import VIEW_CSS
-from paramlab.tab.page import TAB_CSS, build_tab_contents
+from paramlab.tab.page import build_tab_contents
 
 
 def build_page(ledger: Ledger) -> gr.Blocks:
-    with gr.Blocks(
-        title="ParamLab", analytics_enabled=False, theme=gr_compat.offline_theme(), css=VIEW_CSS + TAB_CSS
-    ) as demo:
+    with gr.Blocks(title="ParamLab", analytics_enabled=False, theme=gr_compat.offline_theme()) as demo:
         gr.Markdown("# ParamLab")
         build_tab_contents(lambda: ledger)
     return demo

@@ -140,3 +140,65 @@ def chromium_page(viewport: dict[str, int] | None = None) -> Iterator[Any]:
             yield context.new_page()
         finally:
             browser.close()
+
+
+def assert_side_by_side(page: Any) -> None:
+    """The ledger's table and detail both start inside the viewport, side by side, nothing is wider than the
+    window and the infotext wraps (issue 11's layout at 1400×1000)."""
+    facts = page.evaluate("""() => {
+        const box = (selector) => {
+            const r = document.querySelector(selector).getBoundingClientRect();
+            return {top: r.top, left: r.left, right: r.right, bottom: r.bottom};
+        };
+        const infotext = [...document.querySelectorAll('#paramlab-ledger-detail pre')].pop();
+        return {table: box('#paramlab-ledger-table'), detail: box('#paramlab-ledger-detail'),
+                pageWidth: document.documentElement.scrollWidth, window: window.innerWidth,
+                height: window.innerHeight,
+                infotextOverflow: infotext.scrollWidth - infotext.clientWidth};
+    }""")
+    assert facts["pageWidth"] <= facts["window"], facts
+    assert facts["infotextOverflow"] <= 1, facts
+    for name in ("table", "detail"):
+        assert -5 <= facts[name]["top"] < facts["height"] - 200, (name, facts)
+    assert facts["detail"]["left"] >= facts["table"]["right"] - 1, facts  # beside, not below
+
+
+CHART_POINT_JS = """(chart) => {
+    const svg = document.querySelector(`${chart} svg.marks`);
+    if (!svg) return null;
+    svg.scrollIntoView({block: 'center'});
+    for (const point of document.querySelectorAll(`${chart} svg path[aria-roledescription='circle']`)) {
+        const r = point.getBoundingClientRect();
+        const x = r.left + r.width / 2, y = r.top + r.height / 2;
+        if (document.elementFromPoint(x, y) === point) return {x, y, label: point.getAttribute('aria-label')};
+    }
+    return null;
+}"""
+
+
+def chart_point(page: Any, chart: str = "#paramlab-charts-scatter") -> dict[str, Any]:
+    """The centre of a chart point that nothing covers (a front diamond may sit on others), in page pixels,
+    with its accessible label. The point must be in view."""
+    found = page.evaluate(CHART_POINT_JS, chart)
+    assert found, f"no uncovered point in {chart}"
+    return found
+
+
+def choose_option(page: Any, dropdown: str, option: str, attempts: int = 10) -> None:
+    """Open the gradio dropdown ``dropdown`` (a CSS selector of its block) and pick ``option``.
+
+    A list refresh the page asked for (on load, on opening a tab) may land while the list is open, and
+    gradio 3 shows new choices from the next opening on: so close and reopen until the option is offered."""
+    box = page.locator(f"{dropdown} input").first
+    item = page.locator("ul.options li", has_text=option).first
+    for _ in range(attempts):
+        box.click()
+        try:
+            item.wait_for(timeout=1_500)
+        except Exception:  # noqa: BLE001 - Playwright's timeout: not offered yet, open the list again
+            box.press("Escape")
+            page.locator("body").click(position={"x": 1, "y": 1})
+            continue
+        item.click()
+        return
+    raise AssertionError(f"{option!r} never appeared in {dropdown}")

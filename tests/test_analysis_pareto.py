@@ -166,21 +166,31 @@ def test_lower_is_better_measures_are_turned_around() -> None:
     assert cheapest_within(summaries, 5.0).best.setting["steps"] == 20
 
 
-def test_composite_is_a_within_group_rank_in_zero_to_one() -> None:
-    df = frame([(A, 4, 1.0, 0.5), (D, 4, 4.0, 0.9)], spread=0.0)
-    other = frame([(A, 4, 1.0, 50.0), (D, 4, 4.0, 90.0)], model="m2", spread=0.0)
-    df = pd.concat([df, other], ignore_index=True)
-    df["noise"], df["clipping"], df["saturation_burn"] = 0.1, 0.0, np.nan
+def test_composite_is_an_absolute_score_in_zero_to_one() -> None:
+    df = frame([(A, 4, 1.0, 50.0), (D, 4, 4.0, 300.0)], spread=0.0)
+    df["noise"], df["clipping"], df["saturation_burn"] = 3.0, 0.0, np.nan
     composite = composite_quality(df)
     assert composite.between(0, 1).all()
-    # the same ranks in both groups, whatever the measure's scale
-    assert composite[df["model_hash"] == "m1"].tolist() == composite[df["model_hash"] == "m2"].tolist()
+    # the documented v1 formula: mean of sharpness/(sharpness+100), 1 - noise/12, 1 - clipping/0.3
+    assert composite[0] == pytest.approx((50 / 150 + (1 - 3 / 12) + 1.0) / 3)
     assert composite[(df["steps"] == 40)].min() > composite[(df["steps"] == 10)].max()
     df.loc[0, ["sharpness", "noise", "clipping"]] = np.nan
     assert np.isnan(composite_quality(df)[0])
     report = analyse(df, "cost_seconds", "composite", min_samples=3)
-    assert all(g.recommendation.status == "ok" for g in report.groups)
-    assert report.groups[0].dropped_rows == 1
+    assert report.groups[0].recommendation.status == "ok" and report.groups[0].dropped_rows == 1
+
+
+def test_an_images_composite_does_not_move_as_the_ledger_grows() -> None:
+    """The same 6-step images keep their figure when better and worse images arrive (issue 11, item 7)."""
+    first = frame([(A, 4, 1.0, 80.0)], spread=0.0)
+    first["noise"], first["clipping"], first["saturation_burn"] = 7.0, 0.02, 0.0
+    before = composite_quality(first).tolist()
+    later = frame([(B, 4, 2.0, 900.0), (D, 4, 4.0, 5.0)], spread=0.0)
+    later["noise"], later["clipping"], later["saturation_burn"] = [1.0] * 4 + [11.0] * 4, 0.0, 0.5
+    grown = pd.concat([first, later], ignore_index=True)
+    assert composite_quality(grown)[: len(first)].tolist() == before
+    other_model = first.assign(model_hash="m2")  # nor does it depend on the other images of its group
+    assert composite_quality(other_model).tolist() == before
 
 
 def test_unknown_cost_or_quality_is_refused_in_plain_words() -> None:

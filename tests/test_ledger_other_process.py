@@ -116,3 +116,32 @@ def test_rows_committed_while_another_program_opens_the_ledger_survive_a_hard_ex
             writer.kill()
     assert committed == 11
     assert rows_on_disk(path) == committed
+
+
+def test_a_new_ledger_opened_by_several_at_once_opens_for_all(tmp_path: Path) -> None:
+    """The WebUI's writer and a request (or two WebUIs) opening a brand-new ledger at the same moment.
+
+    SQLite does not wait on its busy timeout while a new file switches to WAL; without a retry about
+    one opening in a hundred answered "database is locked" (and the API a 503).
+    """
+    import threading
+
+    from paramlab.ledger import Ledger
+    from paramlab.paths import resolve_ledger_url
+
+    failures: list[str] = []
+
+    def open_once(url) -> None:
+        try:
+            Ledger.open(url).close()
+        except Exception as exc:  # noqa: BLE001 - every failure is the finding
+            failures.append(str(exc))
+
+    for trial in range(150):
+        url = resolve_ledger_url(str(tmp_path / f"new-{trial}.db"), None)
+        threads = [threading.Thread(target=open_once, args=(url,)) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert failures == []

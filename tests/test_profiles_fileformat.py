@@ -63,7 +63,7 @@ def test_export_then_import_round_trips(store: ProfileStore, ledger: Ledger) -> 
     report = import_profiles(store, text.encode("utf-8"), catalog=CATALOG)
     assert report.ok and [e.action for e in report.entries] == ["created", "created"]
     assert [(p.name, p.description, p.model_scope, p.settings) for p in store.stored()] == originals
-    assert "Imported 2 profile(s): 2 created." in report.summary()
+    assert "Imported 2 profiles (2 created)." in report.summary()
 
 
 def test_starters_export_as_ordinary_profiles(store: ProfileStore) -> None:

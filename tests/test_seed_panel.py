@@ -10,6 +10,7 @@ from modules._standin_tab import build_tab
 from modules.api import api
 from webui_support import LoadedExtension
 
+from paramlab.gradio_compat import update
 from paramlab.webui import profile_panel, runtime, seed_panel
 from paramlab.webui.script import compose_args
 
@@ -39,16 +40,17 @@ def test_controls_compose_the_seed_lock_part_of_the_one_arg() -> None:
 
 
 def test_lock_handlers_and_series_creation(extension: LoadedExtension) -> None:
-    locked, seed, status = seed_panel.lock_field_seed(4321)
+    locked, seed, status, series = seed_panel.lock_field_seed(4321)
     assert locked["value"] is True and seed["value"] == 4321
-    _, random_seed, note = seed_panel.lock_field_seed(-1)
+    assert series["value"] is None  # a plain seed lock replaces a chosen series: one state
+    _, random_seed, note, _ = seed_panel.lock_field_seed(-1)
     assert 0 <= random_seed["value"] <= 4294967295 and "random" in note
 
-    _, _, empty = seed_panel.lock_last_used("txt2img")
-    assert "No txt2img generation" in empty
+    _, _, empty, untouched = seed_panel.lock_last_used("txt2img")
+    assert "No txt2img generation" in empty and untouched == update()
     api.text2imgapi(extension.runner(), {"prompt": "x", "seed": 808, "width": 64, "height": 64})
     runtime.get_writer().flush(10)
-    locked, seed, _ = seed_panel.lock_last_used("txt2img")
+    locked, seed, _, _ = seed_panel.lock_last_used("txt2img")
     assert seed["value"] == 808
 
     dropdown, status = seed_panel.create_series_from_lock("Kaito", 808, -1, 0.0)
@@ -58,6 +60,16 @@ def test_lock_handlers_and_series_creation(extension: LoadedExtension) -> None:
     _, no_seed = seed_panel.create_series_from_lock("Other", -1, -1, 0.0)
     assert "Lock a seed first" in no_seed
     assert "🔒 Series Kaito" in seed_panel.lock_badge(False, None, "same", "Kaito")
+
+    chosen_lock, chosen_seed, note, badge = seed_panel.series_chosen("kaito", False, 3925, "Stride N")
+    assert chosen_lock["value"] is True and chosen_seed == update(value=808, interactive=False)
+    assert "locks seed 808" in note and "Series Kaito · seed 808 · Stride N" in badge  # never the field's old seed
+    assert seed_panel.clear_series_choice("Kaito")[:3] == [update(value=None), update(value=False),
+                                                           update(interactive=True)]
+    assert seed_panel.lock_toggled(False, "Kaito")[0] == update(value=None)
+    assert seed_panel.paste_policy({"Seed policy": "same"})["value"] == seed_panel.POLICY_LABELS["same"]
+    assert seed_panel.paste_policy({})["value"] == seed_panel.POLICY_LABELS["increment"]
+    assert seed_panel.paste_series({})["value"] is None
 
 
 def test_lock_button_beside_the_seed_field_in_chromium(extension: LoadedExtension, artifacts_dir: Path) -> None:

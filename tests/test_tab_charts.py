@@ -77,7 +77,7 @@ def test_scatter_has_a_point_per_image_full_tooltips_front_and_href(ledger: Any)
     fill(ledger)
     data = chart_data(ledger)
     chart = spec(cost_quality_chart(data, "cost_seconds", "sharpness", "sampler"))
-    points, line, diamonds = chart["layer"]
+    line, diamonds, points = chart["layer"]  # the points on top, so every one can be clicked
     assert len(chart_rows(points["data"])) == 24
     titles = {t["title"] for t in points["encoding"]["tooltip"]}
     assert {"Prompt", "Sampler", "Schedule type", "Steps", "CFG", "Size", "Hires", "Profile", "Series", "Seed",
@@ -85,7 +85,7 @@ def test_scatter_has_a_point_per_image_full_tooltips_front_and_href(ledger: Any)
     first = chart_rows(points["data"])[0]
     assert first["size"] == "512×512" and first["schedule"] == "Karras" and len(first["prompt"]) <= 120
     assert points["encoding"]["href"]["field"] == "href"
-    assert {v["href"] for v in chart_rows(points["data"])} == {f"?image={i}" for i in data.frame["id"]}
+    assert {v["href"] for v in chart_rows(points["data"])} == {f"#paramlab-image={i}" for i in data.frame["id"]}
     assert points["encoding"]["color"]["title"] == "Sampler"
     assert line["mark"]["type"] == "line" and diamonds["mark"]["type"] == "point"
     front = chart_rows(line["data"])
@@ -120,7 +120,7 @@ def test_sampling_happens_in_sql_above_max_points_with_an_honest_note_and_is_det
     assert ids.max() - ids.min() > 200  # spread over the ledger, not the first or newest rows
     assert data.frame["sharpness"].notna().all()  # metrics pivoted for the sampled ids
     chart = spec(cost_quality_chart(data, "cost_seconds", "sharpness", "sampler"))
-    assert len(chart_rows(chart["layer"][0]["data"])) == 40
+    assert len(chart_rows(chart["layer"][-1]["data"])) == 40
     assert data.note in chart["title"]["subtitle"]
     text = recommendation_text(data, "cost_seconds", "sharpness")
     assert "sample of 40 of 300 images" in text
@@ -207,7 +207,38 @@ def test_five_thousand_points_and_more_never_hit_altairs_row_limit() -> None:
     data = ChartData(frame, n, n, False, "Showing all 6,000 images.")
     chart = cost_quality_chart(data, "cost_seconds", "sharpness", "sampler")
     drawn = json.loads(chart.to_json())
-    rows = chart_rows(drawn["layer"][0]["data"])
+    rows = chart_rows(drawn["layer"][-1]["data"])
     assert len(rows) == n and len({v["colour"] for v in rows}) == charts.MAX_COLOURS
     steps_quality_chart(data, "sharpness").to_json()
     assert alt.data_transformers.options.get("max_rows", 5000) == 5000  # the global guard stays as it was
+
+
+def test_the_charts_agree_with_each_other(ledger: Any) -> None:
+    """Issue 11, item 8: one colour per sampler in both charts, padded axes (edge points whole), "(none)"
+    rather than null in tooltips; item 7: the composite's version on the axis."""
+    fill(ledger)
+    data = chart_data(ledger)
+    points = next(layer for layer in spec(cost_quality_chart(data, "cost_seconds", "composite", "sampler"))["layer"]
+                  if layer["mark"]["type"] == "circle")
+    curves = spec(steps_quality_chart(data, "composite"))["layer"][0]
+    scales = [points["encoding"]["color"].get("scale", {}), curves["encoding"]["color"].get("scale", {})]
+    mapping = [dict(zip(scale.get("domain", []), scale.get("range", []))) for scale in scales]
+    assert mapping[0] == mapping[1] and len(set(mapping[0].values())) == 2
+    for layer in (points, curves):
+        assert all(layer["encoding"][axis]["scale"].get("padding", 0) > 0 for axis in ("x", "y"))
+    rows = chart_rows(points["data"])
+    assert {row["profile"] for row in rows} == {"(none)"} and None not in {row["series"] for row in rows}
+    assert points["encoding"]["y"]["title"] == "Composite v1 (technical proxy)"
+
+
+def test_single_images_per_setting_are_explained_and_one_setting_draws_no_front(ledger: Any) -> None:
+    """Issue 11, item 8: an X/Y/Z grid's single images, beside one setting with three images."""
+    ledger.write_runs([make_run("Euler a", steps, 1, 5000 + steps) for steps in (4, 8, 12, 16)])
+    ledger.write_runs([make_run("Euler a", 25, 3, 6000)])
+    data = chart_data(ledger)
+    drawn = spec(cost_quality_chart(data, "cost_seconds", "sharpness", "sampler"))
+    assert [layer["mark"]["type"] for layer in drawn.get("layer", [drawn])] == ["circle"]  # no lone diamond
+    assert "No Pareto front" in " ".join(drawn["title"]["subtitle"])
+    advice = recommendation_text(data, "cost_seconds", "sharpness")
+    assert advice.startswith("Not enough data") and "Batch count to 3 or more" in advice
+    assert "4 of the 5 settings here have a single image" in advice

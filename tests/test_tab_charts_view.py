@@ -43,12 +43,12 @@ def chart_of(update: Any) -> alt.TopLevelMixin:
 def test_refresh_answers_with_altair_updates_for_every_plot(ledger: Any) -> None:
     fill(ledger)
     blocks, view = build(ledger)
-    values = ["Seconds per image", "Composite (technical proxy)", "Sampler", 5, 0]
+    values = ["Seconds per image", "Composite v1 (technical proxy)", "Sampler", 5, 0]
     result = run_event(blocks, view.refresh_button, "click", *values)
     assert list(result) == [c._id for c in view.outputs]
     by = dict(zip(view.outputs, view.refresh(*values)))
     scatter = chart_of(by[view.scatter]).to_dict()
-    assert len(charts.chart_rows(scatter["layer"][0]["data"])) == 24 and len(scatter["layer"]) == 3
+    assert len(charts.chart_rows(scatter["layer"][-1]["data"])) == 24 and len(scatter["layer"]) == 3
     assert "layer" in chart_of(by[view.steps]).to_dict()
     run = chart_of(by[view.run_plot]).to_dict()
     assert run["title"].startswith(f"Run {run_view.newest_run_id(ledger)}:")
@@ -64,8 +64,8 @@ def test_axes_colour_and_percent_redraw_from_the_loaded_rows(ledger: Any) -> Non
     blocks, view = build(ledger)
     redrawn = run_event(blocks, view.colour, "input", "Model evaluations", "Sharpness (Laplacian energy)", "CFG", 10)
     spec = chart_of(redrawn[view.scatter._id]).to_dict()
-    assert spec["layer"][0]["encoding"]["x"]["title"] == "Model evaluations"
-    assert spec["layer"][0]["encoding"]["color"]["title"] == "CFG"
+    assert spec["layer"][-1]["encoding"]["x"]["title"] == "Model evaluations"
+    assert spec["layer"][-1]["encoding"]["color"]["title"] == "CFG"
     [text] = run_event(blocks, view.percent, "release", "Seconds per image", "Sharpness (Laplacian energy)",
                        50).values()
     assert "paramlab-recommendation" in text and "Within SD 1.5" in text

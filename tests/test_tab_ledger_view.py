@@ -141,9 +141,12 @@ def test_paging_and_refresh(ledger: Ledger) -> None:
 
 def test_page_load_fills_the_view_and_opens_the_image_parameter(view: Any) -> None:
     demo, c, ledger = view
-    (refresh, refresh_event), (opener, opener_event) = load_events(demo)
+    events = load_events(demo)
+    (refresh, refresh_event), (opener, opener_event) = events[:2]
     assert refresh_event.inputs == ()  # gradio 4 warns about page-load events with inputs
     assert len(ids_in(refresh()[0])) == 3
+    # a page-load script installs the in-place image links (gradio 4: a browser-only event of its own)
+    assert any("paramlab-image=" in (event.js or "") for _, event in events)
     open_image = c.actions.open_from_page  # what the load event runs (on gradio 4 with the request alone)
     image_id = id_of(ledger, 501)
     if IS_GRADIO_4:
@@ -160,15 +163,18 @@ def test_page_load_fills_the_view_and_opens_the_image_parameter(view: Any) -> No
     assert open_image("x", SimpleNamespace(query_params={"image": "<b>"}))[2] == ""
 
 
-def test_rating_persists_in_the_ledger(view: Any) -> None:
+def test_rating_persists_in_the_ledger_and_shows_in_the_table_at_once(view: Any) -> None:
     demo, c, ledger = view
     image_id = id_of(ledger, 500)
-    result = run_event(demo, c.rating_buttons[4], "click", str(image_id))
+    result = run_event(demo, c.rating_buttons[4], "click", str(image_id), *filter_values(), 1)
     assert "Rated image" in result[c.action_status] and "★★★★" in result[c.detail]
+    row = next(line for line in result[c.table].splitlines() if f'data-image-id="{image_id}"' in line)
+    assert "★★★★" in row  # no Refresh needed
     assert next(r for r in ledger.recent_images() if r["id"] == image_id)["rating"] == 4
-    run_event(demo, c.rating_buttons[None], "click", str(image_id))
+    run_event(demo, c.rating_buttons[None], "click", str(image_id), *filter_values(), 1)
     assert next(r for r in ledger.recent_images() if r["id"] == image_id)["rating"] is None
-    assert "Select an image" in run_event(demo, c.rating_buttons[2], "click", "")[c.action_status]
+    refused = run_event(demo, c.rating_buttons[2], "click", "", *filter_values(), 1)
+    assert "Select an image" in refused[c.action_status]
 
 
 def test_delete_needs_confirm(view: Any) -> None:
@@ -181,11 +187,11 @@ def test_delete_needs_confirm(view: Any) -> None:
     assert ledger.counts()["images"] == 2 and image_id not in ids_in(done[c.table])
 
 
-def test_lock_seed_and_create_series(view: Any) -> None:
+def test_show_seed_and_create_series(view: Any) -> None:
     demo, c, ledger = view
     image_id = id_of(ledger, 501)
-    locked = run_event(demo, c.lock_button, "click", str(image_id))
-    assert locked[c.seed_box] == "501"
+    shown = run_event(demo, c.lock_button, "click", str(image_id))
+    assert shown[c.seed_box] == "501" and c.lock_button.value == "Show the seed"  # it only shows the seed
     made = run_event(demo, c.series_button, "click", str(image_id), "Kaito")
     assert "Created series" in made[c.action_status] and SeriesStore(ledger).get("Kaito").seed == 501
     refused = run_event(demo, c.series_button, "click", str(image_id), "<script>")

@@ -77,7 +77,8 @@ def test_the_list_has_the_starters_with_their_figures_and_the_events_are_wired(l
     frame = frame_of(table)
     assert list(frame.columns) == managers.PROFILE_HEADERS
     balanced = frame[frame["name"] == "Balanced"].iloc[0]
-    assert (balanced["kind"], balanced["generations"], balanced["median s/image"]) == ("starter", "3", "1.50")
+    figures = (balanced["kind"], balanced["images applied at generation"], balanced["median s/image"])
+    assert figures == ("starter", "3", "1.50")
     assert balanced["peak VRAM"] == "3.00 GiB" and balanced["usable"] == "yes"
     assert "CFG scale 7" in balanced["settings"]
     assert "Final render" in selector["choices"]
@@ -189,11 +190,15 @@ def test_series_create_edit_delete_with_image_counts(ledger: Ledger) -> None:
         "Kaito", "1234", "99 @ 0.3", "Balanced", "4")
     assert list(frame.columns) == managers.SERIES_HEADERS
 
-    edited = managers.save_series_changes(ledger, "Kaito", "Kaito", "4321", "", "", "No such profile", "", "x" * 200)
-    assert "Saved" in edited[0] and "no profile named 'No such profile'" in html.unescape(edited[0])
+    edited = managers.save_series_changes(ledger, "Kaito", "Kaito", "4321", "", "", "balanced", "", "x" * 200)
+    assert "Saved" in edited[0]
     stored = SeriesStore(ledger).get("Kaito")
-    assert (stored.seed, stored.variation_seed, stored.profile) == (4321, None, "No such profile")
+    assert (stored.seed, stored.variation_seed, stored.profile) == (4321, None, "Balanced")  # the profile's own name
     assert frame_of(edited[1]).iloc[0]["notes"].endswith("…")
+    refused = managers.save_series_changes(ledger, "Kaito", "Kaito", "4321", "", "", "No such profile", "", "")
+    assert "paramlab-error" in refused[0] and "Not saved" in refused[0]
+    assert "no profile named 'No such profile'" in html.unescape(refused[0]) and "Balanced" in refused[0]
+    assert SeriesStore(ledger).get("Kaito").profile == "Balanced"  # nothing was changed
 
     for seed, message in (("abc", "expected a whole number"), (str(2**32), "outside 0…4294967295"),
                           ("", "seed is missing")):
@@ -226,6 +231,9 @@ def test_series_export_and_import(ledger: Ledger) -> None:
     assert document["series"][0]["variation_strength"] == 0.25
 
     assert "already exists" in managers.import_series_file(ledger, content, managers.CONFLICT_CHOICES[0])[0]
+    skipped = managers.import_series_file(ledger, content, "skip")[0]
+    assert "Imported 0 series; skipped 1: a series with that name already exists." in skipped
+    assert "Imported 1" not in skipped
     renamed = run_event(demo, c["import"], "click", content, "rename")
     assert "Kaito (2)" in renamed[c["report"]._id] and store.get("Kaito (2)").variation_seed == 8
     replaced = managers.import_series(store, series_file({"name": "KAITO", "seed": 70}), on_conflict="replace")

@@ -133,7 +133,8 @@ def test_reproduce_route(extension: LoadedExtension) -> None:
 def test_style_guide_routes_are_for_listed_users_and_every_change_names_its_user(extension: LoadedExtension) -> None:
     client = start_app("alice:s3cret,lead:b0ss")
     alice, lead = ("alice", "s3cret"), ("lead", "b0ss")
-    assert client.post(BASE, json={"name": "House", "settings": {"Steps": 20}}, auth=alice).status_code == 201
+    created = client.post(BASE, json={"name": "House", "settings": {"Steps": 20}}, auth=alice)
+    assert created.status_code == 201, created.text
     refused = client.put(f"{BASE}/House/guide", json={"approved": True, "locked": True}, auth=lead)
     assert refused.status_code == 403 and "Users who may change locked profiles" in refused.json()["detail"]
     shared.opts.set("paramlab_locked_profile_editors", "lead")

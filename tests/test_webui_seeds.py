@@ -104,14 +104,14 @@ def test_series_locks_its_seed_tags_the_ledger_and_round_trips_through_infotext(
 
     runtime.series_store().create(Series(name="Kaito", seed=2024, profile="Final render",
                                          prompt_fragment="kaito, blue hair", notes="hero"))
-    out = generate(extension, {"series": "kaito", "policy": "same"}, prompt="on a rooftop")
+    out = generate(extension, {"series": "kaito", "policy": "same"}, prompt="on a rooftop", steps=7)
     info = json.loads(out["info"])
     assert info["all_seeds"] == [2024] * 4
     text = info["infotexts"][info["index_of_first_image"]]
-    assert "Seed series: Kaito" in text and "ParamLab profile: Final render" in text
+    assert "Seed series: Kaito" in text and "ParamLab profile" not in text  # its profile is only suggested
     assert text.startswith("on a rooftop, kaito, blue hair")
     rows = extension.rows()
-    assert {(row["series"], row["profile"], row["steps"]) for row in rows} == {("Kaito", "Final render", 40)}
+    assert {(row["series"], row["profile"], row["steps"]) for row in rows} == {("Kaito", None, 7)}
 
     from modules import infotext_utils
     from modules._standin_tab import build_tab

@@ -6,7 +6,7 @@ or by hand in tests) so it never touches the database or the WebUI.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -22,9 +22,23 @@ LEARNED_MEASURES = ("aesthetic", "clip_score")
 # read as "higher is better"; exposure, contrast and colourfulness have no safe direction, so
 # optimising them is the user's explicit choice.
 LOWER_IS_BETTER = frozenset({"noise", "clipping", "saturation_burn"})
-# The no-weight measures behind the composite, with the sign that makes "higher is better".
-COMPOSITE_PARTS = (("sharpness", 1.0), ("noise", -1.0), ("clipping", -1.0), ("saturation_burn", -1.0))
+# The composite (version 1): each no-weight measure of ONE image mapped onto 0..1 by a fixed formula
+# (1 the better image), then averaged. Changing a formula or a constant is a new version: the label and
+# the README's table say which one the figures are.
+COMPOSITE_VERSION = 1
+SHARPNESS_HALF = 100.0  # Laplacian energy scoring 0.5: soft images are below 50, crisp ones in the hundreds
+NOISE_ZERO = 12.0  # grey levels of noise scoring 0: clean renders are 0–4, grain shows from about 6
+CLIPPING_ZERO = 0.3  # share of clipped channel values scoring 0 (0.15 already counts as CFG burn)
+BURN_ZERO = 0.3  # share of burnt (neon) pixels scoring 0
+COMPOSITE_FORMULAS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "sharpness": lambda v: v / (v + SHARPNESS_HALF),
+    "noise": lambda v: 1.0 - v / NOISE_ZERO,
+    "clipping": lambda v: 1.0 - v / CLIPPING_ZERO,
+    "saturation_burn": lambda v: 1.0 - v / BURN_ZERO,
+}
+COMPOSITE_PARTS = tuple(COMPOSITE_FORMULAS)
 COMPOSITE = "composite"
+COMPOSITE_LABEL = f"Composite v{COMPOSITE_VERSION} (technical proxy)"
 RATING = "rating"
 
 FRAME_COLUMNS = (
@@ -70,27 +84,31 @@ def group_codes(
     return code.astype(np.int64)
 
 
-def composite_quality(df: pd.DataFrame) -> pd.Series:
-    """A technical-quality proxy in 0..1, NOT an aesthetic score.
+def composite_part_scores(df: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Each composite measure mapped onto 0..1 (1 the better image) by its fixed formula; NaN where missing."""
+    scores = {}
+    for name, formula in COMPOSITE_FORMULAS.items():
+        if name in df.columns:
+            values = pd.to_numeric(df[name], errors="coerce").to_numpy(dtype=np.float64)
+            with np.errstate(invalid="ignore"):
+                scores[name] = np.clip(formula(np.maximum(values, 0.0)), 0.0, 1.0)
+    return scores
 
-    For each image: the mean of its percentile ranks (within its comparable group: same model
-    hash, width and height) of sharpness, −noise, −clipping and −saturation_burn. Measures an
-    image lacks are skipped; an image with none of them gets NaN. Being ranks, it only says how
-    an image compares with the other images of its group, not how good it is in absolute terms,
-    and it rewards no measure more than another.
+
+def composite_quality(df: pd.DataFrame) -> pd.Series:
+    """The composite v1, a technical-quality proxy in 0..1, NOT an aesthetic score.
+
+    For each image: the mean of its measures' scores (:data:`COMPOSITE_FORMULAS`), each a fixed
+    function of that one image's figure. So an image's composite never changes as the ledger grows,
+    and it can be compared across time and across ledgers of the same composite version. Measures an
+    image lacks are skipped; an image with none of them gets NaN.
     """
     if len(df) == 0:
         return pd.Series(dtype="float64", index=df.index, name=COMPOSITE)
-    codes = group_codes(df)
-    ranks = []
-    for name, sign in COMPOSITE_PARTS:
-        if name not in df.columns:
-            continue
-        values = pd.to_numeric(df[name], errors="coerce").to_numpy(dtype=np.float64) * sign
-        ranks.append(group_percent_rank(values, codes))
-    if not ranks:
+    scores = composite_part_scores(df)
+    if not scores:
         return pd.Series(np.nan, index=df.index, name=COMPOSITE)
-    stacked = np.vstack(ranks)
+    stacked = np.vstack(list(scores.values()))
     counts = np.isfinite(stacked).sum(axis=0)
     sums = np.nansum(stacked, axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -104,26 +122,6 @@ def sort_within(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
     position = np.empty(n, dtype=np.int64)
     position[np.argsort(values)] = np.arange(n)
     return np.argsort(keys.astype(np.int64) * max(n, 1) + position)
-
-
-def group_percent_rank(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """``Series.groupby(codes).rank(pct=True)`` (average ties, NaN stays NaN), vectorised: 4× faster."""
-    n = len(values)
-    result = np.full(n, np.nan)
-    if n == 0:
-        return result
-    order = sort_within(codes, values)
-    v, g = values[order], codes[order]
-    group_start = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-    starts_of = np.repeat(group_start, np.diff(np.r_[group_start, n]))
-    position = np.arange(n) - starts_of
-    tie_start = np.flatnonzero(np.r_[True, (g[1:] != g[:-1]) | (v[1:] != v[:-1])])
-    tie_len = np.diff(np.r_[tie_start, n])
-    average = np.repeat(position[tie_start] + (tie_len - 1) / 2.0 + 1.0, tie_len)
-    valid = np.isfinite(v)
-    per_group = np.bincount(codes[np.isfinite(values)], minlength=int(codes.max()) + 1)
-    result[order[valid]] = average[valid] / per_group[g[valid]]
-    return result
 
 
 def quality_values(df: pd.DataFrame, quality: str) -> pd.Series:

@@ -182,7 +182,7 @@ def _summarise_groups(
 
 
 def _select_group(df: pd.DataFrame, group: dict | None) -> pd.DataFrame:
-    """Whole comparable groups only: a narrower selection would change the composite's ranks."""
+    """Whole comparable groups only: a setting is compared with the others of its model and size."""
     allowed = (*GROUP_COLUMNS, "model_name")
     unknown = sorted(set(group or {}) - set(allowed))
     if unknown:

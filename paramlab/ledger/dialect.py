@@ -10,6 +10,8 @@ SQLAlchemy Core and runs unchanged on both.
 from __future__ import annotations
 
 import re
+import sqlite3
+import time
 from typing import Any
 
 import sqlalchemy as sa
@@ -87,7 +89,7 @@ def configure_sqlite(engine: sa.Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        _use_write_ahead_log(cursor)
         cursor.execute("PRAGMA synchronous = FULL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
@@ -96,6 +98,26 @@ def configure_sqlite(engine: sa.Engine) -> None:
     def _on_begin(conn: Connection) -> None:
         immediate = conn.get_execution_options().get("paramlab_write", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _use_write_ahead_log(cursor: Any) -> None:
+    """Switch a new file to WAL (the mode is kept in the file, so an existing ledger only reads it).
+
+    SQLite does not wait on its busy timeout for this switch: two processes opening a brand-new
+    ledger at once (the WebUI's writer and a request, two WebUIs) would see "database is locked".
+    So the switch is retried for as long as the busy timeout allows.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+                return
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def lock_for_migration(conn: Connection) -> None:

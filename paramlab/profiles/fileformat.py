@@ -56,14 +56,26 @@ class ImportReport:
     def summary(self) -> str:
         lines = []
         if self.ok:
-            counts = {action: sum(e.action == action for e in self.entries) for action in ACTIONS}
-            done = ", ".join(f"{count} {action}" for action, count in counts.items() if count)
-            lines.append(f"Imported {len(self.entries)} profile(s): {done or 'nothing to do'}.")
+            lines.append(imported_line(self.entries, "profile", "profiles"))
         else:
             lines.append(f"Nothing was imported: {self.error or 'some entries have problems'}")
         lines += [f"- {e.name or '(no name)'}: {e.action}{' (' + e.detail + ')' if e.detail else ''}"
                   for e in self.entries]
         return "\n".join(lines)
+
+
+def imported_line(entries: list[ImportEntry], one: str, many: str) -> str:
+    """The report's first line: what was written, and apart from it what was skipped (never "imported").
+
+    ``one``/``many`` name the things, e.g. "profile"/"profiles" or "series"/"series"."""
+    written = [entry for entry in entries if entry.action != "skipped"]
+    counts = {action: sum(entry.action == action for entry in written) for action in ACTIONS}
+    done = ", ".join(f"{count} {action}" for action, count in counts.items() if count)
+    line = f"Imported {len(written)} {one if len(written) == 1 else many}" + (f" ({done})" if done else "")
+    skipped = len(entries) - len(written)
+    if skipped:
+        line += f"; skipped {skipped}: a {one} with {'that name' if skipped == 1 else 'those names'} already exists"
+    return line + "."
 
 
 def _entry_json(profile: Profile) -> dict[str, Any]:

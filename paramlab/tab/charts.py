@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from paramlab.analysis.frame import (
     COMPOSITE,
+    COMPOSITE_LABEL,
     LEARNED_MEASURES,
     MEASURE_COLUMNS,
     RATING,
@@ -32,6 +33,9 @@ from paramlab.analysis.frame import (
 from paramlab.analysis.load import IMAGE_COLUMNS, fetch_rows, filter_conditions, load_metrics, shape_frame
 from paramlab.analysis.pareto import SettingSummary, analyse
 from paramlab.ledger import schema
+from paramlab.tab.chart_notes import few_images_hint, group_label
+from paramlab.tab.chart_style import EMBED_OPTIONS, category_scale, padded, text_values
+from paramlab.tab.links import image_link
 
 X_CHOICES = {
     "cost_seconds": "Seconds per image", "model_evaluations": "Model evaluations", "energy_joules": "Energy (J)",
@@ -148,7 +152,7 @@ def quality_label(key: str) -> str:
     """The y axis's name for a quality key (a measure's documented label, the rating or the composite)."""
     if key == RATING:
         return "Rating (1–5)"
-    return "Composite (technical proxy)" if key == COMPOSITE else _measure_label(key)
+    return COMPOSITE_LABEL if key == COMPOSITE else _measure_label(key)
 
 
 def _numbers(frame: pd.DataFrame, name: str) -> pd.Series:
@@ -183,7 +187,7 @@ def empty_chart(message: str, title: str = "") -> alt.Chart:
     """A chart holding only a message: what every chart shows when it has nothing to draw."""
     return alt.Chart(inline_data([{"message": message}])).mark_text(size=14, color="#666").encode(
         text="message:N"
-    ).properties(width=CHART_WIDTH, height=120, title=title or message)
+    ).properties(width=CHART_WIDTH, height=120, title=title or message, usermeta=EMBED_OPTIONS)
 
 
 # -- the cost/quality scatter ---------------------------------------------------------------------------
@@ -203,7 +207,7 @@ def _colour_values(frame: pd.DataFrame, colour: str) -> tuple[pd.Series, list[st
         labels = numbers.map(lambda v: "(none)" if pd.isna(v) else format_number(v))
         order = [format_number(v) for v in sorted(numbers.dropna().unique())]
     else:
-        labels = raw.map(lambda v: "(none)" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))
+        labels = text_values(raw)
         order = list(labels.value_counts().index)
     counts = labels.value_counts()
     if len(counts) > MAX_COLOURS:
@@ -219,32 +223,39 @@ def _plot_frame(frame: pd.DataFrame, x: str, y: str, colour: str) -> tuple[pd.Da
     prompt = frame["prompt"].map(lambda p: p if not isinstance(p, str) or len(p) <= PROMPT_CHARS
                                  else p[:PROMPT_CHARS - 1] + "…")
     colour_labels, order = _colour_values(frame, colour)
+    series = frame["series"] if "series" in frame.columns else pd.Series(None, index=frame.index, dtype="object")
     out = pd.DataFrame({
         "id": frame["id"], "x": _numbers(frame, x), "y": _numbers(frame, y), "colour": colour_labels,
-        "prompt": prompt, "model": frame["model_name"], "sampler": frame["sampler"], "schedule": frame["scheduler"],
-        "steps": frame["steps"], "cfg": frame["cfg_scale"], "size": size,
+        "prompt": prompt, "model": text_values(frame["model_name"]), "sampler": text_values(frame["sampler"]),
+        "schedule": text_values(frame["scheduler"]), "steps": frame["steps"], "cfg": frame["cfg_scale"], "size": size,
         "hires": [_hires_text(e, s) for e, s in zip(frame["hires_enabled"], frame["hires_scale"])],
-        "profile": frame["profile"], "series": frame.get("series"), "seed": frame["seed"],
-        "href": [f"?image={int(i)}" for i in frame["id"]],
+        "profile": text_values(frame["profile"]), "series": text_values(series), "seed": frame["seed"],
+        "href": [image_link(i) for i in frame["id"]],
     })
     return out, order
 
 
-def _group_label(group: dict) -> str:
-    model = group.get("model_name") or group.get("model_hash") or "unknown model"
-    width, height = group.get("width"), group.get("height")
-    return f"{model} at {width}×{height}" if width and height else str(model)
-
-
 def _front_of(frame: pd.DataFrame, x: str, y: str) -> tuple[list[SettingSummary], str]:
-    """Fronts of setting means: per comparable group when there are few, else the largest group's."""
+    """Fronts of setting means: per comparable group when there are few, else the largest group's.
+
+    Only groups that compare 2 or more settings (of 3+ images each) have a front; the note says why
+    when none does, and says so when one setting alone is the front (cheapest and best at once)."""
     report = analyse(frame, x, y, min_samples=3, bootstrap=0)
-    groups = sorted((g for g in report.groups if g.front), key=lambda g: -sum(s.count for s in g.summaries))
+    compared = [g for g in report.groups if len(g.summaries) >= 2 and g.front]
+    groups = sorted(compared, key=lambda g: -sum(s.count for s in g.summaries))
     if not groups:
-        return [], "No Pareto front: fewer than 2 settings with ≥ 3 images in any model/size group."
-    if len(groups) <= MAX_FRONTS:
-        return [s for g in groups for s in g.front], "Pareto front of setting means per model/size group."
-    return groups[0].front, f"Pareto front of setting means in the largest group, {_group_label(groups[0].group)}."
+        return [], ("No Pareto front: that needs 2 or more settings with 3 or more images each in one "
+                    f"model/size group.{few_images_hint(frame)}")
+    if len(groups) > MAX_FRONTS:
+        groups = groups[:1]
+        note = f"Pareto front of setting means in the largest group, {group_label(groups[0].group)}."
+    else:
+        note = "Pareto front of setting means per model/size group."
+    alone = [g.front[0] for g in groups if len(g.front) == 1]
+    if alone:
+        note += (f" {describe_setting(alone[0].setting)} is both the cheapest and the best of its group, so it "
+                 "alone is the front.")
+    return [s for g in groups for s in g.front], note
 
 
 def cost_quality_chart(data: ChartData, x: str, y: str, colour: str, front: list | None = None) -> alt.Chart:
@@ -280,18 +291,23 @@ def cost_quality_chart(data: ChartData, x: str, y: str, colour: str, front: list
         alt.Tooltip("x:Q", title=x_title, format=".4~g"), alt.Tooltip("y:Q", title=y_title, format=".4~g"),
         alt.Tooltip("id:Q", title="Image id", format="d"),
     ]
-    colour_scale = alt.Scale(scheme="viridis") if colour == "cfg_scale" else alt.Undefined
+    if colour == "cfg_scale":
+        colour_scale = alt.Scale(scheme="viridis")
+    elif colour == "sampler":  # the steps chart colours its samplers with the very same scale
+        colour_scale = category_scale(text_values(frame["sampler"]), extra=order)
+    else:
+        colour_scale = alt.Undefined
     scatter = alt.Chart(inline_data(drawable)).mark_circle(size=36, opacity=0.7, cursor="pointer").encode(
-        x=alt.X("x:Q", title=x_title, scale=alt.Scale(zero=False)),
-        y=alt.Y("y:Q", title=y_title, scale=alt.Scale(zero=False)),
+        x=alt.X("x:Q", title=x_title, scale=padded(zero=False)),
+        y=alt.Y("y:Q", title=y_title, scale=padded(zero=False)),
         color=alt.Color("colour:O" if colour == "cfg_scale" else "colour:N", title=COLOUR_CHOICES[colour],
-                        sort=order, scale=colour_scale),
+                        sort=alt.Undefined if colour == "sampler" else order, scale=colour_scale),
         tooltip=tooltip, href="href:N",
     ).interactive()
     layers: list[alt.Chart] = [scatter]
     if front:
         rows = [{
-            "setting": describe_setting(s.setting), "group": _group_label(s.group), "n": s.count,
+            "setting": describe_setting(s.setting), "group": group_label(s.group), "n": s.count,
             "x": s.cost_median, "y": s.quality_mean,
         } for s in front]
         base = alt.Chart(inline_data(rows)).encode(
@@ -303,7 +319,8 @@ def cost_quality_chart(data: ChartData, x: str, y: str, colour: str, front: list
         )
         layers += [base.mark_line(color="black", strokeWidth=2), base.mark_point(color="black", shape="diamond",
                                                                                  size=90, filled=True)]
-    return alt.layer(*layers).properties(width=CHART_WIDTH, height=CHART_HEIGHT,
+    # The front first: the points (each opens its image) are drawn on top, so no diamond hides one from a click.
+    return alt.layer(*layers[1:], layers[0]).properties(width=CHART_WIDTH, height=CHART_HEIGHT, usermeta=EMBED_OPTIONS,
                                          title=alt.TitleParams(title, subtitle=subtitle))
 
 
@@ -317,7 +334,7 @@ def steps_quality_chart(data: ChartData, y: str) -> alt.Chart:
     frame = data.frame
     if frame.empty:
         return empty_chart(f"No images to chart. {data.note}", title)
-    values = pd.DataFrame({"sampler": frame["sampler"].fillna("(none)").astype(str), "steps": _numbers(frame, "steps"),
+    values = pd.DataFrame({"sampler": text_values(frame["sampler"]), "steps": _numbers(frame, "steps"),
                            "y": _numbers(frame, y)}).dropna()
     if values.empty:
         return empty_chart(f"No image here has both a step count and a {y_title.lower()} value.", title)
@@ -325,15 +342,16 @@ def steps_quality_chart(data: ChartData, y: str) -> alt.Chart:
     subtitle = [data.note, f"{len(values):,} images; point size is the number of images. All models and sizes shown "
                 "are pooled: filter by model for a like-for-like curve."]
     base = alt.Chart(inline_data(table)).encode(
-        x=alt.X("steps:Q", title="Steps"), y=alt.Y("median:Q", title=f"Median {y_title.lower()}",
-                                                    scale=alt.Scale(zero=False)),
-        color=alt.Color("sampler:N", title="Sampler"),
+        x=alt.X("steps:Q", title="Steps", scale=padded()),
+        y=alt.Y("median:Q", title=f"Median {y_title.lower()}", scale=padded(zero=False)),
+        color=alt.Color("sampler:N", title="Sampler", scale=category_scale(text_values(frame["sampler"]))),
         tooltip=[alt.Tooltip("sampler:N", title="Sampler"), alt.Tooltip("steps:Q", title="Steps"),
                  alt.Tooltip("median:Q", title=f"Median {y_title.lower()}", format=".4~g"),
                  alt.Tooltip("n:Q", title="Images")],
     )
     chart = alt.layer(base.mark_line(), base.mark_circle().encode(size=alt.Size("n:Q", title="Images")))
-    return chart.properties(width=CHART_WIDTH, height=CHART_HEIGHT, title=alt.TitleParams(title, subtitle=subtitle))
+    return chart.properties(width=CHART_WIDTH, height=CHART_HEIGHT, usermeta=EMBED_OPTIONS,
+                            title=alt.TitleParams(title, subtitle=subtitle))
 
 
 # -- the recommendation -----------------------------------------------------------------------------------
@@ -353,11 +371,11 @@ def recommendation_text(data: ChartData, x: str, y: str, percent: float = 5.0) -
     answered = [g for g in ranked if g.recommendation.status == "ok"]
     if not answered:
         reason = ranked[0].recommendation.message.removeprefix("Not enough data: ") if ranked else ""
-        where = f" In the largest group, {_group_label(ranked[0].group)}: {reason}" if ranked else ""
+        where = f" In the largest group, {group_label(ranked[0].group)}: {reason}" if ranked else ""
         return (f"Not enough data: {usable:,} of {data.shown_rows:,} images have both a {x_title} and a {y_title} "
-                f"value.{where}{sample}")
+                f"value.{where}{few_images_hint(frame)}{sample}")
     chosen = answered[0]
     others = len(answered) - 1
     more = (f" {others} other model/size group{'s have' if others != 1 else ' has'} an answer too; filter by model "
             "to see it.") if others else ""
-    return f"Within {_group_label(chosen.group)}: {chosen.recommendation.message}{more}{sample}"
+    return f"Within {group_label(chosen.group)}: {chosen.recommendation.message}{more}{sample}"

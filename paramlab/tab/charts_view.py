@@ -21,6 +21,7 @@ from paramlab import gradio_compat
 from paramlab.analysis.frame import COMPOSITE, format_number
 from paramlab.ledger import Ledger, LedgerError
 from paramlab.tab import charts, run_view
+from paramlab.tab.links import image_link
 
 DEFAULT_X, DEFAULT_Y, DEFAULT_COLOUR = "cost_seconds", COMPOSITE, "sampler"
 MAX_POINTS = 5000
@@ -81,7 +82,7 @@ def run_summary_html(summary: dict) -> str:
         figures = ", ".join(f"{k} {format_number(v)}" for k, v in sorted(image["figures"].items())) or "—"
         setting = f"{image['sampler'] or '?'}, {image['steps'] or '?'} steps, CFG {format_number(image['cfg_scale'])}"
         rows.append(
-            f"<tr><td><a href='?image={int(image['id'])}'>#{int(image['index_in_run'])}</a></td>"
+            f"<tr><td><a href='{image_link(image['id'])}'>#{int(image['index_in_run'])}</a></td>"
             f"<td>{e(str(image['seed']))}</td><td>{e(setting)}</td><td>{e(_seconds(image['cost_seconds']))}</td>"
             f"<td>{e(share)}</td><td>{e(figures)}</td></tr>"
         )

@@ -190,7 +190,7 @@ class LedgerActions:
     def open_from_page(self, page_image: Any, request: gr.Request) -> tuple[Any, str, str, str]:
         """Page load with ``?image=<id>`` (the charts link): select that image and show it.
 
-        ``page_image`` comes from :data:`~paramlab.tab.ledger_render.PAGE_IMAGE_JS` (the browser's own URL):
+        ``page_image`` comes from :data:`~paramlab.tab.links.OPEN_IMAGE_JS` (the browser's own URL):
         with gradio 3's queue the request is the websocket's and carries no page URL. The request is the
         fallback, for its query string or its Referer header."""
         image_id = _image_id(page_image) or _image_id(image_param(request))
@@ -200,32 +200,33 @@ class LedgerActions:
 
     # -- actions ------------------------------------------------------------------------------
 
-    def rate(self, rating: int | None, selected: Any) -> tuple[str, str]:
-        """(detail HTML, message) after setting (or clearing) the rating."""
+    def rate(self, rating: int | None, selected: Any, *values: Any) -> list[Any]:
+        """[detail HTML, message] after setting (or clearing) the rating, then the table page again
+        (``values`` are the filters and the page number) so its ★ column shows the new rating at once."""
         image_id = _image_id(selected)
+        unchanged = [gradio_compat.update()] * 4 if values else []
         if image_id is None:
-            return gradio_compat.update(), render.error_html("Select an image first.")
+            return [gradio_compat.update(), render.error_html("Select an image first."), *unchanged]
         try:
             if not self.ledger_provider().set_rating(image_id, rating):
-                return gradio_compat.update(), render.error_html(f"There is no image {image_id} in the ledger.")
+                return [gradio_compat.update(), render.error_html(f"There is no image {image_id} in the ledger."),
+                        *unchanged]
         except (sa.exc.SQLAlchemyError, LedgerError) as exc:
-            return gradio_compat.update(), render.error_html(f"The rating was not saved: {_reason(exc)}")
+            return [gradio_compat.update(), render.error_html(f"The rating was not saved: {_reason(exc)}"),
+                    *unchanged]
         html_text, _, _ = self.detail(image_id)
         done = f"Rated image {image_id}: {rating}." if rating else f"Cleared the rating of image {image_id}."
-        return html_text, render.note_html(done)
+        return [html_text, render.note_html(done), *(self.page(*values) if values else [])]
 
-    def lock_seed(self, selected: Any) -> tuple[str, str]:
-        """(seed text, message): the seed to copy into the Seed field, or to make a series from."""
+    def show_seed(self, selected: Any) -> tuple[str, str]:
+        """(seed text, message): the seed to copy, or to make a series from (the WebUI also locks it)."""
         detail = self._row(selected)
         if isinstance(detail, str):
             return "", detail
         if detail.get("seed") is None:
             return "", render.error_html("This image has no recorded seed.")
         seed = str(detail["seed"])
-        return seed, render.note_html(
-            f"Seed {seed}: copy it into the Seed field (with ParamLab's seed lock on), "
-            "or create a series from this image below."
-        )
+        return seed, render.note_html(f"Seed {seed}: copy it, or create a series from this image below.")
 
     def create_series(self, selected: Any, name: Any) -> str:
         detail = self._row(selected)

@@ -2,7 +2,7 @@
 
 Only these functions write markup, and every value that came from the ledger goes through
 ``html.escape`` first, so a prompt like ``<img src=x onerror=alert(1)>`` is shown as text. The only
-JavaScript is :data:`SELECT_IMAGE_JS`, a fixed string called with an integer id.
+JavaScript here is :data:`SELECT_IMAGE_JS`, a fixed string called with an integer id.
 """
 
 from __future__ import annotations
@@ -35,23 +35,6 @@ SELECT_IMAGE_JS = (
     "box.dispatchEvent(new Event('input',{bubbles:true}));"
     "})"
 )
-
-# Page load hands the page's own ``?image=`` to the load handler (see LedgerActions.open_from_page).
-PAGE_IMAGE_JS = "(current) => new URLSearchParams(window.location.search).get('image') || ''"
-
-VIEW_CSS = """
-#paramlab-ledger-table .paramlab-table { border-collapse: collapse; width: 100%; font-size: 0.9em; }
-#paramlab-ledger-table th, #paramlab-ledger-table td { padding: 2px 6px; border-bottom: 1px solid #8884;
-  text-align: left; vertical-align: middle; }
-#paramlab-ledger-table tbody tr { cursor: pointer; }
-#paramlab-ledger-table tbody tr:hover { background: #8882; }
-#paramlab-ledger-table td.paramlab-num, #paramlab-ledger-table td.paramlab-time { white-space: nowrap; }
-#paramlab-ledger-table img { width: 64px; height: 64px; object-fit: contain; display: block; }
-#paramlab-ledger-detail pre { white-space: pre-wrap; word-break: break-word; }
-#paramlab-ledger-detail table td { padding: 1px 8px 1px 0; vertical-align: top; }
-#paramlab-ledger-detail img { max-width: 256px; max-height: 256px; }
-.paramlab-error { color: var(--error-text-color, #b91c1c); }
-"""
 
 TABLE_HEADERS = ("", "time", "model", "sampler", "schedule type", "steps", "CFG", "size", "seed", "rating",
                  "flaws", "s/image", "prompt")

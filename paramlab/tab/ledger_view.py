@@ -17,6 +17,7 @@ from paramlab import gradio_compat
 from paramlab.ledger import Ledger
 from paramlab.tab import ledger_render as render
 from paramlab.tab.ledger_actions import ANY, EXPORT_CHOICES, FILTER_FIELDS, RATING_CHOICES, SORT_CHOICES, LedgerActions
+from paramlab.tab.links import OPEN_IMAGE_JS
 
 
 @dataclass
@@ -75,7 +76,8 @@ def build_ledger_view(ledger_provider: Callable[[], Ledger], *,
 
     ``send_to(infotext_box)`` is called inside the actions row when given (the WebUI registers A1111's
     paste buttons there); without it, as on the standalone page, there are no send buttons. Page load
-    fills the table and opens ``?image=<id>``; the caller wires tab selection to ``refresh``.
+    fills the table, installs the in-place image links (:mod:`paramlab.tab.links`) and opens
+    ``?image=<id>``; the caller wires tab selection to ``refresh``.
     """
     actions = LedgerActions(ledger_provider)
     with gr.Column(elem_id="paramlab-ledger-view"):
@@ -108,19 +110,20 @@ def build_ledger_view(ledger_provider: Callable[[], Ledger], *,
                                      min_width=140)
             refresh_button = gr.Button("Refresh", elem_id="paramlab-ledger-refresh", scale=0, min_width=100)
         message = gr.HTML("", elem_id="paramlab-ledger-message")
-        table = gr.HTML(render.note_html("Loading…"), elem_id="paramlab-ledger-table")
-        with gr.Row():
-            prev_button = gr.Button("◀ Previous", elem_id="paramlab-ledger-prev", scale=0, min_width=120)
-            pager = gr.HTML("", elem_id="paramlab-ledger-pager")
-            next_button = gr.Button("Next ▶", elem_id="paramlab-ledger-next", scale=0, min_width=120)
         page_state = gr.State(1)
-        with gr.Row():
-            with gr.Column(scale=3):
-                detail = gr.HTML(render.detail_html(None), elem_id="paramlab-ledger-detail")
-            with gr.Column(scale=2):
-                selected = gr.Textbox(label="Image id", max_lines=1, elem_id=render.SELECTED_ELEM_ID)
+        # Table and detail side by side (see page_style), so both are in view at 1400×1000.
+        with gr.Row(elem_id="paramlab-ledger-body", equal_height=False):
+            with gr.Column(scale=3, min_width=520, elem_id="paramlab-ledger-list"):
+                table = gr.HTML(render.note_html("Loading…"), elem_id="paramlab-ledger-table")
+                with gr.Row():
+                    prev_button = gr.Button("◀ Previous", elem_id="paramlab-ledger-prev", scale=0, min_width=110)
+                    pager = gr.HTML("", elem_id="paramlab-ledger-pager")
+                    next_button = gr.Button("Next ▶", elem_id="paramlab-ledger-next", scale=0, min_width=110)
+            with gr.Column(scale=2, min_width=400, elem_id="paramlab-ledger-side"):
+                with gr.Row():
+                    selected = gr.Textbox(label="Image id", max_lines=1, elem_id=render.SELECTED_ELEM_ID)
+                    action_status = gr.HTML("", elem_id="paramlab-ledger-action-status")
                 infotext_box = gr.Textbox(visible=False, elem_id="paramlab-ledger-infotext")
-                action_status = gr.HTML("", elem_id="paramlab-ledger-action-status")
                 with gr.Row():
                     rating_buttons = {n: gr.Button("★" * n, min_width=40, elem_id=f"paramlab-rate-{n}")
                                       for n in range(1, 6)}
@@ -128,11 +131,12 @@ def build_ledger_view(ledger_provider: Callable[[], Ledger], *,
                 if send_to is not None:
                     with gr.Row():
                         send_to(infotext_box)
-                if extra_actions is not None:  # WebUI-only actions on the selected image (e.g. reproduce)
+                if extra_actions is not None:  # WebUI-only actions on the selected image (reproduce, lock)
                     with gr.Row():
                         extra_actions(selected, action_status)
+                detail = gr.HTML(render.detail_html(None), elem_id="paramlab-ledger-detail")
                 with gr.Row():
-                    lock_button = gr.Button("Lock this seed", elem_id="paramlab-ledger-lock-seed")
+                    lock_button = gr.Button("Show the seed", elem_id="paramlab-ledger-lock-seed")
                     seed_box = gr.Textbox(label="Seed", interactive=False, max_lines=1,
                                           elem_id="paramlab-ledger-seed", show_copy_button=True)
                 with gr.Row():
@@ -167,19 +171,19 @@ def build_ledger_view(ledger_provider: Callable[[], Ledger], *,
     next_button.click(actions.next, inputs=view.inputs, outputs=view.page_outputs)
     detail_outputs = [detail, infotext_box, action_status]
     selected.change(actions.detail, inputs=[selected], outputs=detail_outputs)
-    for value, button in rating_buttons.items():
-        button.click(lambda chosen, value=value: actions.rate(value, chosen), inputs=[selected],
-                     outputs=[detail, action_status])
-    lock_button.click(actions.lock_seed, inputs=[selected], outputs=[seed_box, action_status])
+    for value, button in rating_buttons.items():  # the table's ★ column follows at once
+        button.click(lambda chosen, *values, value=value: actions.rate(value, chosen, *values),
+                     inputs=[selected, *view.inputs], outputs=[detail, action_status, *view.page_outputs])
+    lock_button.click(actions.show_seed, inputs=[selected], outputs=[seed_box, action_status])
     series_button.click(actions.create_series, inputs=[selected, series_name], outputs=[action_status])
     delete_button.click(actions.delete, inputs=[selected, delete_file, confirm, *view.inputs],
                         outputs=[action_status, confirm, selected, *view.page_outputs])
     export_button.click(actions.export, inputs=[export_format, *filter_inputs], outputs=[export_file, action_status])
 
     root = gradio_compat.current_blocks()
-    if root is not None:  # page load: fill the table and dropdowns, then open ?image=<id>
+    if root is not None:  # page load: fill the table and dropdowns, follow image links, open ?image=<id>
         start = gradio_compat.initial_values(view.inputs)  # a page always loads with these
         root.load(lambda: actions.refresh(*start), inputs=None, outputs=view.outputs)
         gradio_compat.on_page_load(root, actions.open_from_page, outputs=[selected, *detail_outputs],
-                                   page_js=render.PAGE_IMAGE_JS, page_input=selected)
+                                   page_js=OPEN_IMAGE_JS, page_input=selected)
     return view

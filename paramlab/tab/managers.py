@@ -24,15 +24,10 @@ from paramlab.tab.managers_profiles import (
     select_profile,
 )
 from paramlab.tab.managers_series import (
-    SERIES_FORMAT,
     SERIES_HEADERS,
-    SERIES_VERSION,
-    SeriesImportReport,
     build_series_manager,
     delete_series,
-    export_series,
     export_series_file,
-    import_series,
     import_series_file,
     refresh_series,
     save_series_as_new,
@@ -40,6 +35,7 @@ from paramlab.tab.managers_series import (
     select_series,
     series_image_counts,
 )
+from paramlab.tab.series_file import SERIES_FORMAT, SERIES_VERSION, SeriesImportReport, export_series, import_series
 
 __all__ = [
     "CONFLICT_CHOICES", "PROFILE_HEADERS", "SERIES_FORMAT", "SERIES_HEADERS", "SERIES_VERSION", "ManagerComponents",

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import gradio as gr
+import pandas as pd
 import sqlalchemy as sa
 
 from paramlab.gradio_compat import update
@@ -88,6 +90,17 @@ def free_name(name: str, taken: Iterable[str], label: str = "") -> str:
         if name_key(candidate) not in taken_keys:
             return candidate
         number += 1
+
+
+def name_of_clicked_row(table: Any, event: gr.SelectData) -> Any:
+    """Clicking any cell of a manager's table selects that row's name (its first column) in the selector."""
+    index = event.index
+    row = index[0] if isinstance(index, (list, tuple)) else index
+    try:
+        name = table.iloc[int(row), 0] if isinstance(table, pd.DataFrame) else table[int(row)][0]
+    except (IndexError, KeyError, TypeError, ValueError):
+        return update()
+    return update(value=str(name)) if name else update()
 
 
 def write_download(content: str, file_name: str) -> str:

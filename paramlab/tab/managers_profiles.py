@@ -1,4 +1,5 @@
 """The Profiles manager of the ParamLab tab: list, edit, duplicate, delete, export and import profiles.
+Clicking a row of the table selects that profile.
 
 The same page runs inside the WebUI (with a :class:`HostCatalog`) and standalone (without one:
 types and ranges only). Every write goes through :class:`ProfileStore` and the profiles file
@@ -31,13 +32,18 @@ from paramlab.tab.managers_common import (
     free_name,
     guarded,
     message_html,
+    name_of_clicked_row,
     report_html,
     safe_file_part,
     truncate,
     write_download,
 )
 
-PROFILE_HEADERS = ["name", "kind", "scope", "settings", "generations", "median s/image", "peak VRAM", "usable"]
+# "applied at generation": images made with the profile applied at generation (the panel's "Apply at
+# generation", the API's ``profile``, the X/Y/Z axis) carry its name; images made after "Apply to fields"
+# do not, as their fields may have been changed since, so they are not counted.
+PROFILE_HEADERS = ["name", "kind", "scope", "settings", "images applied at generation", "median s/image",
+                   "peak VRAM", "usable"]
 EDITOR_COUNT = 5  # info, name, description, model scope, settings JSON
 SAVE_COUNT = 3 + EDITOR_COUNT  # status, table, selector + the editor
 
@@ -101,7 +107,8 @@ def profile_info_html(profile: Profile, figures: ProfileFigures | None) -> str:
     if profile.unusable_reason:
         parts.append(f"<p class='paramlab-warning'>Not usable here: {html.escape(profile.unusable_reason)}</p>")
     generations, median, peak = _figure_cells(figures)
-    measured = f"{generations} image(s) in the ledger"
+    measured = (f"{generations} image(s) in the ledger made with it applied at generation (images made after "
+                "Apply to fields are not counted)")
     if median:
         measured += f", median {median} s/image"
     if peak:
@@ -296,6 +303,7 @@ def build_profiles_manager(
     listing = [c["table"], c["selector"]]
     c["refresh"].click(bind(refresh_profiles, ledger_provider), inputs=None, outputs=listing)
     c["selector"].change(bind(select_profile, ledger_provider), inputs=[c["selector"]], outputs=editor)
+    c["table"].select(name_of_clicked_row, inputs=[c["table"]], outputs=[c["selector"]])
     c["save"].click(bind(save_profile_changes, ledger_provider, catalog_provider), inputs=[c["selector"], *fields],
                     outputs=after_write)
     c["save_new"].click(bind(save_profile_as_new, ledger_provider, catalog_provider), inputs=fields,

@@ -1,16 +1,15 @@
 """The Series manager of the ParamLab tab: list, edit, delete, export and import character series.
 
-Series files are versioned JSON, ``{"format": "paramlab-series", "version": 1, "series": [...]}``,
-imported all-or-nothing like profiles files. Table cells are plain text and every message is escaped:
-names, notes and prompt fragments come from users and from files.
+Series files (:mod:`paramlab.tab.series_file`) are versioned JSON, imported all-or-nothing like profiles
+files. Table cells are plain text and every message is escaped: names, notes and prompt fragments come
+from users and from files. A series' profile is picked from the profiles there are, and a name that is
+not a profile is refused; clicking a row of the table selects that series.
 """
 
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import gradio as gr
@@ -18,164 +17,29 @@ import pandas as pd
 import sqlalchemy as sa
 
 from paramlab import gradio_compat
-from paramlab.documents import MAX_FILE_BYTES, read_document
 from paramlab.gradio_compat import update
 from paramlab.ledger import Ledger, schema
-from paramlab.ledger.records import utc_now
-from paramlab.profiles.fileformat import ACTIONS, ImportEntry
-from paramlab.profiles.fileformat import CONFLICT_CHOICES as ON_CONFLICT
-from paramlab.profiles.model import ProfileError, name_key
+from paramlab.profiles.model import ProfileError, list_names, name_key
 from paramlab.profiles.store import ProfileStore
 from paramlab.seeds.series import Series, SeriesError, SeriesStore
-from paramlab.seeds.series import table as series_table_schema
 from paramlab.tab.managers_common import (
     CONFLICT_CHOICES,
     ManagerComponents,
     bind,
     conflict_choice,
-    free_name,
     guarded,
     message_html,
+    name_of_clicked_row,
     report_html,
     safe_file_part,
     truncate,
     write_download,
 )
+from paramlab.tab.series_file import SERIES_FIELDS, export_series, import_series
 
-SERIES_FORMAT = "paramlab-series"
-SERIES_VERSION = 1
-
-SERIES_FIELDS = ("name", "seed", "variation_seed", "variation_strength", "profile", "prompt_fragment", "notes")
 SERIES_HEADERS = ["name", "seed", "variation", "profile", "prompt fragment", "notes", "images"]
 EDITOR_COUNT = 8  # info + the seven fields
 SAVE_COUNT = 3 + EDITOR_COUNT
-
-
-# -- the file ---------------------------------------------------------------------------------------
-
-
-@dataclass
-class SeriesImportReport:
-    """``ok`` is True only when the whole file was written; ``error`` is a problem with the file as a whole."""
-
-    ok: bool
-    entries: list[ImportEntry] = field(default_factory=list)
-    error: str | None = None
-
-    def summary(self) -> str:
-        if self.ok:
-            counts = {action: sum(e.action == action for e in self.entries) for action in ACTIONS}
-            done = ", ".join(f"{count} {action}" for action, count in counts.items() if count)
-            lines = [f"Imported {len(self.entries)} series: {done or 'nothing to do'}."]
-        else:
-            lines = [f"Nothing was imported: {self.error or 'some entries have problems'}"]
-        lines += [f"- {e.name or '(no name)'}: {e.action}{' (' + e.detail + ')' if e.detail else ''}"
-                  for e in self.entries]
-        return "\n".join(lines)
-
-
-def series_json(series: Series) -> dict[str, Any]:
-    return {name: getattr(series, name) for name in SERIES_FIELDS}
-
-
-def export_series(series: list[Series]) -> str:
-    """The series file's text (pretty JSON)."""
-    document = {"format": SERIES_FORMAT, "version": SERIES_VERSION,
-                "exported_at": utc_now().isoformat(timespec="seconds"), "series": [series_json(s) for s in series]}
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
-
-
-def _read_series_document(text: str | bytes) -> tuple[list[Any] | None, str | None]:
-    """(the entries, None) or (None, what is wrong with the file as a whole)."""
-    entries, problem = read_document(text, file_format=SERIES_FORMAT, version=SERIES_VERSION, list_key="series",
-                                     what="series", max_bytes=MAX_FILE_BYTES)
-    if entries is not None and not entries:
-        return None, "the file holds no series."
-    return entries, problem
-
-
-def _check_entry(raw: Any) -> tuple[ImportEntry, Series | None]:
-    shown = raw.get("name") if isinstance(raw, dict) and isinstance(raw.get("name"), str) else ""
-    shown = shown.strip()[:100]
-    if not isinstance(raw, dict):
-        return ImportEntry(shown, "rejected", f"an entry must be an object with {', '.join(SERIES_FIELDS)}"), None
-    extra = sorted(str(key) for key in raw if key not in SERIES_FIELDS)
-    if extra:
-        detail = f"unknown field(s) {', '.join(extra)}; valid fields: {', '.join(SERIES_FIELDS)}"
-        return ImportEntry(shown, "rejected", detail), None
-    try:
-        series = Series(**{key: raw[key] for key in SERIES_FIELDS if key in raw and raw[key] is not None})
-    except SeriesError as exc:
-        return ImportEntry(shown, "rejected", str(exc)), None
-    return ImportEntry(series.name, "created"), series
-
-
-def import_series(store: SeriesStore, text: str | bytes, *, on_conflict: str | None = None) -> SeriesImportReport:
-    """Check every entry, then write them all in one transaction, or write nothing and say why.
-
-    ``on_conflict``: ``skip``, ``rename`` ("Name (2)" …) or ``replace`` for names that exist; None refuses.
-    """
-    if on_conflict not in (None, *ON_CONFLICT):
-        raise SeriesError(f"on_conflict must be one of {', '.join(ON_CONFLICT)} (or None), got {on_conflict!r}.")
-    entries, problem = _read_series_document(text)
-    if entries is None:
-        return SeriesImportReport(ok=False, error=problem)
-    planned = [_check_entry(raw) for raw in entries]
-    first_by_key: dict[str, ImportEntry] = {}
-    for entry, series in planned:
-        if series is not None and first_by_key.setdefault(series.key, entry) is not entry:
-            for duplicate in (first_by_key[series.key], entry):
-                duplicate.action = "rejected"
-                duplicate.detail = f"the name '{series.name}' appears more than once in this file"
-    existing = {name_key(name): name for name in store.names()}
-    taken = set(existing) | {series.key for _, series in planned if series is not None}
-    created: list[Series] = []
-    replacing: list[Series] = []
-    for entry, series in planned:
-        if series is None or entry.action == "rejected":
-            continue
-        if series.key not in existing:
-            created.append(series)
-        elif on_conflict is None:
-            entry.action = "rejected"
-            entry.detail = f"a series named '{existing[series.key]}' already exists; choose skip, rename or replace"
-        elif on_conflict == "skip":
-            entry.action, entry.detail = "skipped", "a series with this name already exists"
-        elif on_conflict == "replace":
-            entry.action = "replaced"
-            replacing.append(series)
-        else:
-            new_name = free_name(series.name, taken)
-            taken.add(name_key(new_name))
-            entry.action, entry.detail = "renamed", f"imported as '{new_name}'"
-            created.append(series.copy(update={"name": new_name}))
-    report = SeriesImportReport(ok=True, entries=[entry for entry, _ in planned])
-    if any(entry.action == "rejected" for entry in report.entries):
-        report.ok = False
-        report.error = "some entries have problems (see below); fix them or choose how to resolve name conflicts."
-        return report
-    try:
-        _write_import(store, created, replacing)
-    except SeriesError as exc:
-        report.ok, report.error = False, str(exc)
-        for entry in report.entries:
-            if entry.action != "skipped":
-                entry.action, entry.detail = "rejected", "not written: the import failed as a whole"
-    return report
-
-
-def _write_import(store: SeriesStore, created: list[Series], replacing: list[Series]) -> None:
-    """Every write of an import in ONE transaction, through the store's own helpers (a candidate for
-    ``SeriesStore.write_import``, mirroring ``ProfileStore.write_import``)."""
-    with store._transaction("import the series") as conn:
-        for series in replacing:
-            values = store._row_values(series)
-            values.pop("created_at")
-            row_id = store._id_of(conn, series.name)
-            conn.execute(series_table_schema.update().where(series_table_schema.c.id == row_id).values(**values))
-        for series in created:
-            store._ensure_free(conn, series.name)
-            conn.execute(series_table_schema.insert().values(**store._row_values(series)))
 
 
 # -- reading --------------------------------------------------------------------------------------
@@ -224,14 +88,21 @@ def _editor(ledger: Ledger, series: Series) -> list[Any]:
     count = series_image_counts(ledger).get(series.key, 0)
     info = f"<p><b>{html.escape(series.name)}</b>: {count} image(s) in the ledger are tagged with it.</p>"
     return [info, series.name, _shown(series.seed), _shown(series.variation_seed), _shown(series.variation_strength),
-            series.profile or "", series.prompt_fragment or "", series.notes]
+            update(value=series.profile, choices=profile_choices(ledger)), series.prompt_fragment or "",
+            series.notes]
+
+
+def profile_choices(ledger: Ledger) -> list[str]:
+    """What the editor's profile dropdown offers: every profile there is, starters included."""
+    return ProfileStore(ledger).names()
 
 
 @guarded(EDITOR_COUNT)
 def select_series(ledger: Ledger, name: str | None) -> list[Any]:
     """Fill the editor with the chosen series."""
     if not name:
-        return ["<p class='paramlab-muted'>Pick a series to see and edit it.</p>", "", "", "", "", "", "", ""]
+        return ["<p class='paramlab-muted'>Pick a series to see and edit it.</p>", "", "", "", "",
+                update(value=None), "", ""]
     return _editor(ledger, SeriesStore(ledger).get(name))
 
 
@@ -266,15 +137,16 @@ def _edited(name: Any, seed: Any, variation_seed: Any, variation_strength: Any, 
     )
 
 
-def _profile_note(ledger: Ledger, series: Series) -> str:
-    """A hint when the series names a profile that does not exist (choosing the series would then fail)."""
-    if not series.profile:
-        return ""
-    try:
-        ProfileStore(ledger).get(series.profile)
-    except ProfileError:
-        return f" Note: there is no profile named '{series.profile}' yet."
-    return ""
+def _checked(ledger: Ledger, series: Series) -> Series:
+    """The series, refused when its profile is not a profile there is (it would select nothing)."""
+    if series.profile:
+        store = ProfileStore(ledger)
+        try:
+            return series.copy(update={"profile": store.get(series.profile).name})
+        except ProfileError:
+            raise SeriesError(f"there is no profile named '{series.profile}'. Pick one of "
+                              f"{list_names(store.names())}, or leave it empty.") from None
+    return series
 
 
 @guarded(SAVE_COUNT)
@@ -283,20 +155,20 @@ def save_series_changes(ledger: Ledger, selected: str | None, *fields: Any) -> l
     if not selected:
         return save_series_changes.failure("Pick a series to change first, or use Save as new.")
     try:
-        saved = SeriesStore(ledger).update(selected, _edited(*fields))
+        saved = SeriesStore(ledger).update(selected, _checked(ledger, _edited(*fields)))
     except SeriesError as exc:
         return save_series_changes.failure(f"Not saved: {exc}")
-    return _after_write(ledger, f"Saved '{saved.name}'.{_profile_note(ledger, saved)}", saved.name)
+    return _after_write(ledger, f"Saved '{saved.name}'.", saved.name)
 
 
 @guarded(SAVE_COUNT)
 def save_series_as_new(ledger: Ledger, *fields: Any) -> list[Any]:
     """Store the editor's contents as a new series (the name must be free)."""
     try:
-        saved = SeriesStore(ledger).create(_edited(*fields))
+        saved = SeriesStore(ledger).create(_checked(ledger, _edited(*fields)))
     except SeriesError as exc:
         return save_series_as_new.failure(f"Not saved: {exc}")
-    return _after_write(ledger, f"Saved the new series '{saved.name}'.{_profile_note(ledger, saved)}", saved.name)
+    return _after_write(ledger, f"Saved the new series '{saved.name}'.", saved.name)
 
 
 @guarded(SAVE_COUNT + 1)
@@ -331,6 +203,12 @@ def import_series_file(ledger: Ledger, content: bytes | str | None, on_conflict:
     return [report_html(report.summary(), error=not report.ok), frame, update(choices=names)]
 
 
+@guarded(1, status_at=None)
+def current_profile_choices(ledger: Ledger) -> Any:
+    """The profile dropdown's choices as they are now (read whenever it is opened)."""
+    return update(choices=profile_choices(ledger))
+
+
 # -- the components -------------------------------------------------------------------------------
 
 
@@ -351,7 +229,8 @@ def build_series_manager(ledger_provider: Callable[[], Ledger]) -> ManagerCompon
                                              elem_id="paramlab-series-variation-seed")
             c["variation_strength"] = gr.Textbox(label="Variation strength (0–1)", max_lines=1,
                                                  elem_id="paramlab-series-variation-strength")
-            c["profile"] = gr.Textbox(label="Profile (optional)", max_lines=1, elem_id="paramlab-series-profile")
+            c["profile"] = gr.Dropdown(label="Profile (optional)", choices=[], value=None,
+                                       elem_id="paramlab-series-profile")
         c["prompt_fragment"] = gr.Textbox(label="Prompt fragment", lines=2, elem_id="paramlab-series-fragment")
         c["notes"] = gr.Textbox(label="Notes", lines=3, elem_id="paramlab-series-notes")
         c["status"] = gr.HTML(elem_id="paramlab-series-status")
@@ -378,6 +257,8 @@ def build_series_manager(ledger_provider: Callable[[], Ledger]) -> ManagerCompon
     listing = [c["table"], c["selector"]]
     c["refresh"].click(bind(refresh_series, ledger_provider), inputs=None, outputs=listing)
     c["selector"].change(bind(select_series, ledger_provider), inputs=[c["selector"]], outputs=editor)
+    c["table"].select(name_of_clicked_row, inputs=[c["table"]], outputs=[c["selector"]])
+    c["profile"].focus(bind(current_profile_choices, ledger_provider), inputs=None, outputs=[c["profile"]])
     c["save"].click(bind(save_series_changes, ledger_provider), inputs=[c["selector"], *fields], outputs=after_write)
     c["save_new"].click(bind(save_series_as_new, ledger_provider), inputs=fields, outputs=after_write)
     c["delete"].click(bind(delete_series, ledger_provider), inputs=[c["selector"], c["confirm"]],

@@ -11,7 +11,9 @@ import sqlalchemy as sa
 from paramlab.analysis.frame import format_number
 from paramlab.analysis.load import load_metrics
 from paramlab.ledger import schema
+from paramlab.tab.chart_style import EMBED_OPTIONS
 from paramlab.tab.charts import CHART_WIDTH, empty_chart, inline_data
+from paramlab.tab.links import image_link
 
 PHASES = (("first_pass_seconds", "First pass"), ("hires_seconds", "Hires"), ("vae_decode_seconds", "VAE decode"))
 
@@ -66,7 +68,7 @@ def run_chart(ledger: Any, run_id: int) -> alt.Chart | None:
         ).properties(width=CHART_WIDTH, height=50, title="Where the run's time went"))
     images = [
         {"image": f"#{r['index_in_run']} (id {r['id']})", "cost": r["cost_seconds"],
-         "share": r["cost_share"], "seed": r["seed"], "href": f"?image={r['id']}",
+         "share": r["cost_share"], "seed": r["seed"], "href": image_link(r["id"]),
          "figures": ", ".join(f"{k} {format_number(v)}" for k, v in sorted(r["figures"].items())) or "none"}
         for r in summary["images"] if r["cost_seconds"] is not None
     ]
@@ -79,4 +81,5 @@ def run_chart(ledger: Any, run_id: int) -> alt.Chart | None:
         ).properties(width=CHART_WIDTH, height=200, title="Each image's share of the cost"))
     if not parts:
         return empty_chart(f"Run {run_id} has no timing recorded (imported images have no cost).", f"Run {run_id}")
-    return alt.vconcat(*parts).properties(title=f"Run {run_id}: {summary['image_count']} image(s)")
+    return alt.vconcat(*parts).properties(title=f"Run {run_id}: {summary['image_count']} image(s)",
+                                          usermeta=EMBED_OPTIONS)

@@ -45,6 +45,10 @@ def pareto(
     except ValueError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from exc
     answer = report.to_json()
+    if quality == "composite":
+        from paramlab.analysis.frame import COMPOSITE_VERSION
+
+        answer["composite_version"] = COMPOSITE_VERSION
     if not answer.get("groups"):
         answer["status"] = "not enough data"
         answer["message"] = ("Not enough data: no recorded images with both a cost and a quality figure match "

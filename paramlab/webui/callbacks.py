@@ -12,7 +12,18 @@ from modules import script_callbacks
 
 from paramlab.ledger.locations import use_path_map
 from paramlab.tab.guard import guarded_callback
-from paramlab.webui import api_routes, extras, jobs, profile_panel, runtime, script, settings, tab, xyz_axis
+from paramlab.webui import (
+    api_routes,
+    extras,
+    jobs,
+    panel_lists,
+    profile_panel,
+    runtime,
+    script,
+    settings,
+    tab,
+    xyz_axis,
+)
 
 
 def start_recovery(_demo: object, _app: object) -> None:
@@ -33,11 +44,18 @@ def register() -> None:
     script_callbacks.on_after_component(
         guarded_callback("the profile panel's Apply/Save wiring", profile_panel.wire_pending_panels),
         name="paramlab_profile_panel")
+    script_callbacks.on_after_component(
+        guarded_callback("the profile and series lists' refresh", panel_lists.refresh_when_tab_opens),
+        name="paramlab_panel_lists")
     script_callbacks.on_before_ui(guarded_callback("the X/Y/Z plot's [ParamLab] Profile axis",
                                                    xyz_axis.register_axis), name="paramlab_xyz_axis")
     script_callbacks.on_app_started(guarded_callback("ParamLab's HTTP API (/paramlab/v1)", api_routes.register),
                                     name="paramlab_api")
     script_callbacks.on_app_started(start_recovery, name="paramlab_recovery")
+    script_callbacks.on_app_started(guarded_callback("the X/Y/Z axes' notes of what they set",
+                                                     xyz_axis.record_late_axes), name="paramlab_xyz_axis_writes")
     script_callbacks.on_ui_tabs(tab.on_ui_tabs, name="paramlab_tab")  # guarded in tab
+    script_callbacks.on_after_component(guarded_callback("the ParamLab tab's refresh on opening",
+                                                         tab.refresh_when_opened), name="paramlab_tab_opened")
     runtime.install_exit_hooks()
     use_path_map(runtime.path_map)

@@ -101,8 +101,8 @@ def preview_html(profile: Profile | None, current: dict[str, Any], figures: Prof
 
 def figures_text(figures: ProfileFigures | None) -> str:
     if figures is None or not figures.generations:
-        return "Measured here: no generations with this profile yet."
-    text = f"Measured here: {figures.generations} image(s)"
+        return "Measured here: no images made with this profile applied at generation yet."
+    text = f"Measured here: {figures.generations} image(s) made with it applied at generation"
     if figures.median_seconds_per_image is not None:
         text += f", median {figures.median_seconds_per_image:.2f} s/image"
     if figures.peak_vram_bytes:

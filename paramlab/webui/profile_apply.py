@@ -2,6 +2,7 @@
 
 Called from ``before_process``: after every ``setup()`` (so the builtin Sampler/Seed UI values
 cannot overwrite it) and before overrides, prompts, seeds and the hires target are computed.
+Values an X/Y/Z axis set for the cell are kept: the grid runs what it is labelled with.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 from paramlab.args import INFOTEXT_KEYS
 from paramlab.profiles import Profile, ProfileError, normalise_settings, to_override_settings, to_p_values
 from paramlab.profiles.model import SETTINGS_BY_KEY
-from paramlab.webui import catalog, runtime
+from paramlab.webui import axis_values, catalog, runtime
 
 log = logging.getLogger("paramlab")
 
@@ -24,12 +25,27 @@ def profile_applied_by_axis(p: Any) -> bool:
     return INFOTEXT_KEY in (getattr(p, "extra_generation_params", None) or {})
 
 
-def apply_profile(p: Any, profile: Profile, *, is_img2img: bool) -> list[str]:
-    """Set ``p`` from the profile; returns the keys left out (hires keys in img2img)."""
+def targets(key: str) -> set[str]:
+    """The ``p`` attributes and ``override:<option>`` keys a profile setting writes."""
+    spec = SETTINGS_BY_KEY[key]
+    found = set(spec.p_attrs)
+    if spec.option:
+        found.add(axis_values.override_key(spec.option))
+    return found
+
+
+def kept_by_axis(settings: dict[str, Any], set_by_axis: frozenset[str]) -> list[str]:
+    """The profile's keys whose values an X/Y/Z axis already set for this cell."""
+    return [key for key in settings if targets(key) & set_by_axis]
+
+
+def apply_profile(p: Any, profile: Profile, *, is_img2img: bool, keep: frozenset[str] = frozenset()) -> list[str]:
+    """Set ``p`` from the profile; returns the keys left out (hires keys in img2img, keys in ``keep``)."""
     if profile.unusable_reason:
         raise ProfileError(f"ParamLab: profile {profile.name!r} cannot be used here: {profile.unusable_reason}")
     settings = dict(profile.settings)
     skipped = [key for key in settings if is_img2img and SETTINGS_BY_KEY[key].txt2img_only]
+    skipped += [key for key in kept_by_axis(settings, keep) if key not in skipped]
     for key in skipped:
         settings.pop(key)
     for attribute, value in to_p_values(settings).items():

@@ -92,6 +92,8 @@ def build_panel(tabname: str, is_img2img: bool, elem_id: Any) -> tuple[ProfilePa
                          update_button)
     PENDING_PANELS.append(panel)
     refresh.click(fn=refresh_choices, inputs=[dropdown], outputs=[dropdown], show_progress=False)
+    # The choices were read when the UI was built: read again on focus (and see panel_lists).
+    dropdown.focus(fn=current_choices, inputs=[], outputs=[dropdown], show_progress=False)
     duplicate_button.click(fn=duplicate_profile, inputs=[dropdown], outputs=[dropdown, status], show_progress=False)
     delete_button.click(fn=delete_profile, inputs=[dropdown], outputs=[dropdown, status], show_progress=False)
     return panel, dropdown, apply_at_generation, refresh
@@ -99,6 +101,11 @@ def build_panel(tabname: str, is_img2img: bool, elem_id: Any) -> tuple[ProfilePa
 
 def refresh_choices(current: str | None) -> Any:
     return update(choices=profile_names(), value=current)
+
+
+def current_choices() -> Any:
+    """The profile names as the ledger has them now; the selection is left as it is."""
+    return update(choices=profile_names())
 
 
 def wire_pending_panels(component: Any, **_kwargs: Any) -> None:
@@ -140,7 +147,9 @@ def _wire(panel: ProfilePanel, fields: list[Any], override_component: Any) -> No
 
     panel.dropdown.change(fn=on_select, inputs=[panel.dropdown, *components], outputs=[panel.preview],
                           show_progress=False)
-    panel.apply_button.click(fn=on_apply, inputs=[panel.dropdown], outputs=outputs, show_progress=False)
+    # Then the preview again, from the fields as Apply left them: its "now" column must not go stale.
+    panel.apply_button.click(fn=on_apply, inputs=[panel.dropdown], outputs=outputs, show_progress=False).then(
+        fn=on_select, inputs=[panel.dropdown, *components], outputs=[panel.preview], show_progress=False)
     panel.save_button.click(fn=on_save, inputs=[panel.save_name, *components], outputs=[panel.dropdown, panel.status],
                             show_progress=False)
     panel.update_button.click(fn=on_update, inputs=[panel.dropdown, *components],

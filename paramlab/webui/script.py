@@ -23,7 +23,18 @@ from paramlab.ledger import LedgerError
 from paramlab.profiles import ProfileError
 from paramlab.seeds import SeedLockError
 from paramlab.tab.guard import build_part
-from paramlab.webui import jobs, profile_apply, profile_panel, runtime, seed_lock, seed_panel, settings, tile_jobs
+from paramlab.webui import (
+    axis_values,
+    jobs,
+    panel_lists,
+    profile_apply,
+    profile_panel,
+    runtime,
+    seed_lock,
+    seed_panel,
+    settings,
+    tile_jobs,
+)
 from paramlab.webui.recorder import RunRecorder
 
 log = logging.getLogger("paramlab")
@@ -34,6 +45,7 @@ Hook = TypeVar("Hook", bound=Callable[..., Any])
 ACTIVE_RUNS: dict[int, RunRecorder] = {}
 SEED_LOCKS: dict[int, seed_lock.ActiveLock] = {}  # runs with a seed lock or policy, by id(p)
 _reported_faults: set[str] = set()
+_axis_notes_logged: set[str] = set()
 
 
 def guarded(hook: Hook) -> Hook:
@@ -73,22 +85,25 @@ class ParamLabScript(scripts.Script):
     def _build_accordion(self, tabname: str, is_img2img: bool, state: Any) -> None:
         defaults = ParamLabArgs().to_ui_value()
         with gr.Accordion("ParamLab", open=False, elem_id=self.elem_id("accordion")):
-            with gr.Tab("Profiles", elem_id=self.elem_id("tab_profiles")):
+            with gr.Tab("Profiles", elem_id=self.elem_id("tab_profiles")) as profiles_section:
                 panel, profile, apply_at_generation, _refresh = profile_panel.build_panel(
                     tabname, is_img2img, self.elem_id)
-            with gr.Tab("Seed lock & series", elem_id=self.elem_id("tab_seeds")):
+            with gr.Tab("Seed lock & series", elem_id=self.elem_id("tab_seeds")) as seeds_section:
                 seeds = seed_panel.build_seed_panel(tabname, self.elem_id)
             record = gr.Checkbox(
                 value=defaults["record"], label="Record this run in the ledger", elem_id=self.elem_id("record"),
             )
         panel.on_wired.append(lambda fields: seed_panel.wire_seed_field(seeds, fields))
+        seed_panel.wire_series_profile(seeds, profile)
+        panel_lists.wire_lists(tabname, profile, seeds.series, [profiles_section, seeds_section])
         inputs = [record, profile, apply_at_generation, *seeds.arg_controls()]
         for control in inputs:
             control.change(fn=compose_args, inputs=inputs, outputs=[state], show_progress=False)
         # Callables, so values reach the dropdowns as-is (A1111 converts plain values with the
         # component's current value type, which is None for an empty dropdown).
-        self.infotext_fields = [(profile, paste_profile), (seeds.series, seed_panel.paste_series)]
-        self.paste_field_names = [INFOTEXT_KEYS["profile"], INFOTEXT_KEYS["series"]]
+        self.infotext_fields = [(profile, paste_profile), (seeds.series, seed_panel.paste_series),
+                                (seeds.policy, seed_panel.paste_policy)]
+        self.paste_field_names = [INFOTEXT_KEYS["profile"], INFOTEXT_KEYS["series"], seed_lock.POLICY_INFOTEXT_KEY]
 
     # -- processing hooks ----------------------------------------------------------------------
 
@@ -130,12 +145,21 @@ class ParamLabScript(scripts.Script):
         weakref.finalize(p, _abandon, id(p), recorder)
 
     def _apply_settings(self, p: Any, args: ParamLabArgs) -> str | None:
-        """Seed lock (and its series) first, then the profile; returns the problem that stops the run."""
+        """Seed lock (and its series) first, then the profile; returns the problem that stops the run.
+
+        Only the run's own ``profile`` (the panel's "Apply at generation", the API's key) is applied: a
+        series' profile is a suggestion the panel shows, never applied behind the fields' back. Values an
+        X/Y/Z axis set for this cell win over both the profile and the locked seed."""
+        set_by_axis = axis_values.set_by_axis(p)
         try:
-            active = seed_lock.resolve_lock(p, args.seed_lock) if args.seed_lock is not None else None
-            profile_name = args.profile or (active.series.profile if active and active.series else None)
-            if profile_name and not profile_apply.profile_applied_by_axis(p):
-                profile_apply.apply_profile(p, profile_apply.load_profile(profile_name), is_img2img=self.is_img2img)
+            active = (seed_lock.resolve_lock(p, args.seed_lock, keep=set_by_axis)
+                      if args.seed_lock is not None else None)
+            if args.profile and not profile_apply.profile_applied_by_axis(p):
+                profile = profile_apply.load_profile(args.profile)
+                kept = profile_apply.kept_by_axis(profile.settings, set_by_axis)
+                profile_apply.apply_profile(p, profile, is_img2img=self.is_img2img, keep=set_by_axis)
+                if kept:
+                    note_axis_wins(p, f"profile {profile.name!r}", kept)
         except (ProfileError, SeedLockError, LedgerError) as exc:
             return str(exc)
         if active is not None:
@@ -221,7 +245,7 @@ def on_image_saved(params: Any) -> None:
 def paste_profile(params: dict[str, Any]) -> Any:
     """Pasting an image's infotext selects the profile it was made with."""
     name = params.get(INFOTEXT_KEYS["profile"])
-    return update(value=name) if name else None
+    return update(value=name, choices=profile_panel.profile_names()) if name else None
 
 
 def compose_args(record: bool, profile: str | None, apply_at_generation: bool, *seed_controls: Any) -> dict[str, Any]:
@@ -233,6 +257,16 @@ def compose_args(record: bool, profile: str | None, apply_at_generation: bool, *
 
 
 ERROR_INFOTEXT_KEY = "ParamLab error"
+
+
+def note_axis_wins(p: Any, what: str, keys: list[str]) -> None:
+    """Say (in the UI's comments and the console) that the X/Y/Z axis kept its values over ParamLab's."""
+    text = f"ParamLab: the X/Y/Z axis sets {', '.join(keys)} in this grid, so {what} does not change it."
+    if hasattr(p, "comment"):
+        p.comment(text)
+    if text not in _axis_notes_logged:  # once, not once per cell
+        _axis_notes_logged.add(text)
+        log.info(text)
 
 
 def stop_before_sampling(p: Any, problem: str) -> None:

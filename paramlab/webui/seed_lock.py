@@ -44,9 +44,17 @@ class ActiveLock:
         return self.plan is not None and len(set(self.plan.subseed_strengths)) > 1
 
 
-def resolve_lock(p: Any, lock: SeedLock) -> ActiveLock:
-    """``before_process``: fix the run's seed from the lock or its series. Raises SeedLockError."""
+def resolve_lock(p: Any, lock: SeedLock, keep: frozenset[str] = frozenset()) -> ActiveLock:
+    """``before_process``: fix the run's seed from the lock or its series. Raises SeedLockError.
+
+    A series sets the seed (and its variation) and adds its prompt fragment; its profile is not applied
+    here. ``keep`` names what an X/Y/Z axis set for this cell (see :mod:`axis_values`): a seed or
+    variation the axis set stays, and the batch policy then starts from it."""
     series = None
+    axis_seed = "seed" in keep
+    axis_variation = bool({"subseed", "subseed_strength"} & keep)
+    if axis_seed and lock.seed is not None:
+        lock = lock.copy(update={"seed": None})
     if lock.series:
         from paramlab.seeds import SeriesError
 
@@ -54,8 +62,9 @@ def resolve_lock(p: Any, lock: SeedLock) -> ActiveLock:
             series = runtime.series_store().get(lock.series)
         except SeriesError as exc:
             raise SeedLockError(str(exc)) from exc
-        p.seed = series.seed
-        if series.variation_seed is not None and series.variation_strength:
+        if not axis_seed:
+            p.seed = series.seed
+        if series.variation_seed is not None and series.variation_strength and not axis_variation:
             p.subseed, p.subseed_strength = series.variation_seed, series.variation_strength
         if series.prompt_fragment and series.prompt_fragment not in (p.prompt or ""):
             p.prompt = f"{p.prompt}, {series.prompt_fragment}" if p.prompt else series.prompt_fragment

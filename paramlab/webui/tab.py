@@ -1,5 +1,9 @@
 """The "ParamLab" tab in the WebUI: the same page as ``python -m paramlab serve``, plus A1111's
-"Send to txt2img / img2img" buttons, which go through A1111's own infotext paste mechanism."""
+"Send to txt2img / img2img" buttons (through A1111's own infotext paste mechanism), "Reproduce", and
+"Lock this seed in txt2img / img2img", which set the seed panel of that tab.
+
+A1111 wraps the tab in its own ``TabItem`` (``tab_paramlab``); :func:`refresh_when_opened` hooks its
+selection, so opening the tab shows the ledger as it is now, not as it was when the page loaded."""
 
 from __future__ import annotations
 
@@ -9,13 +13,15 @@ from typing import Any
 import gradio as gr
 from modules import infotext_utils
 
+from paramlab.gradio_compat import on_tab_select, update
+from paramlab.ledger import LedgerError
 from paramlab.tab.guard import build_part, report_failure
-from paramlab.tab.ledger_render import VIEW_CSS
-from paramlab.tab.page import TAB_CSS, build_tab_contents
-from paramlab.webui import catalog, runtime
+from paramlab.tab.page import TabContents, build_tab_contents
+from paramlab.webui import catalog, runtime, seed_panel
 
 TAB_TITLE = "ParamLab"
 TAB_ID = "paramlab"
+_built: dict[str, TabContents] = {}  # this UI build's tab, until A1111 wraps it in its TabItem
 
 
 def register_send_buttons(infotext_box: Any) -> None:
@@ -47,17 +53,61 @@ def reproduce_selected(image_id: Any) -> str:
     return f"<p class='{css}'>{html.escape(result.summary())}</p>"
 
 
+def add_webui_actions(selected: Any, status: Any) -> None:
+    """The actions that need a running WebUI: reproduce, and lock the image's seed in txt2img / img2img."""
+    add_reproduce_button(selected, status)
+    for tabname, panel in seed_panel.LATEST_PANELS.items():
+        button = gr.Button(f"Lock this seed in {tabname}", elem_id=f"paramlab-ledger-lock-{tabname}")
+        button.click(fn=lock_seed_from_image, inputs=[selected],
+                     outputs=[panel.locked, panel.seed, panel.series, panel.status, status], show_progress=False)
+
+
+def lock_seed_from_image(image_id: Any) -> list[Any]:
+    """[Lock seed, Locked seed, series, the panel's status, the tab's status]: the seed panel locks the
+    selected image's seed (a plain lock: a chosen series is cleared), and both places say so."""
+    from paramlab.tab.query import image_detail
+
+    unchanged = [update(), update(), update(), update()]
+    try:
+        detail = image_detail(runtime.get_ledger(), int(str(image_id).strip()))
+    except ValueError:
+        return [*unchanged, _message("ParamLab: pick an image in the table first.", error=True)]
+    except LedgerError as exc:
+        return [*unchanged, _message(str(exc), error=True)]
+    if detail is None or detail.get("seed") is None:
+        return [*unchanged, _message(f"Image {image_id} has no recorded seed.", error=True)]
+    seed = int(detail["seed"])
+    text = f"Locked seed {seed} (from ledger image {int(detail['id'])})."
+    return [update(value=True), update(value=seed, interactive=True), update(value=None), _message(text),
+            _message(f"{text} Every run in that tab now uses it; unlock it there.")]
+
+
+def _message(text: str, *, error: bool = False) -> str:
+    return f"<p class='{'paramlab-error' if error else 'paramlab-ok'}'>{html.escape(text)}</p>"
+
+
 def build_contents() -> Any:
-    return build_tab_contents(runtime.get_ledger, catalog_provider=catalog.host_catalog,
-                              send_to=register_send_buttons, extra_actions=add_reproduce_button)
+    contents = build_tab_contents(runtime.get_ledger, catalog_provider=catalog.host_catalog,
+                                  send_to=register_send_buttons, extra_actions=add_webui_actions)
+    _built["contents"] = contents
+    return contents
 
 
 def on_ui_tabs() -> list[tuple[gr.Blocks, str, str]]:
     """The tab, or a tab that says in one line why it is empty; never an exception into the WebUI."""
     try:
-        with gr.Blocks(analytics_enabled=False, css=VIEW_CSS + TAB_CSS) as ui:
+        with gr.Blocks(analytics_enabled=False) as ui:
             build_part("the ParamLab tab", build_contents, elem_id="paramlab-part-tab")
     except Exception as exc:  # noqa: BLE001 - gradio itself refused: leave the tab out, keep the WebUI
         report_failure("the ParamLab tab", exc)
         return []
     return [(ui, TAB_TITLE, TAB_ID)]
+
+
+def refresh_when_opened(component: Any, **_kwargs: Any) -> None:
+    """``on_after_component``: when A1111 creates the TabItem that holds this tab, selecting it refreshes
+    the ledger and the section on view (A1111 builds that TabItem; only this hook can reach it)."""
+    if getattr(component, "elem_id", None) != f"tab_{TAB_ID}" or "contents" not in _built:
+        return
+    contents = _built.pop("contents")
+    on_tab_select(component, contents.refresh_open, contents.open_inputs, contents.open_outputs)

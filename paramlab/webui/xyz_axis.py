@@ -1,7 +1,9 @@
 """The "[ParamLab] Profile" axis for A1111's X/Y/Z plot: one cell per profile.
 
 Registered from ``on_before_ui`` by finding the already-loaded X/Y/Z module; added once, and
-silently skipped when the X/Y/Z script is not installed.
+silently skipped when the X/Y/Z script is not installed. Every axis option (ours, A1111's, other
+extensions') also notes what it sets (:mod:`paramlab.webui.axis_values`), so an axis value always wins
+over ParamLab's profile and seed lock; options added later are wrapped again at app start.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any
 from modules import scripts
 
 from paramlab.profiles import ProfileError
-from paramlab.webui import profile_apply, profile_panel
+from paramlab.webui import axis_values, profile_apply, profile_panel
 
 AXIS_LABEL = "[ParamLab] Profile"
 
@@ -28,12 +30,19 @@ def register_axis() -> bool:
     module = find_xyz_module()
     if module is None:
         return False
-    if any(option.label == AXIS_LABEL for option in module.axis_options):
-        return True
-    module.axis_options.append(module.AxisOption(
-        AXIS_LABEL, str, apply_axis_value, confirm=confirm_axis_values, choices=profile_panel.profile_names,
-    ))
+    if not any(option.label == AXIS_LABEL for option in module.axis_options):
+        module.axis_options.append(module.AxisOption(
+            AXIS_LABEL, str, apply_axis_value, confirm=confirm_axis_values, choices=profile_panel.profile_names,
+        ))
+    axis_values.record_axis_writes(module.axis_options)
     return True
+
+
+def record_late_axes(*_args: object) -> None:
+    """``on_app_started``: axes other extensions added after our ``on_before_ui`` note their writes too."""
+    module = find_xyz_module()
+    if module is not None:
+        axis_values.record_axis_writes(module.axis_options)
 
 
 def confirm_axis_values(p: Any, names: list[str]) -> None:

@@ -104,8 +104,33 @@ def create_buttons(tabs_list: list[str]) -> dict[str, Any]:
 
 
 def register_paste_params_button(binding: ParamBinding) -> None:
-    """Record a binding (connected when the UI finishes; the stand-in only records)."""
+    """Record a binding (connected by connect_paste_params_buttons when the UI finishes)."""
     registered_param_bindings.append(binding)
+
+
+def connect_paste_params_buttons() -> None:
+    """Wire every recorded text binding as the real one does: parse the infotext into the tab's paste
+    fields (gr.update() where a field has nothing), then switch to that tab (``switch_to_<tab>`` in JS).
+    Image and tab-to-tab bindings are not needed by the stand-in."""
+    for binding in registered_param_bindings:
+        if binding.tabname not in paste_fields:  # a stand-in page may hold txt2img alone
+            continue
+        fields = paste_fields[binding.tabname]["fields"]
+        if binding.source_text_component is not None and fields is not None:
+            connect_paste(binding.paste_button, fields, binding.source_text_component)
+        binding.paste_button.click(fn=None, _js=f"switch_to_{binding.tabname}", inputs=None, outputs=None,
+                                   show_progress=False)
+
+
+def connect_paste(button: Any, fields: list, input_comp: Any) -> None:
+    """The real connect_paste's paste_func (without the override-settings and prompt-history parts)."""
+    import gradio as gr
+
+    def paste_func(prompt: str) -> list[Any]:
+        values = paste_values_for(fields, prompt)
+        return [gr.update() if v is None else v if isinstance(v, dict) else gr.update(value=v) for v in values]
+
+    button.click(fn=paste_func, inputs=[input_comp], outputs=[field for field, _ in fields], show_progress=False)
 
 
 def restore_old_hires_fix_params(res: dict[str, Any]) -> None:
@@ -247,10 +272,15 @@ def paste_values(tabname: str, infotext: str) -> list[Any]:
     Mirrors connect_paste's paste_func: parse, fire on_infotext_pasted, resolve each PasteField
     (callable or key), convert to the component value type; None means "leave unchanged".
     """
+    return paste_values_for(paste_fields.get(tabname, {}).get("fields") or [], infotext)
+
+
+def paste_values_for(fields: list, infotext: str) -> list[Any]:
+    """What a paste of ``infotext`` puts in each of ``fields`` (None: leave unchanged)."""
     params = parse_generation_parameters(infotext)
     script_callbacks.infotext_pasted_callback(infotext, params)
     out: list[Any] = []
-    for output, key in paste_fields.get(tabname, {}).get("fields") or []:
+    for output, key in fields:
         v = key(params) if callable(key) else params.get(key, None)
         if v is None or isinstance(v, dict):
             out.append(v)
