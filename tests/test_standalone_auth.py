@@ -179,7 +179,9 @@ def click(demo, elem_id: str, user: str | None, *inputs):  # type: ignore[no-unt
 
     [event] = [event for event in event_wiring(demo)
                if any(getattr(demo.blocks.get(target), "elem_id", None) == elem_id for target in event.targets)][:1]
-    return asyncio.run(process_event(demo, event.key, list(inputs), Request(username=user)))["data"]
+    # Inputs not given keep the values the page starts with (the rating also re-reads the table page).
+    values = [*inputs, *(demo.blocks[block_id].value for block_id in event.inputs[len(inputs):])]
+    return asyncio.run(process_event(demo, event.key, values, Request(username=user)))["data"]
 
 
 def test_a_team_viewer_is_read_only_except_for_its_editors(tmp_path: Path) -> None:

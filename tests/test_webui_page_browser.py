@@ -135,7 +135,9 @@ def test_one_seed_lock_state_for_series_lock_button_badge_and_paste(extension: L
         checkbox = page.locator("#script_txt2img_paramlab_seed_locked input[type=checkbox]").first
         page.wait_for_function("el => el.checked", arg=checkbox.element_handle(), timeout=15_000)
         seed = page.locator("#script_txt2img_paramlab_seed_value input").first
-        assert seed.input_value() == "12345" and seed.is_disabled()
+        # the lock's events answer one after the other: wait for the field's final state
+        page.wait_for_function("el => el.value === '12345' && el.disabled", arg=seed.element_handle(),
+                               timeout=15_000)
         badge = page.locator("#script_txt2img_paramlab_seed_badge").first
         badge.get_by_text("Series Kaito · seed 12345").wait_for(timeout=15_000)
         page.wait_for_function("() => document.querySelector('#paramlab_txt2img_seed_lock').textContent === '🔒'",
@@ -152,7 +154,7 @@ def test_one_seed_lock_state_for_series_lock_button_badge_and_paste(extension: L
         page.wait_for_function("el => !el.checked", arg=checkbox.element_handle(), timeout=15_000)
         badge.get_by_text("Seed not locked").wait_for(timeout=15_000)
         assert page.locator("#script_txt2img_paramlab_series input").first.input_value() == ""
-        assert not seed.is_disabled()
+        page.wait_for_function("el => !el.disabled", arg=seed.element_handle(), timeout=15_000)
         page.wait_for_function("() => document.querySelector('#paramlab_txt2img_seed_lock').textContent === '🔓'",
                                timeout=15_000)
 

@@ -13,6 +13,11 @@ from typing import Any
 from modules import _standin_flavour, infotext_utils, scripts, shared
 from modules.infotext_utils import PasteField
 
+CORE_FIELDS = ("prompt", "negative_prompt", "width", "height", "cfg_scale", "distilled_cfg_scale",
+               "denoising_strength", "enable_hr", "hr_upscaler", "hr_second_pass_steps", "hr_scale", "hr_resize_x",
+               "hr_resize_y", "hr_cfg", "hr_distilled_cfg", "n_iter", "batch_size", "steps", "sampler_name",
+               "scheduler")
+
 
 @dataclass
 class StandinTab:
@@ -73,6 +78,9 @@ def build_tab_contents(script_classes: list[type], is_img2img: bool = False) -> 
     runner = scripts.build_runner(script_classes, is_img2img=is_img2img)
     sampler = runner.title_map["sampler"]
     c["steps"], c["sampler_name"], c["scheduler"] = sampler.steps, sampler.sampler_name, sampler.scheduler
+    # Generate reads the core fields (and so makes them editable, as in A1111, whatever the scripts wire).
+    c["generate"] = gr.Button("Generate", elem_id=f"{tab}_generate")
+    c["generate"].click(fn=lambda *_values: None, inputs=[c[key] for key in CORE_FIELDS if key in c], outputs=[])
 
     fields = [
         PasteField(c["prompt"], "Prompt", api="prompt"),
