@@ -26,27 +26,26 @@ ensure_venv() {
     fi
 }
 
-ensure_chromium() {
-    if [[ -x /usr/bin/chromium ]]; then
-        return
-    fi
+# apt_install PACKAGE WHY: install a Debian package (with sudo when not root)
+apt_install() {
     local sudo=""
     if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
-    echo "dev.sh: installing Debian's chromium for the browser tests" >&2
+    echo "dev.sh: installing Debian's $1 for $2" >&2
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$1" >/dev/null
+}
+
+ensure_chromium() {
+    if [[ ! -x /usr/bin/chromium ]]; then
+        apt_install chromium "the browser tests"
+    fi
 }
 
 ensure_postgresql() {
     # The tests start their own throw-away PostgreSQL server (tests/pg_server.py); they need its binaries.
-    if compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || command -v initdb >/dev/null; then
-        return
+    if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null && ! command -v initdb >/dev/null; then
+        apt_install postgresql "the shared-ledger tests"
     fi
-    local sudo=""
-    if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
-    echo "dev.sh: installing Debian's postgresql for the shared-ledger tests" >&2
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
 }
 
 # run_suite VENV LABEL [pytest args]: exit status of pytest; "collected nothing" (5) counts as a failure

@@ -100,6 +100,16 @@ def sqlite_ledger(tmp_path: Path):
 
 
 @pytest.fixture
+def extension(tmp_path: Path):  # -> webui_support.LoadedExtension
+    """The extension loaded into the A1111 stand-in, recording into the data dir's SQLite ledger."""
+    from webui_support import LoadedExtension
+
+    loaded = LoadedExtension(tmp_path)
+    yield loaded
+    loaded.close()
+
+
+@pytest.fixture
 def artifacts_dir() -> Path:
     """Where tests leave screenshots and other files for people to look at."""
     ARTIFACTS_DIR.mkdir(exist_ok=True)

@@ -5,7 +5,6 @@ call is counted here through ``on_cfg_denoiser``, as an extension watching the r
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,13 +14,6 @@ from PIL import Image
 from webui_support import LoadedExtension
 
 SMALL = {"width": 64, "height": 64}
-
-
-@pytest.fixture
-def extension(tmp_path: Path):
-    loaded = LoadedExtension(tmp_path)
-    yield loaded
-    loaded.close()
 
 
 class Counter:

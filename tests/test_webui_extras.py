@@ -18,13 +18,6 @@ from webui_support import LoadedExtension
 SMALL = {"width": 64, "height": 64}
 
 
-@pytest.fixture
-def extension(tmp_path: Path):
-    loaded = LoadedExtension(tmp_path)
-    yield loaded
-    loaded.close()
-
-
 def extras_args(runner: Any, **upscale: Any) -> list[Any]:
     """The Extras tab's controls at their defaults, with some of the Upscale script's set by name."""
     args = [component.value for component in runner.standin_inputs]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from importlib import metadata
-from pathlib import Path
 
 import gradio as gr
 import pytest
@@ -24,13 +23,6 @@ from paramlab.webui import host_info
 
 FORGE = _standin_flavour.FORGE
 SMALL = {"width": 64, "height": 64}
-
-
-@pytest.fixture
-def extension(tmp_path: Path):
-    loaded = LoadedExtension(tmp_path)
-    yield loaded
-    loaded.close()
 
 
 def fingerprint_of_one_run(extension: LoadedExtension, **payload: object) -> dict:

@@ -23,13 +23,6 @@ SMALL = {"width": 64, "height": 64}
 LANCZOS = 1  # index of "Lanczos" in the stand-in's shared.sd_upscalers
 
 
-@pytest.fixture
-def extension(tmp_path: Path):
-    loaded = LoadedExtension(tmp_path)
-    yield loaded
-    loaded.close()
-
-
 def job_rows(extension: LoadedExtension, job: dict) -> tuple[list[dict], list[dict]]:
     runs = [run for run in extension.runs() if run["job_id"] == job["id"]]
     run_ids = {run["id"] for run in runs}

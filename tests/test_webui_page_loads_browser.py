@@ -33,33 +33,30 @@ def load_page(extension: LoadedExtension, shot: Path) -> tuple[list[str], dict[s
     return page_errors, state
 
 
-@pytest.mark.browser
-def test_the_page_loads_with_paramlab(tmp_path: Path, artifacts_dir: Path) -> None:
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def extension(tmp_path: Path):
     require_browser()
-    extension = LoadedExtension(tmp_path)
+    loaded = LoadedExtension(tmp_path)
     profile_panel.PENDING_PANELS.clear()
-    try:
-        page_errors, state = load_page(extension, artifacts_dir / "webui-page.png")
-    finally:
-        extension.close()
+    yield loaded
+    loaded.close()
+
+
+def test_the_page_loads_with_paramlab(extension: LoadedExtension, artifacts_dir: Path) -> None:
+    page_errors, state = load_page(extension, artifacts_dir / "webui-page.png")
     assert page_errors == []
     assert state == {"accordion": 1, "tab": 1, "failed_note": 0}
 
 
-@pytest.mark.browser
-def test_the_page_loads_when_a_paramlab_part_fails(tmp_path: Path, artifacts_dir: Path,
+def test_the_page_loads_when_a_paramlab_part_fails(extension: LoadedExtension, artifacts_dir: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    require_browser()
-
     def boom(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(profile_panel, "build_panel", boom)
-    extension = LoadedExtension(tmp_path)
-    profile_panel.PENDING_PANELS.clear()
-    try:
-        page_errors, state = load_page(extension, artifacts_dir / "webui-page-part-failed.png")
-    finally:
-        extension.close()
+    monkeypatch.setattr(profile_panel, "build_panel", boom)  # the page is built inside load_page
+    page_errors, state = load_page(extension, artifacts_dir / "webui-page-part-failed.png")
     assert page_errors == []
     assert state["tab"] == 1 and state["failed_note"] == 1

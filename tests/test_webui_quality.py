@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -17,13 +15,6 @@ from paramlab.ledger import Ledger, schema
 from paramlab.webui import runtime
 
 SMALL = {"width": 64, "height": 64}
-
-
-@pytest.fixture
-def extension(tmp_path: Path):
-    loaded = LoadedExtension(tmp_path)
-    yield loaded
-    loaded.close()
 
 
 def metrics_by_image(extension: LoadedExtension) -> dict[int, dict[str, tuple]]:

@@ -18,13 +18,6 @@ from webui_support import LoadedExtension
 SMALL = {"width": 64, "height": 64}
 
 
-@pytest.fixture
-def extension(tmp_path: Path):
-    loaded = LoadedExtension(tmp_path)
-    yield loaded
-    loaded.close()
-
-
 class StateChanger(scripts.Script):
     """Interrupts or skips at a chosen batch, as the UI's buttons do mid-sampling."""
 

@@ -3,21 +3,11 @@ mechanism, and files served only to a logged-in browser when the WebUI uses --gr
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from modules import errors, infotext_utils, script_callbacks
 from modules.api import api
 from webui_support import LoadedExtension
-
-
-@pytest.fixture
-def extension(tmp_path: Path):
-    loaded = LoadedExtension(tmp_path)
-    yield loaded
-    loaded.close()
 
 
 def test_tab_is_registered_with_send_to_buttons(extension: LoadedExtension) -> None:

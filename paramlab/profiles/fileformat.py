@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from paramlab.documents import MAX_FILE_BYTES, read_document
 from paramlab.ledger.records import utc_now
@@ -52,11 +52,12 @@ class ImportReport:
     ok: bool
     entries: list[ImportEntry] = field(default_factory=list)
     error: str | None = None
+    nouns: ClassVar[tuple[str, str]] = ("profile", "profiles")  # what the file holds: one, many
 
     def summary(self) -> str:
         lines = []
         if self.ok:
-            lines.append(imported_line(self.entries, "profile", "profiles"))
+            lines.append(imported_line(self.entries, *self.nouns))
         else:
             lines.append(f"Nothing was imported: {self.error or 'some entries have problems'}")
         lines += [f"- {e.name or '(no name)'}: {e.action}{' (' + e.detail + ')' if e.detail else ''}"

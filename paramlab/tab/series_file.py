@@ -8,13 +8,12 @@ feature: listing and editing.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from paramlab.documents import MAX_FILE_BYTES, read_document
 from paramlab.ledger.records import utc_now
 from paramlab.profiles.fileformat import CONFLICT_CHOICES as ON_CONFLICT
-from paramlab.profiles.fileformat import ImportEntry, imported_line
+from paramlab.profiles.fileformat import ImportEntry, ImportReport
 from paramlab.profiles.model import name_key
 from paramlab.seeds.series import Series, SeriesError, SeriesStore
 from paramlab.seeds.series import table as series_table_schema
@@ -29,22 +28,10 @@ SERIES_FIELDS = ("name", "seed", "variation_seed", "variation_strength", "profil
 # -- the file ---------------------------------------------------------------------------------------
 
 
-@dataclass
-class SeriesImportReport:
-    """``ok`` is True only when the whole file was written; ``error`` is a problem with the file as a whole."""
+class SeriesImportReport(ImportReport):
+    """The same report for a series file."""
 
-    ok: bool
-    entries: list[ImportEntry] = field(default_factory=list)
-    error: str | None = None
-
-    def summary(self) -> str:
-        if self.ok:
-            lines = [imported_line(self.entries, "series", "series")]
-        else:
-            lines = [f"Nothing was imported: {self.error or 'some entries have problems'}"]
-        lines += [f"- {e.name or '(no name)'}: {e.action}{' (' + e.detail + ')' if e.detail else ''}"
-                  for e in self.entries]
-        return "\n".join(lines)
+    nouns: ClassVar[tuple[str, str]] = ("series", "series")
 
 
 def series_json(series: Series) -> dict[str, Any]:

@@ -76,15 +76,7 @@ def reset_host(tmp_path: str | Path | None = None) -> str:
 
 def register_xyz() -> object:
     """Load the stand-in X/Y/Z plot (module name "xyz_grid.py") into scripts.scripts_data."""
-    from modules import script_loading, scripts
-
-    path = os.path.join(HOST_DIR, "scripts_builtin", "xyz_grid.py")
-    for d in scripts.scripts_data:
-        if d.path == path:
-            return d.module
-    module = script_loading.load_module(path)
-    scripts.scripts_data.append(scripts.ScriptClassData(module.Script, path, os.path.dirname(path), module))
-    return module
+    return _register_builtin_script("xyz_grid.py")
 
 
 def register_postprocessing(*script_classes: type) -> object:
@@ -111,9 +103,14 @@ def register_postprocessing(*script_classes: type) -> object:
 
 def register_ultimate_upscale() -> object:
     """Load the stand-in Ultimate SD upscale (module name "ultimate_upscale.py") into scripts.scripts_data."""
+    return _register_builtin_script("ultimate_upscale.py")
+
+
+def _register_builtin_script(filename: str) -> object:
+    """Load a stand-in script file once, as A1111's script loader does, and return its module."""
     from modules import script_loading, scripts
 
-    path = os.path.join(HOST_DIR, "scripts_builtin", "ultimate_upscale.py")
+    path = os.path.join(HOST_DIR, "scripts_builtin", filename)
     for d in scripts.scripts_data:
         if d.path == path:
             return d.module
