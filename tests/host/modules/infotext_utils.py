@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from modules import script_callbacks, shared
+from modules import _standin_flavour, script_callbacks, shared
 
 sys.modules["modules.generation_parameters_copypaste"] = sys.modules[__name__]  # alias for old name, as real
 
@@ -118,8 +118,9 @@ def connect_paste_params_buttons() -> None:
         fields = paste_fields[binding.tabname]["fields"]
         if binding.source_text_component is not None and fields is not None:
             connect_paste(binding.paste_button, fields, binding.source_text_component)
-        binding.paste_button.click(fn=None, _js=f"switch_to_{binding.tabname}", inputs=None, outputs=None,
-                                   show_progress=False)
+        switch = f"switch_to_{binding.tabname}"  # Forge (gradio 4) names the argument js, A1111 _js
+        binding.paste_button.click(fn=None, inputs=None, outputs=None, show_progress=False,
+                                   **({"js": switch} if _standin_flavour.FORGE else {"_js": switch}))
 
 
 def connect_paste(button: Any, fields: list, input_comp: Any) -> None:
