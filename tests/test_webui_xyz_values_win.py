@@ -73,6 +73,18 @@ def test_a_steps_axis_beats_the_profile_and_the_console_says_so(extension: Loade
     assert "the X/Y/Z axis sets Steps in this grid, so profile 'Sailor draft' does not change it" in caplog.text
 
 
+def test_the_axis_note_reaches_a_webui_console_that_shows_warnings_only(extension: LoadedExtension, caplog,
+                                                                        monkeypatch) -> None:
+    """A1111 1.10.1 and Forge configure no logging unless --loglevel/SD_WEBUI_LOG_LEVEL is given: Python's
+    last-resort handler then prints WARNING and up only, so an INFO note never reached the real console."""
+    from paramlab.webui import script
+
+    monkeypatch.setattr(script, "_axis_notes_logged", set())  # noted once per process: not by an earlier test
+    with caplog.at_level("WARNING", logger="paramlab"):
+        run_grid(extension, "Steps", "4,8", {"record": True, "profile": "Sailor draft", "seed_lock": None})
+    assert "the X/Y/Z axis sets Steps in this grid, so profile 'Sailor draft' does not change it" in caplog.text
+
+
 def test_a_seed_axis_beats_a_locked_seed(extension: LoadedExtension) -> None:
     panel = {"record": True, "profile": None, "seed_lock": {"policy": "same", "seed": 99}}
     rows = run_grid(extension, "Seed", "5,6", panel)

@@ -266,7 +266,7 @@ def note_axis_wins(p: Any, what: str, keys: list[str]) -> None:
         p.comment(text)
     if text not in _axis_notes_logged:  # once, not once per cell
         _axis_notes_logged.add(text)
-        log.info(text)
+        log.warning(text)  # the WebUI's console shows WARNING and up only (no logging set up by default)
 
 
 def stop_before_sampling(p: Any, problem: str) -> None:
