@@ -115,7 +115,9 @@ def paramlab_server(db_path: Path, work_dir: Path, extra_args: Sequence[str] = (
     server = ServerProcess(process, f"http://127.0.0.1:{port}/", log_path)
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while not _port_answers("127.0.0.1", port):
+        # "ParamLab: open …" is printed once the page AND ParamLab's own routes are served (they are added
+        # to gradio's app after it starts listening)
+        while not (_port_answers("127.0.0.1", port) and "ParamLab: open " in server.output()):
             if process.poll() is not None:
                 pytest.fail(f"ParamLab server exited with code {process.returncode}:\n{server.output()}")
             if time.monotonic() > deadline:
@@ -193,12 +195,14 @@ def choose_option(page: Any, dropdown: str, option: str, attempts: int = 10) -> 
     item = page.locator("ul.options li", has_text=option).first
     for _ in range(attempts):
         box.click()
+        box.fill(option)  # the list shows only what matches the text typed (gradio 4: the current value)
         try:
             item.wait_for(timeout=1_500)
-        except Exception:  # noqa: BLE001 - Playwright's timeout: not offered yet, open the list again
+            item.click(timeout=3_000)  # gradio 4 redraws an open list when its choices arrive
+            page.wait_for_function("([el, want]) => el.value === want", arg=[box.element_handle(), option],
+                                   timeout=3_000)
+            return
+        except Exception:  # noqa: BLE001 - Playwright's timeout: not offered (or not taken) yet, try again
             box.press("Escape")
             page.locator("body").click(position={"x": 1, "y": 1})
-            continue
-        item.click()
-        return
     raise AssertionError(f"{option!r} never appeared in {dropdown}")

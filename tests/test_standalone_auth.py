@@ -142,7 +142,8 @@ def test_serve_on_loopback_without_a_login_stays_open(tmp_path: Path) -> None:
     image_id, _ = record_images(tmp_path / "ledger.sqlite", tmp_path)
     with paramlab_server(tmp_path / "ledger.sqlite", tmp_path) as server, \
             httpx.Client(base_url=server.url, timeout=30) as client:
-        assert client.get(f"/paramlab/v1/images/{image_id}/file").status_code == 200
+        answer = client.get(f"/paramlab/v1/images/{image_id}/file")
+        assert answer.status_code == 200, answer.text
         assert not ASKS_FOR_LOGIN.search(client.get("/").text)
 
 
