@@ -141,3 +141,25 @@ def test_the_batch_size_axis_refuses_a_bad_size_before_any_cell(extension) -> No
     with pytest.raises(RuntimeError, match="0, 65 is not a batch size; use whole numbers from 1 to 64"):
         xyz_axis.confirm_batch_sizes(None, [1, 0, 65])
     xyz_axis.confirm_batch_sizes(None, [1, 8, 64])
+
+
+def test_the_tab_section_builds_and_draws_a_plot_and_its_csv(extension, ledger) -> None:
+    import gradio as gr
+
+    from paramlab.tab.page import build_tab_contents
+
+    note = run_plot(extension, [("CFG Scale", "5, 9"), ("Steps", "4, 8")])
+    opened = ledger()
+    with gr.Blocks():
+        contents = build_tab_contents(lambda: opened)
+    section = contents.matrix
+    assert section is not None  # a section that fails to build is None (and hidden on the page)
+    body, quality = section.refresh(note["job"], "Sharpness (Laplacian energy)", "10")
+    assert body.count("<td class") == 4 and "within 10 %" in body and quality["value"] == "Sharpness (Laplacian energy)"
+    error, _ = section.refresh("999999", None, 5)
+    assert "No job &#x27;999999&#x27; in the ledger." in error
+    bad, _ = section.refresh(note["job"], None, "lots")
+    assert "must be a number from 0 to 100" in bad
+    path = section.export(note["job"], None, 5)[0]
+    text = Path(path).read_text(encoding="utf-8")
+    assert text.startswith("z,y,x,z label,y label,x label,images") and text.count("\n") == 5

@@ -34,6 +34,7 @@ class MatrixViewComponents:
     export_button: Any
     export_file: Any
     refresh: Callable[..., list[Any]]
+    export: Callable[..., list[Any]]
     inputs: list[Any]
     outputs: list[Any]
 
@@ -68,6 +69,7 @@ def build_matrix_view(ledger_provider: Callable[[], Ledger]) -> MatrixViewCompon
                                   elem_id="paramlab-matrix-quality")
             percent = gr.Number(value=DEFAULT_PERCENT, label="Good enough: within this % of the best",
                                 elem_id="paramlab-matrix-percent")
+            show_button = gr.Button("Show", elem_id="paramlab-matrix-show", scale=0, min_width=80)
             export_button = gr.Button("Export CSV", elem_id="paramlab-matrix-export", scale=0, min_width=120)
         view = gr.HTML(_note(EMPTY_NOTE), elem_id="paramlab-matrix")
         export_file = gr.File(label="Matrix CSV", interactive=False, elem_id="paramlab-matrix-export-file")
@@ -99,7 +101,8 @@ def build_matrix_view(ledger_provider: Callable[[], Ledger]) -> MatrixViewCompon
     outputs = [view, quality]
     job.change(refresh, inputs=inputs, outputs=outputs)
     quality.input(refresh, inputs=inputs, outputs=outputs)
-    percent.submit(refresh, inputs=inputs, outputs=outputs)
-    percent.blur(refresh, inputs=inputs, outputs=outputs)
+    percent.submit(refresh, inputs=inputs, outputs=outputs)  # gradio 4's Number has no blur event
+    show_button.click(refresh, inputs=inputs, outputs=outputs)
     export_button.click(export, inputs=inputs, outputs=[export_file, view])
-    return MatrixViewComponents(job, quality, percent, view, export_button, export_file, refresh, inputs, outputs)
+    return MatrixViewComponents(job, quality, percent, view, export_button, export_file, refresh, export, inputs,
+                                outputs)
