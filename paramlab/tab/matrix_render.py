@@ -47,10 +47,10 @@ def _range(values: list[float]) -> tuple[float, float]:
     return (min(finite), max(finite)) if finite else (math.nan, math.nan)
 
 
-def figure(value: float) -> str:
+def figure(value: float, digits: int = 3) -> str:
     if not math.isfinite(value):
         return "—"
-    return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+    return f"{value:.{digits}g}" if abs(value) < 1000 else f"{value:,.0f}"
 
 
 def spread_text(spread: Spread) -> str:
@@ -95,7 +95,7 @@ def _cell_html(matrix: Matrix, cell: MatrixCell | None, cost_range: tuple[float,
         f"<div class='paramlab-cost' style='background:{heat(_fraction(cell.cost.median, *cost_range))}'>"
         f"{figure(cell.cost.median)} s/image</div>"
         f"<div class='paramlab-spread'>{esc(spread_text(cell.cost))}</div>"
-        f"<div class='paramlab-quality' style='background:{heat(quality_fraction)}'>{figure(cell.quality.median)}"
+        f"<div class='paramlab-quality' style='background:{heat(quality_fraction)}'>{figure(cell.quality.median, 4)}"
         "</div>"
         f"<div class='paramlab-spread'>{esc(spread_text(cell.quality))}</div>"
         f"<div>{badges}</div>"
