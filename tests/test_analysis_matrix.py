@@ -120,3 +120,10 @@ def test_every_label_is_escaped_in_the_html() -> None:
     layout = Layout([hostile, "", ""], [[hostile, "b", "c"], ["1", "2", "3"], [""]])
     html = matrix_html(build_matrix(plot_frame(COST, SHARP), layout, "sharpness"), title=hostile)
     assert hostile not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_a_tiny_gap_reads_within_0_1_percent_never_0_0() -> None:
+    sharp = dict(SHARP)
+    sharp[(0, 0)] = 829.9  # the cheapest cell, 0.012 % below the best
+    matrix = build_matrix(plot_frame(COST, sharp), LAYOUT, "sharpness", percent=1)
+    assert matrix.pick.place == (0, 0, 0) and "scores within 0.1 % of it" in matrix.sentence

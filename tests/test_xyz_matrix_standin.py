@@ -129,6 +129,7 @@ def test_the_batch_size_axis_records_batch_size_and_per_image_cost(extension, le
         assert sum(costs) == pytest.approx(run["wall_seconds"], rel=1e-6)  # per image: its share of the batch
     matrix = build_matrix(cells.frame, cells.layout)
     assert [cell.batch_sizes for cell in sorted(matrix.cells.values(), key=lambda c: c.place)] == [(1,), (2,), (4,)]
+    assert "Medians of 1–4 images per cell." in matrix.sentence
     assert [cell.label for cell in sorted(matrix.cells.values(), key=lambda c: c.place)] == [
         "[ParamLab] Batch size: 1", "[ParamLab] Batch size: 2", "[ParamLab] Batch size: 4"]
 

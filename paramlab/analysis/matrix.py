@@ -225,9 +225,9 @@ def _choose(matrix: Matrix) -> None:
 
 
 def pick_sentence(matrix: Matrix, pick: MatrixCell, best: MatrixCell, skipped: int = 0) -> str:
-    per_cell = sorted({cell.images for cell in matrix.cells.values()})
-    many = max(per_cell) if per_cell else 1
-    medians = f" Medians of {many} images per cell." if many > 1 else ""
+    per_cell = sorted({cell.images for cell in matrix.cells.values()}) or [1]
+    counts = str(per_cell[0]) if len(per_cell) == 1 else f"{per_cell[0]}–{per_cell[-1]}"
+    medians = f" Medians of {counts} images per cell." if per_cell[-1] > 1 else ""
     flagged = (f" {skipped} cell{'s' if skipped != 1 else ''} flagged with flaws in most images "
                f"{'were' if skipped != 1 else 'was'} not considered.") if skipped else ""
     name = matrix.quality_label
@@ -241,7 +241,8 @@ def pick_sentence(matrix: Matrix, pick: MatrixCell, best: MatrixCell, skipped: i
 
 
 def _percent_text(value: float) -> str:
-    return f"{value:.1f}" if value < 10 else f"{value:.0f}"
+    """"0.1" for any gap below it (never "within 0.0 %"), one decimal below 10, whole numbers above."""
+    return "0.1" if value < 0.1 else f"{value:.1f}" if value < 10 else f"{value:.0f}"
 
 
 CSV_HEADERS = ("z", "y", "x", "z label", "y label", "x label", "images", "seeds", "batch sizes",
