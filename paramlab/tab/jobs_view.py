@@ -15,6 +15,7 @@ from paramlab.analysis.frame import format_number
 from paramlab.ledger import Ledger, LedgerError
 from paramlab.tab.jobs_query import KIND_LABELS, JobNotFound, job_detail, list_jobs
 from paramlab.tab.ledger_render import esc, local_time
+from paramlab.tab.matrix_links import open_matrix_button
 
 SELECTED_JOB_ELEM_ID = "paramlab_selected_job"
 PAGE_SIZE = 50
@@ -30,6 +31,7 @@ SELECT_JOB_JS = (
     "box.dispatchEvent(new Event('input',{bubbles:true}));"
     "})"
 )
+XYZ_SCRIPT_NAMES = frozenset({"x/y/z plot"})  # jobs whose cells the matrix lays out
 JOB_HEADERS = ("id", "started", "what", "tab", "source", "runs", "images", "wall", "summed image cost", "status")
 VIEW_CSS = """
 #paramlab-jobs-table table, #paramlab-job-detail table { border-collapse: collapse; font-size: 0.9em; }
@@ -59,6 +61,10 @@ def job_what(job: dict[str, Any]) -> str:
     return f"{kind}: {job['script_name']}" if job.get("script_name") and kind != "Extras" else kind
 
 
+def is_xyz_job(job: dict[str, Any]) -> bool:
+    return (job.get("script_name") or "").strip().lower() in XYZ_SCRIPT_NAMES
+
+
 def jobs_table_html(rows: list[dict[str, Any]], total: int) -> str:
     if not rows:
         return "<div>No jobs recorded yet.</div>"
@@ -70,8 +76,11 @@ def jobs_table_html(rows: list[dict[str, Any]], total: int) -> str:
                  job.get("run_count"), job.get("image_count"), _seconds(job.get("wall_seconds")),
                  _seconds(job.get("cost_seconds")), job.get("status")]
         onclick = esc(f"{SELECT_JOB_JS}({job_id})")
+        shown = [esc(cell) for cell in cells]
+        if is_xyz_job(job):
+            shown[2] += " " + open_matrix_button(job_id)
         body.append(f'<tr data-job-id="{job_id}" onclick="{onclick}">'
-                    + "".join(f"<td>{esc(cell)}</td>" for cell in cells) + "</tr>")
+                    + "".join(f"<td>{cell}</td>" for cell in shown) + "</tr>")
     more = f"<div>Newest {len(rows)} of {total:,} jobs.</div>" if total > len(rows) else ""
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
 
@@ -100,6 +109,8 @@ def job_detail_html(job: dict[str, Any]) -> str:
             f"{len(runs)} run(s), {job['tile_passes']} tile pass(es), {job['image_count']} image(s) · wall "
             f"{_seconds(job.get('wall_seconds'))} · summed image cost {_seconds(job.get('cost_seconds'))}")
     parts = [f"<p><b>{esc(head)}</b></p>", f"<p>Job uid: {esc(job['job_uid'])}</p>"]
+    if is_xyz_job(job):
+        parts.append(f"<p>{open_matrix_button(int(job['id']), 'Open its cost/quality matrix')}</p>")
     if job.get("script_args"):
         args = job["script_args"]
         shown = ", ".join(f"{k}: {v}" for k, v in args.items()) if isinstance(args, dict) else str(args)

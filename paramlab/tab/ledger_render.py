@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from paramlab.tab.access import PROCESS_SIGNER, SignedKind
+from paramlab.tab.matrix_links import open_matrix_button
 from paramlab.tab.query import PageResult, parse_flaws
 
 SELECTED_ELEM_ID = "paramlab_selected_image"
@@ -228,6 +229,9 @@ def detail_html(detail: Mapping[str, Any] | None) -> str:
         link = image_url("file", image_id)
         preview += f'<div><a href="{link}" target="_blank" rel="noopener">Open the image</a></div>'
     flaws = "".join(f"<li><b>{esc(f['code'])}</b>: {esc(f['advice'])}</li>" for f in detail.get("flaws") or [])
+    if detail.get("xyz_job") is not None:
+
+        preview += f"<div>{open_matrix_button(int(detail['xyz_job']), 'Open its X/Y/Z matrix')}</div>"
     sections = [
         head, preview,
         f"<h4>Prompt</h4><pre>{esc(detail.get('prompt'))}</pre>",

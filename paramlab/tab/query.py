@@ -18,6 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from paramlab.analysis.matrix_load import cell_place
 from paramlab.ledger import Ledger, schema
 from paramlab.ledger.dialect import fts5_query, like_escape, prompt_search_clause
 from paramlab.ledger.locations import locate
@@ -214,6 +215,7 @@ def image_detail(ledger: Ledger, image_id: int) -> dict[str, Any] | None:
         runs.c.fingerprint, runs.c.peak_vram_method, runs.c.device_name, runs.c.started_at,
         runs.c.finished_at, runs.c.image_count.label("run_image_count"),
         runs.c.energy_joules.label("run_energy_joules"), runs.c.model_name.label("run_model_name"),
+        runs.c.job_id, runs.c.settings.label("run_settings"),
     ).where(images.c.id == image_id)
     metric_rows = sa.select(metrics_table).where(metrics_table.c.image_id == image_id).order_by(metrics_table.c.metric)
     with ledger.engine.connect() as conn:
@@ -230,6 +232,7 @@ def image_detail(ledger: Ledger, image_id: int) -> dict[str, Any] | None:
     detail["flaws"] = parse_flaws(detail.get("flaws"))
     detail["fingerprint"] = load_fingerprint(detail.get("fingerprint"))
     detail["cost"] = _cost(detail)
+    detail["xyz_job"] = detail.get("job_id") if cell_place(detail.pop("run_settings", None)) else None
     return detail
 
 

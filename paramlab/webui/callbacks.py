@@ -47,7 +47,7 @@ def register() -> None:
     script_callbacks.on_after_component(
         guarded_callback("the profile and series lists' refresh", panel_lists.refresh_when_tab_opens),
         name="paramlab_panel_lists")
-    script_callbacks.on_before_ui(guarded_callback("the X/Y/Z plot's [ParamLab] Profile axis",
+    script_callbacks.on_before_ui(guarded_callback("the X/Y/Z plot's [ParamLab] axes and cell places",
                                                    xyz_axis.register_axis), name="paramlab_xyz_axis")
     script_callbacks.on_app_started(guarded_callback("ParamLab's HTTP API (/paramlab/v1)", api_routes.register),
                                     name="paramlab_api")

@@ -28,7 +28,7 @@ from paramlab.ledger.operations import AddImages, FinishRun, LinkFile, Operation
 from paramlab.ledger.owner import this_process
 from paramlab.ledger.records import ImageRecord, RunRecord, utc_now
 from paramlab.seeds.fingerprint import fingerprint_json
-from paramlab.webui import host_info
+from paramlab.webui import host_info, xyz_cells
 from paramlab.webui.fingerprint import current_fingerprint
 from paramlab.webui.host_info import schedule_label
 from paramlab.webui.jobs import HeldPass, JobRecorder
@@ -55,6 +55,9 @@ class RunRecorder:
             host_name=host_info.host_name(), device_name=host_info.device_name(), owner=this_process().text(),
             job_uid=job.job.job_uid if job is not None else None, role="tile" if holds_images else "run",
         )
+        cell = xyz_cells.run_settings()  # an X/Y/Z cell's place in its plot, for the matrix view
+        if cell is not None:
+            self.run.settings = json.dumps(cell, ensure_ascii=False)
         self._passes: dict[str, list[compute.PassCost]] = {}  # per image uid, for a tile pass's settings
         if job is not None:
             job.run_began()

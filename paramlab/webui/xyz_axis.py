@@ -1,4 +1,7 @@
-"""The "[ParamLab] Profile" axis for A1111's X/Y/Z plot: one cell per profile.
+"""The "[ParamLab] Profile" and "[ParamLab] Batch size" axes for A1111's X/Y/Z plot.
+
+A profile cell applies that profile; a batch-size cell sets ``p.batch_size``, so one plot lays out
+throughput per image (each image's cost is its share of its batch, see :mod:`paramlab.cost.timing`).
 
 Registered from ``on_before_ui`` by finding the already-loaded X/Y/Z module; added once, and
 silently skipped when the X/Y/Z script is not installed. Every axis option (ours, A1111's, other
@@ -13,9 +16,11 @@ from typing import Any
 from modules import scripts
 
 from paramlab.profiles import ProfileError
-from paramlab.webui import axis_values, profile_apply, profile_panel
+from paramlab.webui import axis_values, profile_apply, profile_panel, xyz_cells
 
 AXIS_LABEL = "[ParamLab] Profile"
+BATCH_AXIS_LABEL = "[ParamLab] Batch size"
+MAX_BATCH_SIZE = 64  # A1111's slider stops at 8; the API takes more, but not without bound
 
 
 def find_xyz_module() -> Any | None:
@@ -30,11 +35,17 @@ def register_axis() -> bool:
     module = find_xyz_module()
     if module is None:
         return False
-    if not any(option.label == AXIS_LABEL for option in module.axis_options):
+    labels = {option.label for option in module.axis_options}
+    if AXIS_LABEL not in labels:
         module.axis_options.append(module.AxisOption(
             AXIS_LABEL, str, apply_axis_value, confirm=confirm_axis_values, choices=profile_panel.profile_names,
         ))
+    if BATCH_AXIS_LABEL not in labels:
+        module.axis_options.append(module.AxisOption(
+            BATCH_AXIS_LABEL, int, apply_batch_size, confirm=confirm_batch_sizes,
+        ))
     axis_values.record_axis_writes(module.axis_options)
+    xyz_cells.wrap_draw_function(module)
     return True
 
 
@@ -61,3 +72,16 @@ def confirm_axis_values(p: Any, names: list[str]) -> None:
 
 def apply_axis_value(p: Any, name: str, _all_names: list[str]) -> None:
     profile_apply.apply_profile(p, profile_apply.load_profile(name), is_img2img=hasattr(p, "init_images"))
+
+
+def confirm_batch_sizes(_p: Any, sizes: list[Any]) -> None:
+    """Checked by X/Y/Z before the first cell runs: whole numbers from 1 to :data:`MAX_BATCH_SIZE`."""
+    wrong = [str(size) for size in sizes
+             if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_BATCH_SIZE]
+    if wrong:
+        raise RuntimeError(f"ParamLab batch size axis: {', '.join(wrong)} is not a batch size; use whole numbers "
+                           f"from 1 to {MAX_BATCH_SIZE}, e.g. 1, 2, 4.")
+
+
+def apply_batch_size(p: Any, size: int, _all_sizes: list[int]) -> None:
+    p.batch_size = int(size)

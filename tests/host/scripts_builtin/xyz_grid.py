@@ -202,48 +202,100 @@ class Script(scripts.Script):
         )
         return ctrls
 
-    def run(self, p: Any, x_type: int, x_values: str, x_values_dropdown: Any, *rest: Any) -> Processed:
-        """One cell per X value; returns grid + cell images (index_of_first_image=1)."""
-        no_fixed_seeds = rest[9] if len(rest) > 9 else False
+    def run(self, p: Any, x_type: int, x_values: str, x_values_dropdown: Any, y_type: int = 0,
+            y_values: str = "", y_values_dropdown: Any = None, z_type: int = 0, z_values: str = "",
+            z_values_dropdown: Any = None, *rest: Any) -> Processed:
+        """X, Y and Z as the real script: every cell a ``process_images`` on a copy of ``p``, through the
+        module-level ``draw_xyz_grid`` with ``cell(x, y, z, ix, iy, iz)``; returns the grid, then each
+        cell's first image (index_of_first_image=1). ``rest``: legend, lone images, sub grids, keep -1,
+        vary seeds X/Y/Z, margin, csv mode."""
+        no_fixed_seeds = rest[3] if len(rest) > 3 else False
+        vary_seeds = [bool(rest[4 + i]) if len(rest) > 4 + i else False for i in range(3)]
         if not no_fixed_seeds:
             processing.fix_seed(p)
         if not shared.opts.return_grid:
             p.batch_size = 1
-        x_opt = self.current_axis_options[x_type]
-        raw = (
-            x_values_dropdown
-            if x_opt.choices is not None and x_values_dropdown
-            else [x.strip() for x in re.split(r",(?![^\[]*\])", x_values or "") if x.strip()]
-        )
-        xs = [x_opt.type(x) for x in raw] if x_opt.type is not type(None) else [None]
-        if x_opt.confirm:
-            x_opt.confirm(p, xs)
-        shared.state.job_count = len(xs) * p.n_iter
-        cells: list[Any] = []
-        infotexts: list[str] = []
-        first: Processed | None = None
-        for x in xs:
+        options, values = [], []
+        for axis_type, text, dropdown in ((x_type, x_values, x_values_dropdown), (y_type, y_values, y_values_dropdown),
+                                          (z_type, z_values, z_values_dropdown)):
+            labels = [option.label for option in self.current_axis_options]
+            index = labels.index(axis_type) if isinstance(axis_type, str) else axis_type or 0  # a default value
+            opt = self.current_axis_options[index]
+            options.append(opt)
+            values.append(_axis_values(opt, text, dropdown))
+        for opt, vals in zip(options, values):
+            if opt.confirm:
+                opt.confirm(p, vals)
+        x_opt, y_opt, z_opt = options
+        xs, ys, zs = values
+
+        def cell(x: Any, y: Any, z: Any, ix: int, iy: int, iz: int) -> Processed:
             if shared.state.interrupted or shared.state.stopping_generation:
-                break
+                return Processed(p, [])
             pc = copy.copy(p)
             pc.styles = pc.styles[:]
             x_opt.apply(pc, x, xs)
-            processed = process_images(pc)
-            first = first or processed
-            cells.append(processed.images[processed.index_of_first_image] if processed.images else None)
-            infotexts.append(
-                processed.infotexts[processed.index_of_first_image] if processed.infotexts else ""
-            )
-        cells = [c for c in cells if c is not None]
-        if first is None or not cells:
-            return Processed(p, [])
-        grid = images.image_grid(cells, rows=1)
-        return Processed(
-            p,
-            [grid, *cells],
-            first.seed,
-            first.info,
-            first.subseed,
-            index_of_first_image=1,
-            infotexts=[first.info, *infotexts],
+            y_opt.apply(pc, y, ys)
+            z_opt.apply(pc, z, zs)
+            xdim = len(xs) if vary_seeds[0] else 1
+            ydim = len(ys) if vary_seeds[1] else 1
+            if vary_seeds[0]:
+                pc.seed += ix
+            if vary_seeds[1]:
+                pc.seed += iy * xdim
+            if vary_seeds[2]:
+                pc.seed += iz * xdim * ydim
+            return process_images(pc)
+
+        return draw_xyz_grid(
+            p, xs=xs, ys=ys, zs=zs,
+            x_labels=[x_opt.format_value(p, x_opt, x) for x in xs],
+            y_labels=[y_opt.format_value(p, y_opt, y) for y in ys],
+            z_labels=[z_opt.format_value(p, z_opt, z) for z in zs],
+            cell=cell, draw_legend=True, include_lone_images=True, include_sub_grids=False,
+            first_axes_processed="z", second_axes_processed="y", margin_size=0,
         )
+
+
+def _axis_values(opt: AxisOption, text: str, dropdown: Any) -> list[Any]:
+    if opt.label == "Nothing":
+        return [0]
+    raw = (
+        dropdown
+        if opt.choices is not None and dropdown
+        else [x.strip() for x in re.split(r",(?![^\[]*\])", text or "") if x.strip()]
+    )
+    return [opt.type(x) for x in raw] if opt.type is not type(None) else [None]
+
+
+def draw_xyz_grid(p: Any, xs: list, ys: list, zs: list, x_labels: list, y_labels: list, z_labels: list,
+                  cell: Callable, draw_legend: bool, include_lone_images: bool, include_sub_grids: bool,
+                  first_axes_processed: str, second_axes_processed: str, margin_size: int) -> Processed:
+    """The real one's signature and cell order (Z outermost, then Y, then X); one grid of the cells."""
+    shared.state.job_count = len(xs) * len(ys) * len(zs) * p.n_iter
+    cells: list[Any] = []
+    infotexts: list[str] = []
+    first: Processed | None = None
+    for iz, z in enumerate(zs):
+        for iy, y in enumerate(ys):
+            for ix, x in enumerate(xs):
+                if shared.state.interrupted or shared.state.stopping_generation:
+                    break
+                processed = cell(x, y, z, ix, iy, iz)
+                if not processed.images:
+                    continue
+                first = first or processed
+                cells.append(processed.images[processed.index_of_first_image])
+                infotexts.append(processed.infotexts[processed.index_of_first_image] if processed.infotexts else "")
+    if first is None or not cells:
+        return Processed(p, [])
+    grid = images.image_grid(cells, rows=len(ys) * len(zs) if len(cells) == len(xs) * len(ys) * len(zs) else 1)
+    return Processed(
+        p,
+        [grid, *cells],
+        first.seed,
+        first.info,
+        first.subseed,
+        index_of_first_image=1,
+        infotexts=[first.info, *infotexts],
+    )
