@@ -30,13 +30,6 @@ STEPS = [15, 20, 25, 30]
 
 
 @pytest.fixture
-def extension(tmp_path: Path):
-    loaded = LoadedExtension(tmp_path)
-    yield loaded
-    loaded.close()
-
-
-@pytest.fixture
 def ledger(extension: LoadedExtension):
     opened: list[Ledger] = []
 
