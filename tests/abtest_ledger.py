@@ -27,3 +27,21 @@ def fill_abtest(ledger: Ledger, name: str = "night test", prompts: tuple[str, ..
                                             sort_keys=True))]
                 runs.append(run)
     ledger.write_runs(runs)
+
+
+def record_definition(ledger: Ledger, name: str = "night test", seeds: tuple[int, ...] = (11, 12, 13),
+                      prompts: tuple[str, ...] = ("a lighthouse", "a sailor")) -> None:
+    """The job row the script writes, holding the test's definition (the winner's settings come from it)."""
+    import uuid
+
+    from paramlab.abtest.spec import SCRIPT_TITLE, parse_abtest_args
+    from paramlab.ledger import schema
+    from paramlab.ledger.records import utc_now
+
+    definition = parse_abtest_args({"name": name, "prompts": list(prompts), "seeds": list(seeds), "variants": [
+        {"name": "Fast draft", "settings": {"Steps": 12, "CFG scale": 5}},
+        {"name": "Careful", "settings": {"Steps": 30}}]})
+    with ledger.write() as conn:
+        conn.execute(schema.jobs.insert().values(
+            job_uid=str(uuid.uuid4()), started_at=utc_now(), tab="txt2img", source="ui", kind="script",
+            script_name=SCRIPT_TITLE, script_args=definition.to_json(), status="ok", run_count=0, image_count=0))
