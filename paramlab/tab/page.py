@@ -19,6 +19,7 @@ import gradio as gr
 
 from paramlab.gradio_compat import update
 from paramlab.ledger import Ledger
+from paramlab.tab.abtest_render import VIEW_CSS as AB_CSS
 from paramlab.tab.guard import build_part
 from paramlab.tab.jobs_view import VIEW_CSS as JOBS_CSS
 from paramlab.tab.page_style import build_style
@@ -32,6 +33,7 @@ class TabContents:
     series: Any
     jobs: Any = None
     upscale: Any = None
+    abtests: Any = None
     open_section: Any = None  # gr.State: which section is on view ("ledger", "charts", …)
     open_inputs: list[Any] = field(default_factory=list)
     open_outputs: list[Any] = field(default_factory=list)
@@ -83,6 +85,11 @@ def _sections(ledger_provider: Callable[[], Ledger], catalog_provider: Callable[
 
         return build_upscale_view(ledger_provider)
 
+    def abtests() -> Any:
+        from paramlab.tab.abtest_view import build_abtest_view
+
+        return build_abtest_view(ledger_provider)
+
     def profiles() -> Any:
         from paramlab.tab.managers import build_profiles_manager
 
@@ -93,8 +100,8 @@ def _sections(ledger_provider: Callable[[], Ledger], catalog_provider: Callable[
 
         return build_series_manager(ledger_provider)
 
-    return {"ledger": ledger, "jobs": jobs, "charts": charts, "upscale": upscale, "profiles": profiles,
-            "series": series}
+    return {"ledger": ledger, "jobs": jobs, "charts": charts, "upscale": upscale, "abtests": abtests,
+            "profiles": profiles, "series": series}
 
 
 # (key, tab label, tab elem_id, what the one console line calls it, whether select passes the view's inputs)
@@ -103,6 +110,7 @@ SECTIONS = (
     ("jobs", "Jobs", "paramlab-tab-jobs", "the jobs view", False),
     ("charts", "Cost / quality", "paramlab-tab-charts", "the Cost / quality charts", True),
     ("upscale", "Upscale & batch", "paramlab-tab-upscale", "the Upscale & batch view", True),
+    ("abtests", "A/B tests", "paramlab-tab-abtests", "the A/B tests", True),
     ("profiles", "Profiles", "paramlab-tab-profiles", "the profiles manager", False),
     ("series", "Series", "paramlab-tab-series", "the series manager", False),
 )
@@ -115,7 +123,7 @@ def build_tab_contents(ledger_provider: Callable[[], Ledger], *, catalog_provide
     """Build into the open Blocks. ``send_to`` and ``extra_actions`` are the WebUI's hooks for A1111's
     "Send to" buttons and for actions that need a running WebUI (reproduce, lock the seed in txt2img).
     A section that failed to build is None."""
-    build_style(JOBS_CSS)
+    build_style(JOBS_CSS + AB_CSS)
     open_section = gr.State("ledger")
     builders = _sections(ledger_provider, catalog_provider, send_to, extra_actions)
     built: dict[str, Any] = {}
@@ -130,6 +138,7 @@ def build_tab_contents(ledger_provider: Callable[[], Ledger], *, catalog_provide
     sections = [built[key] for key, *_ in SECTIONS if built[key] is not None]
     return TabContents(
         built["ledger"], built["charts"], built["profiles"], built["series"], built["jobs"], built["upscale"],
+        built["abtests"],
         open_section=open_section,
         open_inputs=[open_section, *(value for key in _OPEN_INPUTS if built[key] is not None
                                      for value in built[key].inputs)],
