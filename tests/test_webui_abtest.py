@@ -138,3 +138,12 @@ def test_a_large_test_runs_when_confirmed(extension: LoadedExtension, monkeypatc
     interrupt_after(monkeypatch, 3)  # stop early: only that it starts matters here
     answer = run_api(extension, abtest(seeds=None, seed_count=200, confirm=True))
     assert len(answer["images"]) == 3
+
+
+def test_the_panels_profile_never_replaces_a_variants_settings(extension: LoadedExtension) -> None:
+    runner = extension.runner(extension.abtest_class)
+    api.text2imgapi(runner, {"prompt": "x", "script_name": SCRIPT_TITLE, "script_args": [abtest(seeds=[3])],
+                             "alwayson_scripts": {"ParamLab": {"args": [{"profile": "Fast draft"}]}}, **SMALL})
+    rows = extension.rows()
+    steps = {json.loads(row["extra_params"])["ParamLab A/B variant"]: row["steps"] for row in rows}
+    assert steps == {"Fast draft": 2, "Careful": 4}
