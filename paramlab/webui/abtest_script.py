@@ -26,6 +26,7 @@ from paramlab.webui.script import stop_before_sampling
 
 log = logging.getLogger("paramlab")
 SUMMARY_KEY = "ParamLab A/B summary"
+FLUSH_SECONDS = 30
 
 
 class ParamLabABTest(scripts.Script):
@@ -78,6 +79,9 @@ def check_profiles(test: ABTestArgs) -> None:
 
 def run_test(p: Any, test: ABTestArgs, *, is_img2img: bool) -> Any:
     """The cells the ledger does not have yet, pair by pair; one Processed with every new image."""
+    # The previous run's last images may still be on their way to the ledger: let them land first
+    # (only the writes, not the quality figures), or a rerun right after would make them again.
+    runtime.get_writer().flush(FLUSH_SECONDS, background=False)
     done = done_cells(runtime.get_ledger(), test.name)
     todo = [cell for cell in test.cells() if cell.key not in done]
     skipped = len(test.cells()) - len(todo)
