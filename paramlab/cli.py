@@ -67,6 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.add_argument("--db", metavar="PATH_OR_URL", default=argparse.SUPPRESS, help="as above")
     migrate.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    from paramlab.abtest import client as abtest_client
+
+    abtest_client.add_parser(commands)
+
     profiles = commands.add_parser("profiles", help="list, export or import parameter profiles")
     profiles.add_argument("--db", metavar="PATH_OR_URL", default=argparse.SUPPRESS, help="as above")
     actions = profiles.add_subparsers(dest="action", required=True)
@@ -160,6 +164,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "migrate":
         return run_migrate(args)
+    if args.command == "abtest":  # talks to a running WebUI; needs no ledger here
+        from paramlab.abtest import client as abtest_client
+
+        return abtest_client.run(args)
     logins: list[tuple[str, str]] = []
     if args.command == "serve":
         try:

@@ -2,5 +2,6 @@
 
 from paramlab.webui.entry import load_scripts
 
-# The WebUI registers the Script (and postprocessing Script) subclasses it finds here; None if a package is missing.
-ParamLabScript, ParamLabExtras = load_scripts()
+# The WebUI registers the Script (and postprocessing Script) subclasses it finds here: the always-on
+# ParamLab, its Extras part and the selectable "ParamLab A/B test"; None if a package is missing.
+ParamLabScript, ParamLabExtras, ParamLabABTest = load_scripts()

@@ -58,7 +58,7 @@ def test_a_ledger_with_rows_reaches_version_8_and_keeps_them(empty_ledger_locati
 
     ledger = Ledger.open(url)
     try:
-        assert ledger.schema_version() == schema.SCHEMA_VERSION == 8
+        assert ledger.schema_version() == schema.SCHEMA_VERSION >= 8
         with ledger.engine.connect() as conn:
             assert counts(conn) == before
             inspector = sa.inspect(conn)

@@ -30,6 +30,7 @@ class LoadedExtension:
         module = script_loading.load_module(str(REPO / "scripts" / "paramlab.py"))
         self.script_class = module.ParamLabScript
         self.extras_class = module.ParamLabExtras
+        self.abtest_class = module.ParamLabABTest
         script_callbacks.ui_settings_callback()
 
     def runner(self, *extra_classes: type, is_img2img: bool = False) -> scripts.ScriptRunner:

@@ -19,7 +19,7 @@ from paramlab.analysis.frame import FRAME_COLUMNS, MEASURE_COLUMNS, RATING, SETT
 from paramlab.ledger import schema
 from paramlab.ledger.records import as_utc
 
-FILTER_KEYS = ("model_hash", "sampler", "profile", "series", "created_from", "created_to", "status")
+FILTER_KEYS = ("model_hash", "sampler", "profile", "series", "created_from", "created_to", "status", "image_ids")
 # Interrupted and skipped images have a partial cost and no finished picture: left out by default.
 DEFAULT_STATUS = ("ok",)
 METRICS_TABLE = "image_metrics"
@@ -47,6 +47,8 @@ def filter_conditions(filters: dict[str, Any] | None) -> list[sa.ColumnElement[b
     where: list[sa.ColumnElement[bool]] = []
     if status is not None:
         where.append(images.c.status.in_(_as_list(status)))
+    if filters.get("image_ids") is not None:  # an A/B test's images
+        where.append(images.c.id.in_(_as_list(filters["image_ids"])))
     for key in ("model_hash", "sampler", "profile", "series"):
         if filters.get(key) is not None:
             where.append(images.c[key].in_(_as_list(filters[key])))

@@ -165,6 +165,13 @@ def _migrate_to_8(conn: Connection) -> None:
         index.create(conn, checkfirst=True)
 
 
+def _migrate_to_9(conn: Connection) -> None:
+    """Blind A/B tests: the judges' votes."""
+    schema.ab_votes.create(conn, checkfirst=True)
+    for index in schema.V9_INDEXES:
+        index.create(conn, checkfirst=True)
+
+
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     1: _migrate_to_1,
     2: _migrate_to_2,
@@ -174,6 +181,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     6: _migrate_to_6,
     7: _migrate_to_7,
     8: _migrate_to_8,
+    9: _migrate_to_9,
 }
 assert max(MIGRATIONS) == schema.SCHEMA_VERSION
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from paramlab.ledger.dialect import LedgerString, LedgerText
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 metadata = sa.MetaData()
 
@@ -235,6 +235,25 @@ image_thumbnails = sa.Table(
     sa.Column("data", sa.LargeBinary, nullable=False),
 )
 
+# v9: blind A/B votes. A test is named by the user (its jobs share the name, a rerun resumes it); each vote
+# keeps both images, the variants as they were shown left and right, the choice, the judge and when.
+ab_votes = sa.Table(
+    "ab_votes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("vote_uid", LedgerString(36), nullable=False, unique=True),  # identifies it in any ledger
+    sa.Column("test_name", LedgerString(200), nullable=False),
+    sa.Column("left_image_id", sa.Integer, sa.ForeignKey("images.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("right_image_id", sa.Integer, sa.ForeignKey("images.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("left_variant", LedgerString(100), nullable=False),
+    sa.Column("right_variant", LedgerString(100), nullable=False),
+    sa.Column("prompt", LedgerText),
+    sa.Column("seed", sa.BigInteger),
+    sa.Column("choice", LedgerString(8), nullable=False),  # see VOTE_CHOICES
+    sa.Column("judge", LedgerString(200)),  # the WebUI user name when logged in
+    sa.Column("voted_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 # Prompt text search uses FTS5 on SQLite and a GIN index on PostgreSQL (see migrations).
 INDEXES = [
     sa.Index("ix_runs_started_at", runs.c.started_at),
@@ -283,6 +302,11 @@ V8_INDEXES = [
     sa.Index("ix_profile_versions_changed_at", profile_versions.c.changed_at),
 ]
 
+# Added by version 9.
+V9_INDEXES = [
+    sa.Index("ix_ab_votes_test_name", ab_votes.c.test_name),
+]
+
 RUN_STATUSES = ("running", "ok", "interrupted", "skipped", "error")
 JOB_KINDS = ("generate", "script", "tile_upscale", "extras", "import")
 RUN_ROLES = ("run", "tile", "output", "extras")
@@ -293,3 +317,4 @@ SOURCES = ("ui", "api", "script", "import")
 PROFILE_ACTIONS = ("created", "updated", "imported", "approved", "unapproved", "locked", "unlocked", "deleted",
                    "recorded")
 """What a profile version records; "recorded" is the first version of a profile made before versions were kept."""
+VOTE_CHOICES = ("left", "right", "tie", "skip")

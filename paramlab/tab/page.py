@@ -19,6 +19,7 @@ import gradio as gr
 
 from paramlab.gradio_compat import update
 from paramlab.ledger import Ledger
+from paramlab.tab.abtest_render import VIEW_CSS as AB_CSS
 from paramlab.tab.guard import build_part
 from paramlab.tab.jobs_view import VIEW_CSS as JOBS_CSS
 from paramlab.tab.matrix_render import MATRIX_CSS
@@ -34,6 +35,7 @@ class TabContents:
     jobs: Any = None
     upscale: Any = None
     matrix: Any = None
+    abtests: Any = None
     open_section: Any = None  # gr.State: which section is on view ("ledger", "charts", …)
     open_inputs: list[Any] = field(default_factory=list)
     open_outputs: list[Any] = field(default_factory=list)
@@ -90,6 +92,11 @@ def _sections(ledger_provider: Callable[[], Ledger], catalog_provider: Callable[
 
         return build_upscale_view(ledger_provider)
 
+    def abtests() -> Any:
+        from paramlab.tab.abtest_view import build_abtest_view
+
+        return build_abtest_view(ledger_provider)
+
     def profiles() -> Any:
         from paramlab.tab.managers import build_profiles_manager
 
@@ -101,6 +108,7 @@ def _sections(ledger_provider: Callable[[], Ledger], catalog_provider: Callable[
         return build_series_manager(ledger_provider)
 
     return {"ledger": ledger, "jobs": jobs, "matrix": matrix, "charts": charts, "upscale": upscale,
+            "abtests": abtests,
             "profiles": profiles, "series": series}
 
 
@@ -111,6 +119,7 @@ SECTIONS = (
     ("matrix", "X/Y/Z matrix", "paramlab-tab-matrix", "the X/Y/Z matrix", True),
     ("charts", "Cost / quality", "paramlab-tab-charts", "the Cost / quality charts", True),
     ("upscale", "Upscale & batch", "paramlab-tab-upscale", "the Upscale & batch view", True),
+    ("abtests", "A/B tests", "paramlab-tab-abtests", "the A/B tests", True),
     ("profiles", "Profiles", "paramlab-tab-profiles", "the profiles manager", False),
     ("series", "Series", "paramlab-tab-series", "the series manager", False),
 )
@@ -123,7 +132,7 @@ def build_tab_contents(ledger_provider: Callable[[], Ledger], *, catalog_provide
     """Build into the open Blocks. ``send_to`` and ``extra_actions`` are the WebUI's hooks for A1111's
     "Send to" buttons and for actions that need a running WebUI (reproduce, lock the seed in txt2img).
     A section that failed to build is None."""
-    build_style(JOBS_CSS, MATRIX_CSS)
+    build_style(JOBS_CSS, MATRIX_CSS, AB_CSS)
     open_section = gr.State("ledger")
     builders = _sections(ledger_provider, catalog_provider, send_to, extra_actions)
     built: dict[str, Any] = {}
@@ -138,7 +147,7 @@ def build_tab_contents(ledger_provider: Callable[[], Ledger], *, catalog_provide
     sections = [built[key] for key, *_ in SECTIONS if built[key] is not None]
     return TabContents(
         built["ledger"], built["charts"], built["profiles"], built["series"], built["jobs"], built["upscale"],
-        built["matrix"],
+        built["matrix"], built["abtests"],
         open_section=open_section,
         open_inputs=[open_section, *(value for key in _OPEN_INPUTS if built[key] is not None
                                      for value in built[key].inputs)],

@@ -12,11 +12,12 @@ import logging
 log = logging.getLogger("paramlab")
 
 
-def load_scripts() -> tuple[type | None, type | None]:
-    """ParamLab's Script and its postprocessing (Extras) script with the callbacks registered, or
-    (None, None) when a dependency is missing."""
+def load_scripts() -> tuple[type | None, type | None, type | None]:
+    """ParamLab's Script, its postprocessing (Extras) script and the selectable "ParamLab A/B test"
+    with the callbacks registered, or (None, None, None) when a dependency is missing."""
     try:
         from paramlab.webui import callbacks
+        from paramlab.webui.abtest_script import ParamLabABTest
         from paramlab.webui.extras import ParamLabExtras
         from paramlab.webui.script import ParamLabScript
     except ImportError as exc:
@@ -24,6 +25,6 @@ def load_scripts() -> tuple[type | None, type | None]:
 
         module = getattr(exc, "name", None) or str(exc)
         log.error("ParamLab is not loaded: the package %r is missing; %s.", module, install_hint(module))
-        return None, None
+        return None, None, None
     callbacks.register()
-    return ParamLabScript, ParamLabExtras
+    return ParamLabScript, ParamLabExtras, ParamLabABTest

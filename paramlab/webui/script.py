@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import gradio as gr
 from modules import scripts, shared
 
+from paramlab.abtest.spec import VARIANT_KEY
 from paramlab.args import INFOTEXT_KEYS, ParamLabArgs, ParamLabArgsError, parse_script_args
 from paramlab.gradio_compat import update
 from paramlab.ledger import LedgerError
@@ -154,7 +155,7 @@ class ParamLabScript(scripts.Script):
         try:
             active = (seed_lock.resolve_lock(p, args.seed_lock, keep=set_by_axis)
                       if args.seed_lock is not None else None)
-            if args.profile and not profile_apply.profile_applied_by_axis(p):
+            if args.profile and not profile_apply.profile_applied_by_axis(p) and not is_abtest_cell(p):
                 profile = profile_apply.load_profile(args.profile)
                 kept = profile_apply.kept_by_axis(profile.settings, set_by_axis)
                 profile_apply.apply_profile(p, profile, is_img2img=self.is_img2img, keep=set_by_axis)
@@ -257,6 +258,11 @@ def compose_args(record: bool, profile: str | None, apply_at_generation: bool, *
 
 
 ERROR_INFOTEXT_KEY = "ParamLab error"
+
+
+def is_abtest_cell(p: Any) -> bool:
+    """A cell of an A/B test runs its variant's settings: the panel's profile must not replace them."""
+    return VARIANT_KEY in (getattr(p, "extra_generation_params", None) or {})
 
 
 def note_axis_wins(p: Any, what: str, keys: list[str]) -> None:

@@ -1,0 +1,75 @@
+"""HTML of the A/B tests section: the pair on view (never its variants' names), what the last vote revealed,
+and the decision. Every value is escaped."""
+
+from __future__ import annotations
+
+import math
+
+from paramlab.abtest.ledger_io import ABImage
+from paramlab.abtest.outcome import Outcome
+from paramlab.tab.ledger_render import esc, image_url
+
+VIEW_CSS = """
+#paramlab-ab-pair .paramlab-ab-images { display: flex; gap: 12px; }
+#paramlab-ab-pair figure { margin: 0; flex: 1; text-align: center; }
+#paramlab-ab-pair img { width: 100%; max-width: 384px; image-rendering: auto; border: 1px solid #8884; }
+#paramlab-ab-decision table { border-collapse: collapse; font-size: 0.9em; }
+#paramlab-ab-decision th, #paramlab-ab-decision td { padding: 2px 6px; border-bottom: 1px solid #8884; }
+#paramlab-ab-decision .paramlab-ab-sentence { font-weight: bold; margin: 6px 0; }
+"""
+CHOICE_WORDS = {"left": "left is better", "right": "right is better", "tie": "a tie", "skip": "skipped"}
+
+
+def pair_html(left: ABImage, right: ABImage, done: int, total: int) -> str:
+    """Two images of one prompt and seed; only their place (left, right) is shown, never their variant."""
+    figures = "".join(
+        f'<figure data-side="{side}"><img alt="{side} image" src="{image_url("thumbnail", image.id)}">'
+        f"<figcaption>{side.capitalize()}</figcaption></figure>"
+        for side, image in (("left", left), ("right", right)))
+    return (f"<div class='paramlab-ab-images' data-pair>{figures}</div>"
+            f"<div>Prompt: {esc(left.prompt)} · seed {esc(left.seed)} · pair {done + 1} of {total} for you. "
+            f"Keys: ← left, → right, = tie, s skip.</div>")
+
+
+def message_html(text: str, *, error: bool = False) -> str:
+    return f"<div class='{'paramlab-error' if error else 'paramlab-note'}'>{esc(text)}</div>"
+
+
+def reveal_html(left: ABImage, right: ABImage, choice: str) -> str:
+    """After the vote: which variant was where."""
+    return message_html(f"Your vote: {CHOICE_WORDS.get(choice, choice)}. Left was {left.variant}, "
+                        f"right was {right.variant}.")
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None or math.isnan(value) else f"{value * 100:.0f} %"
+
+
+def _num(value: float | None, digits: int = 2) -> str:
+    return "—" if value is None or math.isnan(value) else f"{value:.{digits}f}"
+
+
+def decision_html(result: Outcome) -> str:
+    """Strengths with intervals, win rates per pair, automatic figures and cost, then the sentence."""
+    figures = {figure.variant: figure for figure in result.figures}
+    head = ("<tr><th>variant</th><th>Bradley–Terry strength (log)</th><th>95 % CI</th><th>comparisons</th>"
+            "<th>s/image</th><th>composite v1</th><th>flawed</th><th>images</th></tr>")
+    rows = []
+    for strength in sorted(result.decision.strengths, key=lambda s: -s.log_strength):
+        figure = figures.get(strength.variant)
+        rows.append(
+            f"<tr><td>{esc(strength.variant)}</td><td>{_num(strength.log_strength)}</td>"
+            f"<td>{_num(strength.low)} – {_num(strength.high)}</td><td>{strength.comparisons}</td>"
+            f"<td>{_num(figure.cost_per_image if figure else None)}</td>"
+            f"<td>{_num(figure.composite if figure else None, 3)}</td>"
+            f"<td>{_pct(figure.flawed_share if figure else None)}</td><td>{figure.images if figure else 0}</td></tr>")
+    rates = "".join(
+        f"<tr><td>{esc(rate.second)} over {esc(rate.first)}</td><td>{_pct(rate.second_share)}</td>"
+        f"<td>{_pct(rate.low)} – {_pct(rate.high)}</td><td>{rate.pairs}</td></tr>"
+        for rate in result.decision.rates)
+    rates_table = (f"<h4>Win rates per pair (ties as half)</h4><table><tr><th>preferred</th><th>share</th>"
+                   f"<th>95 % CI</th><th>pairs</th></tr>{rates}</table>") if rates else ""
+    return (f"<div class='paramlab-ab-sentence'>{esc(result.decision.sentence)}</div>"
+            f"<div>{result.votes} votes (skips not counted) in the test {esc(result.name)}.</div>"
+            f"<table>{head}{''.join(rows)}</table>{rates_table}"
+            "<div>Composite v1 is a technical-quality proxy, not an aesthetic score; the judges decide.</div>")

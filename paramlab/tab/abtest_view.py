@@ -1,0 +1,139 @@
+"""The A/B tests section of the ParamLab tab: blind judging of an A/B test's pairs, then its decision.
+
+The pair on view lives only on the server (a ``gr.State``): the page gets two image links and the prompt,
+never which variant is where, until the judge has voted. Votes go through :meth:`Ledger.write`, so a viewer
+of a shared ledger is refused with its reason. The judge is the logged-in user (see
+:mod:`paramlab.tab.actors`); without a login, votes are unnamed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import sqlalchemy as sa
+
+from paramlab.abtest.ledger_io import JudgingError, abtest_images, abtest_names, record_vote, stored_votes
+from paramlab.abtest.outcome import outcome, save_winner
+from paramlab.abtest.pairs import next_pair, progress
+from paramlab.gradio_compat import current_blocks, js_kwargs, update
+from paramlab.ledger import Ledger, LedgerError
+from paramlab.ledger.actor import current as current_actor
+from paramlab.profiles import ProfileError
+from paramlab.tab.abtest_render import VIEW_CSS, decision_html, message_html, pair_html, reveal_html
+from paramlab.tab.links import _function_source
+
+KEYS_JS = _function_source(Path(__file__).with_name("abtest_keys.js"))
+PICK_TEST = "<div>Choose an A/B test above (run one with the script “ParamLab A/B test” in txt2img).</div>"
+__all__ = ["VIEW_CSS", "ABTestViewComponents", "build_abtest_view"]
+
+
+@dataclass
+class ABTestViewComponents:
+    refresh: Callable[..., list[Any]]
+    outputs: list[Any]
+    inputs: list[Any] = field(default_factory=list)
+
+
+def _failure(exc: Exception) -> str:
+    return message_html(f"A/B tests unavailable: {exc}", error=True)
+
+
+def build_abtest_view(ledger_provider: Callable[[], Ledger]) -> ABTestViewComponents:
+    """The judging area and the decision, built into the open Blocks."""
+    with gr.Column(elem_id="paramlab-ab-view"):
+        with gr.Row():
+            test = gr.Dropdown(label="A/B test", choices=[], value=None, elem_id="paramlab-ab-test")
+            refresh_button = gr.Button("Refresh", elem_id="paramlab-ab-refresh", scale=0, min_width=100)
+        pair = gr.HTML(PICK_TEST, elem_id="paramlab-ab-pair")
+        with gr.Row():
+            buttons = {choice: gr.Button(label, elem_id=f"paramlab-ab-{choice}") for choice, label in (
+                ("left", "← Left is better"), ("tie", "= Tie"), ("right", "Right is better →"), ("skip", "Skip (s)"))}
+        status = gr.HTML("", elem_id="paramlab-ab-status")
+        shown = gr.State(None)  # {"test", "left", "right"}: image ids, kept on the server only
+        decide_button = gr.Button("Show the decision (reveals the variants)", elem_id="paramlab-ab-decide")
+        decision = gr.HTML("", elem_id="paramlab-ab-decision")
+        with gr.Row():
+            profile_name = gr.Textbox(label="Name of the new profile", max_lines=1, elem_id="paramlab-ab-profile-name")
+            save_button = gr.Button("Save the winner as a profile", elem_id="paramlab-ab-save", scale=0)
+        saved = gr.HTML("", elem_id="paramlab-ab-saved")
+
+    def show_next(name: str | None, note: str = "") -> list[Any]:
+        if not name:
+            return [PICK_TEST, None, note]
+        ledger = ledger_provider()
+        images = abtest_images(ledger, name)
+        votes = stored_votes(ledger, name)
+        judge = current_actor().name
+        chosen = next_pair(images, votes, judge)
+        done, total = progress(images, votes, judge)
+        if chosen is None:
+            ending = (f"You have judged all {total} pairs of this test." if total
+                      else "This test has no complete pair yet.")
+            return [message_html(f"{ending} Show the decision below."), None, note]
+        return [pair_html(chosen.left, chosen.right, done, total),
+                {"test": name, "left": chosen.left.id, "right": chosen.right.id}, note]
+
+    def open_test(name: str | None) -> list[Any]:
+        try:
+            return show_next(name)
+        except (LedgerError, sa.exc.SQLAlchemyError) as exc:
+            return [_failure(exc), None, ""]
+
+    def vote(choice: str) -> Callable[..., list[Any]]:
+        def cast(name: str | None, on_view: dict[str, Any] | None) -> list[Any]:
+            if not on_view or on_view.get("test") != name:
+                return open_test(name)
+            try:
+                ledger = ledger_provider()
+                images = {image.id: image for image in abtest_images(ledger, name)}
+                left, right = images.get(on_view["left"]), images.get(on_view["right"])
+                if left is None or right is None:
+                    return show_next(name, message_html("That pair is no longer in the ledger.", error=True))
+                record_vote(ledger, name, left, right, choice, current_actor().name)
+                return show_next(name, reveal_html(left, right, choice))
+            except (JudgingError, LedgerError, sa.exc.SQLAlchemyError) as exc:
+                return [update(), on_view, message_html(str(exc), error=True)]
+        return cast
+
+    def show_decision(name: str | None) -> list[Any]:
+        if not name:
+            return [PICK_TEST, update()]
+        try:
+            result = outcome(ledger_provider(), name)
+        except (LedgerError, sa.exc.SQLAlchemyError) as exc:
+            return [_failure(exc), update()]
+        winner = result.decision.winner
+        return [decision_html(result), update(value=f"{winner} ({name})"[:100] if winner else "")]
+
+    def save(name: str | None, new_profile: str | None) -> str:
+        if not name:
+            return message_html("Choose an A/B test first.", error=True)
+        try:
+            ledger = ledger_provider()
+            profile = save_winner(ledger, outcome(ledger, name), (new_profile or "").strip())
+        except (ProfileError, LedgerError, sa.exc.SQLAlchemyError) as exc:
+            return message_html(str(exc), error=True)
+        return message_html(f"Saved the profile {profile.name!r}: {profile.description}")
+
+    def refresh(current: str | None = None) -> list[Any]:
+        try:
+            names = abtest_names(ledger_provider())
+        except (LedgerError, sa.exc.SQLAlchemyError) as exc:
+            return [update(), _failure(exc)]
+        value = current if current in names else (names[0] if names else None)
+        return [update(choices=names, value=value), update()]
+
+    test.change(open_test, inputs=[test], outputs=[pair, shown, status])
+    for choice, button in buttons.items():
+        button.click(vote(choice), inputs=[test, shown], outputs=[pair, shown, status])
+    decide_button.click(show_decision, inputs=[test], outputs=[decision, profile_name])
+    save_button.click(save, inputs=[test, profile_name], outputs=[saved])
+    refresh_button.click(refresh, inputs=[test], outputs=[test, pair])
+    blocks = current_blocks()
+    if blocks is not None:
+        blocks.load(None, inputs=None, outputs=None, **js_kwargs(KEYS_JS))
+    return ABTestViewComponents(refresh, [test, pair], [test])
