@@ -189,20 +189,25 @@ def chart_point(page: Any, chart: str = "#paramlab-charts-scatter") -> dict[str,
 def choose_option(page: Any, dropdown: str, option: str, attempts: int = 10) -> None:
     """Open the gradio dropdown ``dropdown`` (a CSS selector of its block) and pick ``option``.
 
-    A list refresh the page asked for (on load, on opening a tab) may land while the list is open, and
-    gradio 3 shows new choices from the next opening on: so close and reopen until the option is offered."""
+    A list refresh the page asked for (on load, on opening a tab, on focus) may land while the list is open:
+    gradio 4 then resets the typed text (so it is typed again), gradio 3 shows the new choices from the next
+    opening on (so every other try closes and reopens it)."""
     box = page.locator(f"{dropdown} input").first
     item = page.locator("ul.options li", has_text=option).first
-    for _ in range(attempts):
-        box.click()
-        box.fill(option)  # the list shows only what matches the text typed (gradio 4: the current value)
+    for attempt in range(attempts):
+        if not page.locator("ul.options").first.is_visible():
+            box.click()  # opening it also reads the list again (its focus event)
+        # type the option: the list shows only what matches the box's text (gradio 4: the current value),
+        # and typing again (instead of reopening) survives a late list refresh that reset the text
+        box.fill(option)
         try:
-            item.wait_for(timeout=1_500)
+            item.wait_for(timeout=3_000)
             item.click(timeout=3_000)  # gradio 4 redraws an open list when its choices arrive
             page.wait_for_function("([el, want]) => el.value === want", arg=[box.element_handle(), option],
                                    timeout=3_000)
             return
         except Exception:  # noqa: BLE001 - Playwright's timeout: not offered (or not taken) yet, try again
-            box.press("Escape")
-            page.locator("body").click(position={"x": 1, "y": 1})
+            if attempt % 2:  # gradio 3 shows choices that arrived while open from the next opening on
+                box.press("Escape")
+                page.locator("body").click(position={"x": 1, "y": 1})
     raise AssertionError(f"{option!r} never appeared in {dropdown}")
