@@ -45,3 +45,31 @@ def record_definition(ledger: Ledger, name: str = "night test", seeds: tuple[int
         conn.execute(schema.jobs.insert().values(
             job_uid=str(uuid.uuid4()), started_at=utc_now(), tab="txt2img", source="ui", kind="script",
             script_name=SCRIPT_TITLE, script_args=definition.to_json(), status="ok", run_count=0, image_count=0))
+
+
+def store_previews(ledger: Ledger, name: str = "night test", fmt: str = "JPEG") -> dict[int, bytes]:
+    """A preview in the ledger for every image of the test, a different colour per image; a PNG carries the
+    image's variant in a text chunk, the way A1111 writes infotext into its files. Returns them by image id."""
+    import io
+
+    from PIL import Image, PngImagePlugin
+
+    from paramlab.abtest.ledger_io import abtest_images
+    from paramlab.ledger import schema
+
+    previews = {}
+    for number, image in enumerate(abtest_images(ledger, name)):
+        picture = Image.new("RGB", (64, 64), (40 * number % 256, 200 if image.variant == "Careful" else 30, 90))
+        buffer = io.BytesIO()
+        if fmt == "PNG":
+            info = PngImagePlugin.PngInfo()
+            info.add_text("parameters", f"{image.prompt}\nSteps: 4, {VARIANT_KEY}: {image.variant}")
+            picture.save(buffer, format="PNG", pnginfo=info)
+        else:
+            picture.save(buffer, format=fmt)
+        previews[image.id] = buffer.getvalue()
+    with ledger.write() as conn:
+        for image_id, data in previews.items():
+            conn.execute(schema.image_thumbnails.insert().values(
+                image_id=image_id, media_type=f"image/{fmt.lower()}", width=64, height=64, data=data))
+    return previews

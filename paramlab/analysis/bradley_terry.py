@@ -5,8 +5,15 @@ win for each side and a skip counts for nothing. The model: P(i beats j) = s_i /
 are reported as log-strengths centred on 0, so "0" is the average variant of the test.
 
 The fit is Hunter's MM iteration, vectorised over bootstrap resamples (one ``(B, k, k)`` win array), so
-hundreds of resamples of a test cost a few milliseconds. A weak prior (half a virtual win each way for
-every pair that was compared) keeps a variant that never won or never lost at a finite strength.
+hundreds of resamples of a test cost a few milliseconds.
+
+**The prior.** Every two variants of the test start with one virtual tie (half a win each way), in the
+estimate and in every bootstrap resample alike. It keeps a variant that never won or never lost at a
+finite strength, and it gives a variant with no comparisons at all (in the votes, or in a resample that
+happened to draw none of its few votes) a defined strength: level with the others, the average, rather
+than wherever the iteration happened to stop. So a variant with two votes gets an interval that reaches
+the average, never a bound made up by the fit. Against dozens of votes per pair the prior's weight is
+negligible.
 """
 
 from __future__ import annotations
@@ -85,8 +92,8 @@ def win_matrix(variants: Sequence[str], votes: Iterable[Vote]) -> np.ndarray:
 def fit_log_strengths(wins: np.ndarray, iterations: int = 200, tolerance: float = 1e-9) -> np.ndarray:
     """Centred log-strengths for a ``(k, k)`` win matrix or a ``(B, k, k)`` stack of them."""
     stacked = wins if wins.ndim == 3 else wins[None]
-    compared = (stacked + np.swapaxes(stacked, 1, 2)) > 0
-    padded = stacked + PRIOR_WINS * compared
+    every_pair = 1.0 - np.eye(stacked.shape[1])
+    padded = stacked + PRIOR_WINS * every_pair  # the stated prior: one virtual tie per pair, data or not
     games = padded + np.swapaxes(padded, 1, 2)
     won = padded.sum(axis=2)
     strength = np.ones(stacked.shape[:2])
@@ -105,7 +112,10 @@ def fit_log_strengths(wins: np.ndarray, iterations: int = 200, tolerance: float 
 
 def bootstrap_strengths(variants: Sequence[str], votes: Sequence[Vote], resamples: int = 400,
                         seed: int = 0) -> list[Strength]:
-    """Each variant's log-strength with a percentile bootstrap 95 % interval (votes resampled whole)."""
+    """Each variant's log-strength with a percentile bootstrap 95 % interval (votes resampled whole).
+
+    Each resample is fitted with the same prior as the estimate (see the module docstring), so a resample
+    that drew none of a variant's votes puts it at the average, not at an arbitrary strength."""
     counted = [vote for vote in votes if vote.choice != "skip"]
     wins = win_matrix(variants, counted)
     estimate = fit_log_strengths(wins)
@@ -147,12 +157,3 @@ def pair_rates(variants: Sequence[str], votes: Iterable[Vote]) -> list[PairRate]
             rates.append(PairRate(variants[i], variants[j], n, share, low, high))
     return rates
 
-
-def pairs_to_separate(share: float, pairs: int, target_half_width: float) -> int:
-    """About how many more pairs would make the 95 % interval exclude 50 % (at the share seen so far),
-    or, when the share is about even, narrow it to ``target_half_width``."""
-    distance = abs(share - 0.5)
-    half_width = max(distance, target_half_width) if distance >= 0.05 else target_half_width
-    variance = max(share * (1 - share), 0.05)
-    needed = math.ceil(Z95**2 * variance / half_width**2)
-    return max(needed - pairs, 1)

@@ -1,5 +1,10 @@
-"""HTML of the A/B tests section: the pair on view (never its variants' names), what the last vote revealed,
-and the decision. Every value is escaped."""
+"""HTML of the A/B tests section: the pair on view, what the last vote revealed, and the decision. Every
+value is escaped.
+
+Before the vote nothing in the pair's markup leads to a variant: no name, no image id, no link or route
+(an id opens the detail view, which names the variant); the pictures are inline ``data:`` URLs (see
+:mod:`paramlab.tab.abtest_previews`) and the pair is marked only by a random token, which the page sends
+back with the vote to show that this pair was on view."""
 
 from __future__ import annotations
 
@@ -7,12 +12,13 @@ import math
 
 from paramlab.abtest.ledger_io import ABImage
 from paramlab.abtest.outcome import Outcome
-from paramlab.tab.ledger_render import esc, image_url
+from paramlab.tab.ledger_render import esc
 
 VIEW_CSS = """
 #paramlab-ab-pair .paramlab-ab-images { display: flex; gap: 12px; }
 #paramlab-ab-pair figure { margin: 0; flex: 1; text-align: center; }
 #paramlab-ab-pair img { width: 100%; max-width: 384px; image-rendering: auto; border: 1px solid #8884; }
+#paramlab-ab-pair .paramlab-ab-missing { padding: 48px 8px; border: 1px dashed #8888; }
 #paramlab-ab-decision table { border-collapse: collapse; font-size: 0.9em; }
 #paramlab-ab-decision th, #paramlab-ab-decision td { padding: 2px 6px; border-bottom: 1px solid #8884; }
 #paramlab-ab-decision .paramlab-ab-sentence { font-weight: bold; margin: 6px 0; }
@@ -20,14 +26,21 @@ VIEW_CSS = """
 CHOICE_WORDS = {"left": "left is better", "right": "right is better", "tie": "a tie", "skip": "skipped"}
 
 
-def pair_html(left: ABImage, right: ABImage, done: int, total: int) -> str:
-    """Two images of one prompt and seed; only their place (left, right) is shown, never their variant."""
+def _picture(side: str, preview: str | None) -> str:
+    if preview is None:
+        return "<div class='paramlab-ab-missing'>No preview of this image is reachable from here.</div>"
+    return f'<img alt="{side} image" src="{esc(preview)}">'
+
+
+def pair_html(prompt: str, seed: int, previews: tuple[str | None, str | None], token: str, done: int,
+              total: int) -> str:
+    """Two images of one prompt and seed, as inline pictures (``previews``: left, right ``data:`` URLs);
+    only their place is shown, never their variant, id or a link. ``token`` marks this pair on the page."""
     figures = "".join(
-        f'<figure data-side="{side}"><img alt="{side} image" src="{image_url("thumbnail", image.id)}">'
-        f"<figcaption>{side.capitalize()}</figcaption></figure>"
-        for side, image in (("left", left), ("right", right)))
-    return (f"<div class='paramlab-ab-images' data-pair>{figures}</div>"
-            f"<div>Prompt: {esc(left.prompt)} · seed {esc(left.seed)} · pair {done + 1} of {total} for you. "
+        f'<figure data-side="{side}">{_picture(side, preview)}<figcaption>{side.capitalize()}</figcaption></figure>'
+        for side, preview in zip(("left", "right"), previews))
+    return (f"<div class='paramlab-ab-images' data-pair=\"{esc(token)}\">{figures}</div>"
+            f"<div>Prompt: {esc(prompt)} · seed {esc(seed)} · pair {done + 1} of {total} for you. "
             f"Keys: ← left, → right, = tie, s skip.</div>")
 
 

@@ -1,13 +1,19 @@
 """The A/B tests section of the ParamLab tab: blind judging of an A/B test's pairs, then its decision.
 
-The pair on view lives only on the server (a ``gr.State``): the page gets two image links and the prompt,
-never which variant is where, until the judge has voted. Votes go through :meth:`Ledger.write`, so a viewer
-of a shared ledger is refused with its reason. The judge is the logged-in user (see
-:mod:`paramlab.tab.actors`); without a login, votes are unnamed.
+The pair on view lives only on the server (a ``gr.State``): the page gets two inline pictures, the prompt
+and a random token, never which variant is where or an image id, until the judge has voted. A vote counts
+only when it carries the token of the pair on view, which the page hands over once both pictures have
+loaded (``abtest_vote.js``): a double click or a key press that lands while the next pair is on its way is
+not counted for a pair the judge never saw. Votes go through gradio's own events (no route of ParamLab's)
+and :meth:`Ledger.write`, so a viewer of a shared ledger is refused with its reason. The judge is the
+logged-in user (see :mod:`paramlab.tab.actors`); without a login, votes are unnamed.
 """
 
 from __future__ import annotations
 
+import secrets
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,10 +29,16 @@ from paramlab.gradio_compat import current_blocks, js_kwargs, update
 from paramlab.ledger import Ledger, LedgerError
 from paramlab.ledger.actor import current as current_actor
 from paramlab.profiles import ProfileError
+from paramlab.tab.abtest_previews import blind_preview
 from paramlab.tab.abtest_render import VIEW_CSS, decision_html, message_html, pair_html, reveal_html
 from paramlab.tab.links import _function_source
 
 KEYS_JS = _function_source(Path(__file__).with_name("abtest_keys.js"))
+VOTE_JS = _function_source(Path(__file__).with_name("abtest_vote.js"))
+NOT_LOADED = "Not counted: this pair was not on view yet (its pictures were still loading). Vote once you see both."
+NOT_ON_VIEW = ("Not counted: that vote was sent for the previous pair, before this one was on view "
+               "(a second click or key press). Judge this pair now.")
+ALREADY_VOTED = "Not counted: this pair already has your vote (a second click or key press)."
 PICK_TEST = "<div>Choose an A/B test above (run one with the script “ParamLab A/B test” in txt2img).</div>"
 __all__ = ["VIEW_CSS", "ABTestViewComponents", "build_abtest_view"]
 
@@ -36,6 +48,31 @@ class ABTestViewComponents:
     refresh: Callable[..., list[Any]]
     outputs: list[Any]
     inputs: list[Any] = field(default_factory=list)
+
+
+class SpentTokens:
+    """Tokens of pairs already voted on: two votes racing for one pair (events that a WebUI's queue runs side
+    by side both read the pair before either stored its vote) count once. Bounded, thread-safe."""
+
+    def __init__(self, size: int = 10_000):
+        self.size = size
+        self._tokens: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def claim(self, token: str) -> bool:
+        """True for the first claim of ``token``, False for every later one (until it is released)."""
+        with self._lock:
+            if token in self._tokens:
+                return False
+            self._tokens[token] = None
+            while len(self._tokens) > self.size:
+                self._tokens.popitem(last=False)
+            return True
+
+    def release(self, token: str) -> None:
+        """The vote was not stored after all: the token may vote again."""
+        with self._lock:
+            self._tokens.pop(token, None)
 
 
 def _failure(exc: Exception) -> str:
@@ -53,13 +90,16 @@ def build_abtest_view(ledger_provider: Callable[[], Ledger]) -> ABTestViewCompon
             buttons = {choice: gr.Button(label, elem_id=f"paramlab-ab-{choice}") for choice, label in (
                 ("left", "← Left is better"), ("tie", "= Tie"), ("right", "Right is better →"), ("skip", "Skip (s)"))}
         status = gr.HTML("", elem_id="paramlab-ab-status")
-        shown = gr.State(None)  # {"test", "left", "right"}: image ids, kept on the server only
+        shown = gr.State(None)  # {"test", "left", "right", "token", "reveal"}: kept on the server only
+        seen = gr.Textbox("", visible=False, elem_id="paramlab-ab-seen")  # filled in by VOTE_JS at each vote
         decide_button = gr.Button("Show the decision (reveals the variants)", elem_id="paramlab-ab-decide")
         decision = gr.HTML("", elem_id="paramlab-ab-decision")
         with gr.Row():
             profile_name = gr.Textbox(label="Name of the new profile", max_lines=1, elem_id="paramlab-ab-profile-name")
             save_button = gr.Button("Save the winner as a profile", elem_id="paramlab-ab-save", scale=0)
         saved = gr.HTML("", elem_id="paramlab-ab-saved")
+
+    spent = SpentTokens()
 
     def show_next(name: str | None, note: str = "") -> list[Any]:
         if not name:
@@ -74,8 +114,11 @@ def build_abtest_view(ledger_provider: Callable[[], Ledger]) -> ABTestViewCompon
             ending = (f"You have judged all {total} pairs of this test." if total
                       else "This test has no complete pair yet.")
             return [message_html(f"{ending} Show the decision below."), None, note]
-        return [pair_html(chosen.left, chosen.right, done, total),
-                {"test": name, "left": chosen.left.id, "right": chosen.right.id}, note]
+        token = secrets.token_urlsafe(12)
+        previews = (blind_preview(ledger, chosen.left.id), blind_preview(ledger, chosen.right.id))
+        return [pair_html(chosen.left.prompt, chosen.left.seed, previews, token, done, total),
+                {"test": name, "left": chosen.left.id, "right": chosen.right.id, "token": token, "reveal": note},
+                note]
 
     def open_test(name: str | None) -> list[Any]:
         try:
@@ -83,17 +126,30 @@ def build_abtest_view(ledger_provider: Callable[[], Ledger]) -> ABTestViewCompon
         except (LedgerError, sa.exc.SQLAlchemyError) as exc:
             return [_failure(exc), None, ""]
 
+    def refused(on_view: dict[str, Any], reason: str) -> list[Any]:
+        """The pair and what the last vote revealed stay; the reason follows."""
+        return [update(), update(), on_view.get("reveal", "") + message_html(reason, error=True)]
+
     def vote(choice: str) -> Callable[..., list[Any]]:
-        def cast(name: str | None, on_view: dict[str, Any] | None) -> list[Any]:
+        def cast(name: str | None, on_view: dict[str, Any] | None, seen_token: str | None) -> list[Any]:
             if not on_view or on_view.get("test") != name:
                 return open_test(name)
+            token = on_view.get("token")
+            if not token or seen_token != token:
+                return refused(on_view, NOT_ON_VIEW if seen_token else NOT_LOADED)
+            if not spent.claim(token):
+                return refused(on_view, ALREADY_VOTED)
             try:
                 ledger = ledger_provider()
                 images = {image.id: image for image in abtest_images(ledger, name)}
                 left, right = images.get(on_view["left"]), images.get(on_view["right"])
                 if left is None or right is None:
                     return show_next(name, message_html("That pair is no longer in the ledger.", error=True))
-                record_vote(ledger, name, left, right, choice, current_actor().name)
+                try:
+                    record_vote(ledger, name, left, right, choice, current_actor().name)
+                except Exception:
+                    spent.release(token)
+                    raise
                 return show_next(name, reveal_html(left, right, choice))
             except (JudgingError, LedgerError, sa.exc.SQLAlchemyError) as exc:
                 return [update(), on_view, message_html(str(exc), error=True)]
@@ -129,7 +185,7 @@ def build_abtest_view(ledger_provider: Callable[[], Ledger]) -> ABTestViewCompon
 
     test.change(open_test, inputs=[test], outputs=[pair, shown, status])
     for choice, button in buttons.items():
-        button.click(vote(choice), inputs=[test, shown], outputs=[pair, shown, status])
+        button.click(vote(choice), inputs=[test, shown, seen], outputs=[pair, shown, status], **js_kwargs(VOTE_JS))
     decide_button.click(show_decision, inputs=[test], outputs=[decision, profile_name])
     save_button.click(save, inputs=[test, profile_name], outputs=[saved])
     refresh_button.click(refresh, inputs=[test], outputs=[test, pair])
