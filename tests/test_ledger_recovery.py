@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import socket
 import subprocess
 import sys
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from PIL import Image, PngImagePlugin
 
 from paramlab.ledger import ImageRecord, Ledger, RunRecord, schema
@@ -18,12 +21,18 @@ from paramlab.ledger.owner import ProcessIdentity, is_gone, this_process
 from paramlab.ledger.records import utc_now
 from paramlab.ledger.recovery import recover_dead_runs
 
+needs_boot_id = pytest.mark.skipif(not this_process().boot_id, reason="this system has no kernel boot id")
 
-def dead_owner() -> str:
-    """A process of this machine that has ended."""
+
+def dead_pid() -> int:
     child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
                            check=True)
-    return ProcessIdentity(socket.gethostname(), int(child.stdout), "1").text()
+    return int(child.stdout)
+
+
+def dead_owner() -> str:
+    """A process of this machine that has ended, named as ParamLab named owners before boot ids."""
+    return ProcessIdentity(socket.gethostname(), dead_pid(), "1").text()
 
 
 def save_png(path: Path, seed: int, prompt: str = "a lighthouse") -> Path:
@@ -54,6 +63,62 @@ def test_owner_identity_tells_live_dead_and_foreign_processes() -> None:
     assert is_gone(ProcessIdentity(me.host, os.getppid(), "not-its-start-time")) is True  # a reused pid
     assert is_gone(ProcessIdentity("another-machine", 1, "")) is None
     assert ProcessIdentity.parse("garbage") is None and ProcessIdentity.parse(None) is None
+
+
+@needs_boot_id
+def test_owners_are_judged_by_boot_id_pid_namespace_and_start_time_not_by_host_name() -> None:
+    me = this_process()
+    assert ProcessIdentity.parse(me.text()) == me and is_gone(me) is False
+    assert me.text().rsplit("/", 2)[0] != me.host  # older ParamLabs read it as another machine's: left alone
+    this_boot = {"boot_id": me.boot_id, "pid_namespace": me.pid_namespace, "machine": me.machine}
+    other_namespace = str(int(me.pid_namespace or "0") + 1)
+    # a container created again (new host name) in this pid namespace, or a renamed host: its pid decides
+    assert is_gone(ProcessIdentity("old-container", dead_pid(), "1", **this_boot)) is True
+    assert is_gone(ProcessIdentity("renamed-since", me.pid, me.start, **this_boot)) is False
+    # this host name on another boot: rebooted since, even if the pid now runs something else
+    assert is_gone(dataclasses.replace(me, boot_id=str(uuid.uuid4()))) is True
+    # a container restarted under its own name gets a new pid namespace: the name says it is this one
+    assert is_gone(ProcessIdentity(me.host, dead_pid(), "1", me.boot_id, other_namespace, me.machine)) is True
+    # out of sight: never judged gone
+    assert is_gone(ProcessIdentity("sibling-container", dead_pid(), "1", me.boot_id, other_namespace)) is None
+    assert is_gone(ProcessIdentity("other-machine", dead_pid(), "1", str(uuid.uuid4()))) is None
+    namesake = ProcessIdentity(me.host, dead_pid(), "1", str(uuid.uuid4()), "1", "0123456789abcdef")
+    assert is_gone(namesake) is None  # another machine of the same host name
+
+
+def test_owners_written_before_boot_ids_parse_and_are_judged_as_before() -> None:
+    text = f"{socket.gethostname()}/{dead_pid()}/1"
+    old = ProcessIdentity.parse(text)
+    assert old is not None and old.boot_id == "" and old.text() == text
+    assert is_gone(old) is True
+    assert is_gone(ProcessIdentity.parse(f"another-machine/{os.getpid()}/1")) is None
+    me = this_process()
+    assert is_gone(ProcessIdentity.parse(f"{me.host}/{me.pid}/{me.start}")) is False
+
+
+@needs_boot_id
+def test_a_run_of_this_boot_whose_process_ended_under_another_host_name_is_interrupted(ledger: Ledger) -> None:
+    me = this_process()
+    renamed = f"container-before-restart@{me.boot_id}:{me.pid_namespace}:{me.machine}/{dead_pid()}/1"
+    run = start(ledger, renamed, None, [])
+    assert recover_dead_runs(ledger).runs == [run.run_uid]
+    assert runs(ledger)[0]["status"] == "interrupted"
+
+
+@needs_boot_id
+def test_live_runs_of_other_machines_and_containers_are_left_running(ledger: Ledger, tmp_path: Path) -> None:
+    me = this_process()
+    other_namespace = str(int(me.pid_namespace or "0") + 1)
+    owners = [
+        ProcessIdentity(me.host, 4242, "7", str(uuid.uuid4()), "1", "0123456789abcdef"),  # a namesake machine
+        ProcessIdentity("another-machine", 4242, "7", str(uuid.uuid4()), "1", "fedcba9876543210"),
+        ProcessIdentity("sibling-container", dead_pid(), "1", me.boot_id, other_namespace, me.machine),
+        ProcessIdentity("renamed-since", me.pid, me.start, me.boot_id, me.pid_namespace, me.machine),  # alive
+    ]
+    for owner in owners:
+        start(ledger, owner.text(), tmp_path, [1])
+    assert recover_dead_runs(ledger).runs == []
+    assert [run["status"] for run in runs(ledger)] == ["running"] * len(owners)
 
 
 def test_a_dead_run_is_closed_with_its_saved_images_and_nothing_else(ledger: Ledger, tmp_path: Path) -> None:
