@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from modules.images import exif_with_user_comment
 from PIL import Image, PngImagePlugin
 
 from paramlab.ledger import ImageRecord, Ledger, RunRecord, schema
@@ -20,6 +21,7 @@ from paramlab.ledger.operations import AddImages, StartRun
 from paramlab.ledger.owner import ProcessIdentity, is_gone, this_process
 from paramlab.ledger.records import utc_now
 from paramlab.ledger.recovery import recover_dead_runs
+from paramlab.ledger.saved_infotext import readable_suffixes
 
 needs_boot_id = pytest.mark.skipif(not this_process().boot_id, reason="this system has no kernel boot id")
 
@@ -33,6 +35,23 @@ def dead_pid() -> int:
 def dead_owner() -> str:
     """A process of this machine that has ended, named as ParamLab named owners before boot ids."""
     return ProcessIdentity(socket.gethostname(), dead_pid(), "1").text()
+
+
+def save_image(path: Path, seed: int, prompt: str = "a lighthouse") -> Path:
+    """Saved as A1111 v1.10.1 saves the file's format: the infotext in a PNG text chunk, or as the
+    EXIF UserComment of a JPEG, WebP or AVIF."""
+    if path.suffix == ".png":
+        return save_png(path, seed, prompt)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = f"{prompt}\nSteps: 4, Sampler: Euler, CFG scale: 7, Seed: {seed}, Size: 8x8"
+    Image.new("RGB", (8, 8), (seed % 255, 0, 0)).save(path, quality=80, exif=exif_with_user_comment(text))
+    return path
+
+
+def backdate(*paths: Path) -> None:
+    past = (utc_now() - timedelta(hours=1)).timestamp()
+    for path in paths:
+        os.utime(path, (past, past))
 
 
 def save_png(path: Path, seed: int, prompt: str = "a lighthouse") -> Path:
@@ -119,6 +138,42 @@ def test_live_runs_of_other_machines_and_containers_are_left_running(ledger: Led
         start(ledger, owner.text(), tmp_path, [1])
     assert recover_dead_runs(ledger).runs == []
     assert [run["status"] for run in runs(ledger)] == ["running"] * len(owners)
+
+
+def test_a_dead_run_finds_its_jpeg_webp_and_png_files_in_nested_folders(ledger: Ledger, tmp_path: Path) -> None:
+    """A1111's directory pattern ``[date]/[model_name]``: today's folders existed before the run (an
+    earlier run of the same day and model), so a new file changes only its own folder's time."""
+    outputs = tmp_path / "outputs"
+    model_folder = outputs / "2026-01-01" / "standin"
+    earlier = save_image(model_folder / "00000-1000.jpg", 1000)  # an earlier run's file, same seed
+    backdate(earlier)
+    run = start(ledger, dead_owner(), outputs, [1000, 1001, 1002, 1003])
+    mine = [save_image(model_folder / "00001-1000.jpg", 1000, "ein Leuchtturm, 灯台"),
+            save_image(model_folder / "00002-1001.webp", 1001),
+            save_image(model_folder / "00003-1002.png", 1002),
+            save_image(outputs / "2026-01-01" / "other model" / "deeper" / "00000-1003.jpeg", 1003)]
+    save_image(model_folder / "00004-5555.jpg", 5555)  # another process's image in the same folder
+    (model_folder / "00005-1003.txt").write_text("Seed: 1003")
+    backdate(model_folder.parent, outputs)  # only the folder a file lands in gets a new time
+    report = recover_dead_runs(ledger)
+    assert report.runs == [run.run_uid] and report.recovered_images == 4
+    [closed] = runs(ledger)
+    assert (closed["status"], closed["image_count"]) == ("interrupted", 4)
+    rows = {row["image_path"]: row for row in ledger.recent_images()}
+    assert sorted(rows) == sorted(str(path) for path in mine)
+    assert [rows[str(path)]["seed"] for path in mine] == [1000, 1001, 1002, 1003]
+    assert rows[str(mine[0])]["prompt"] == "ein Leuchtturm, 灯台"  # EXIF UserComment: UTF-16, as piexif writes it
+    assert recover_dead_runs(ledger).runs == []
+
+
+@pytest.mark.skipif(".avif" not in readable_suffixes(), reason="this Pillow cannot read AVIF (A1111 adds a plugin)")
+def test_a_dead_run_finds_its_avif_files(ledger: Ledger, tmp_path: Path) -> None:
+    outputs = tmp_path / "outputs"
+    run = start(ledger, dead_owner(), outputs, [7])
+    saved = save_image(outputs / "2026-01-01" / "00000-7.avif", 7)
+    report = recover_dead_runs(ledger)
+    assert report.runs == [run.run_uid] and report.recovered_images == 1
+    assert [row["image_path"] for row in ledger.recent_images()] == [str(saved)]
 
 
 def test_a_dead_run_is_closed_with_its_saved_images_and_nothing_else(ledger: Ledger, tmp_path: Path) -> None:
