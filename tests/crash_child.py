@@ -1,8 +1,9 @@
 """A WebUI stand-in process that records into a real ledger (SQLite file or PostgreSQL URL) and dies the
 hard way on cue.
 
-``python tests/crash_child.py DATA_DIR LEDGER N_ITER KILL_AT [STEP_DELAY] [RUNS]`` runs RUNS (default 1)
-API txt2img requests (batch size 2, saving images) through the real ParamLab script, and SIGKILLs itself
+``python tests/crash_child.py DATA_DIR LEDGER N_ITER KILL_AT [STEP_DELAY] [RUNS] [--OPTION=VALUE...]`` runs
+RUNS (default 1) API txt2img requests (batch size 2, saving images) through the real ParamLab script, with
+each ``--OPTION=VALUE`` set in A1111's settings first (e.g. ``--samples_format=jpg``), and SIGKILLs itself
 at KILL_AT:
 
 - ``step:B:S``   at sampling step S of batch B (mid-batch)
@@ -35,11 +36,15 @@ from webui_support import LoadedExtension  # noqa: E402
 
 
 def main() -> None:
-    data_dir, ledger, n_iter, kill_at = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
-    step_delay = float(sys.argv[5]) if len(sys.argv) > 5 else 0.0
-    runs = int(sys.argv[6]) if len(sys.argv) > 6 else 1
+    arguments = [argument for argument in sys.argv[1:] if not argument.startswith("--")]
+    settings = dict(argument[2:].split("=", 1) for argument in sys.argv[1:] if argument.startswith("--"))
+    data_dir, ledger, n_iter, kill_at = Path(arguments[0]), arguments[1], int(arguments[2]), arguments[3]
+    step_delay = float(arguments[4]) if len(arguments) > 4 else 0.0
+    runs = int(arguments[5]) if len(arguments) > 5 else 1
     extension = LoadedExtension(data_dir)
     shared.cmd_opts.paramlab_db = ledger
+    for name, value in settings.items():
+        shared.opts.set(name, value)
     runner = extension.runner()
     wait_for_writer = not kill_at.endswith("!")
     kind, _, where = kill_at.rstrip("!").partition(":")

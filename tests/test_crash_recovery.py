@@ -15,9 +15,12 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from modules.images import exif_with_user_comment
+from PIL import Image, PngImagePlugin
 from webui_support import LoadedExtension
 
 from paramlab.aftercare.work import sha256_of_file
@@ -26,16 +29,18 @@ TESTS = Path(__file__).resolve().parent
 BATCH_SIZE = 2
 
 
-def run_child(tmp_path: Path, n_iter: int, kill_at: str, step_delay: float = 0.0) -> subprocess.Popen[str]:
+def run_child(tmp_path: Path, n_iter: int, kill_at: str, step_delay: float = 0.0,
+              settings: tuple[str, ...] = ()) -> subprocess.Popen[str]:
+    """``settings``: A1111 settings for the child, as ``NAME=VALUE``."""
     return subprocess.Popen(
         [sys.executable, str(TESTS / "crash_child.py"), str(tmp_path / "webui"), str(tmp_path / "ledger.sqlite"),
-         str(n_iter), kill_at, str(step_delay)],
+         str(n_iter), kill_at, str(step_delay), *(f"--{setting}" for setting in settings)],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 
 
-def saved_files(tmp_path: Path) -> list[Path]:
-    return sorted(path for path in (tmp_path / "webui").rglob("*.png") if "grids" not in str(path))
+def saved_files(tmp_path: Path, suffix: str = ".png") -> list[Path]:
+    return sorted(path for path in (tmp_path / "webui").rglob(f"*{suffix}") if "grids" not in str(path))
 
 
 def restart(tmp_path: Path):  # -> (runs, images)
@@ -70,8 +75,8 @@ def check_ledger(path: Path) -> None:
         connection.close()
 
 
-def assert_every_file_has_one_row(tmp_path: Path, images: list[dict]) -> None:
-    files = saved_files(tmp_path)
+def assert_every_file_has_one_row(tmp_path: Path, images: list[dict], suffix: str = ".png") -> None:
+    files = saved_files(tmp_path, suffix)
     by_path = {row["image_path"]: row for row in images}
     assert sorted(by_path) == sorted(str(path) for path in files)
     for path in files:
@@ -116,6 +121,41 @@ def test_kill_minus_9_mid_run_loses_no_image_that_exists(tmp_path: Path, kill_at
     runs_again, images_again, report_again = restart(tmp_path)  # a second start changes nothing
     assert report_again is not None and report_again.runs == [] and report_again.jobs == []
     assert len(images_again) == len(images) and runs_again[0]["image_count"] == files_expected
+
+
+@pytest.mark.parametrize("samples_format", ["jpg", "webp", "png"])
+def test_kill_minus_9_recovers_every_file_saved_under_date_and_model_folders(tmp_path: Path,
+                                                                             samples_format: str) -> None:
+    """A1111's *Directory name pattern* ``[date]/[model_name]``, with today's folders made by an earlier run
+    of the same model: the run's new files change only the model folder's time, not the date folder's."""
+    model_folder = tmp_path / "webui" / "outputs" / "txt2img-images" / datetime.now().strftime("%Y-%m-%d") / "standin"
+    model_folder.mkdir(parents=True)
+    earlier = model_folder / f"00000-1000.{samples_format}"  # the earlier run's image, of the same seed
+    infotext = "a lighthouse\nSteps: 4, Sampler: Euler, CFG scale: 7, Seed: 1000, Size: 64x64"
+    if samples_format == "png":
+        chunks = PngImagePlugin.PngInfo()
+        chunks.add_text("parameters", infotext)
+        Image.new("RGB", (64, 64)).save(earlier, pnginfo=chunks)
+    else:
+        Image.new("RGB", (64, 64)).save(earlier, exif=exif_with_user_comment(infotext))
+    past = (datetime.now() - timedelta(hours=1)).timestamp()
+    for path in (earlier, model_folder, model_folder.parent):
+        os.utime(path, (past, past))
+    child = run_child(tmp_path, n_iter=4, kill_at="saved:6", settings=(
+        f"samples_format={samples_format}", "directories_filename_pattern=[date]/[model_name]"))
+    out, err = child.communicate(timeout=180)
+    assert child.returncode == -signal.SIGKILL, err
+    files = [path for path in saved_files(tmp_path, f".{samples_format}") if path != earlier]
+    assert len(files) == 6 and {path.parent for path in files} == {model_folder}
+    runs, images, report = restart(tmp_path)
+    assert [(run["status"], run["image_count"]) for run in runs] == [("interrupted", 6)]
+    assert report is not None and report.recovered_images == 2  # batch 3, saved but never written
+    by_path = {row["image_path"]: row for row in images}
+    assert sorted(by_path) == sorted(str(path) for path in files)  # one row each; the earlier file is not taken
+    for path in files:
+        assert by_path[str(path)]["image_sha256"] == sha256_of_file(path)
+    assert sorted(row["seed"] for row in images) == list(range(1000, 1006))
+    check_ledger(tmp_path / "ledger.sqlite")
 
 
 def jobs_in(path: Path) -> list[dict]:

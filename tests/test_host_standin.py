@@ -7,6 +7,7 @@ import io
 import os
 import sys
 from collections import Counter
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from host_fixture import register_xyz, reset_host  # noqa: E402
 from modules import (  # noqa: E402
     _standin_flavour,
     errors,
+    images,
     img2img,
     infotext_utils,
     processing,
@@ -232,6 +234,34 @@ def test_saved_png_has_parameters_and_fires_image_saved() -> None:
     assert text == res.infotexts[0] and "Seed: 7" in text
     params = infotext_utils.parse_generation_parameters(text)
     assert params["Prompt"] == "a, cat" and params["Size-1"] == "64" and params["Clip skip"] == "1"
+
+
+# piexif 1.1.3's dump({"Exif": {UserComment: UserComment.dump("Seed: 1é", encoding="unicode")}}), as A1111 calls it
+PIEXIF_USER_COMMENT = bytes.fromhex(
+    "457869660000 4d4d002a00000008 0001 8769 0004 00000001 0000001a 00000000"
+    " 0001 9286 0007 00000018 00000028 554e49434f444500 0053006500650064003a0020003100e9")
+
+
+@pytest.mark.parametrize("samples_format", ["jpg", "webp"])
+def test_saved_jpeg_and_webp_carry_the_infotext_as_a1111_writes_it(samples_format: str) -> None:
+    """v1.10.1 puts a JPEG's or WebP's infotext in the EXIF UserComment (piexif, UTF-16), and nests
+    folders by the directory name pattern."""
+    assert images.exif_with_user_comment("Seed: 1é") == PIEXIF_USER_COMMENT
+    shared.opts.set("samples_format", samples_format)
+    shared.opts.set("directories_filename_pattern", "[date]/[model_name]")
+    saved: list[script_callbacks.ImageSaveParams] = []
+    script_callbacks.on_image_saved(saved.append)
+    runner = scripts.build_runner([Recorder], is_img2img=False)
+    res = txt2img.run_txt2img_ui(
+        runner, {"prompt": "ein Leuchtturm, 灯台", "width": 64, "height": 64}, script_args_with(runner, {"Seed": [7]})
+    )
+    path = saved[0].filename
+    folder = os.path.join(shared.opts.outdir_txt2img_samples, datetime.now().strftime("%Y-%m-%d"), "standin")
+    assert path == os.path.join(folder, f"00000-7.{samples_format}")
+    with Image.open(path) as im:
+        assert im.format == {"jpg": "JPEG", "webp": "WEBP"}[samples_format] and "parameters" not in im.info
+        text, items = images.read_info_from_image(im)
+    assert text == res.infotexts[0] and "exif" not in items
 
 
 def test_xyz_selectable_runs_process_images_per_value() -> None:

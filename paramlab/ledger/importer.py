@@ -7,7 +7,6 @@ bytes, and pixels are never decoded. Imported rows carry no cost: the time they 
 from __future__ import annotations
 
 import hashlib
-import io
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -16,15 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from PIL import Image
 from tqdm import tqdm
 
 from paramlab import __version__
 from paramlab.infotext import InfotextError, image_fields, parse_infotext
 from paramlab.ledger import Ledger, LedgerError
 from paramlab.ledger.records import ImageRecord, RunRecord
+from paramlab.ledger.saved_infotext import SkipFile, read_infotext
 
-INFOTEXT_KEY = "parameters"
 MAX_LISTED_REASONS = 20
 GRID_REASON = "grid image"
 
@@ -59,10 +57,6 @@ class ImportReport:
         for error in self.errors:
             text += f"\nError: {error}"
         return text
-
-
-class SkipFile(Exception):
-    """This file is not imported; the message is the reason shown to the user."""
 
 
 @dataclass
@@ -154,8 +148,9 @@ def _read_candidate(root: Path, path: Path, seen_sha256: set[str]) -> _Candidate
 
 def record_from_file(path: Path, skip_sha256: set[str] | frozenset[str] = frozenset()
                      ) -> tuple[ImageRecord | None, dict[str, Any]]:
-    """A saved PNG read back into an image row (its hash, infotext fields and file time) and the parsed
-    infotext; (None, {}) when its SHA-256 is in ``skip_sha256``. Raises SkipFile with the reason."""
+    """A saved image (PNG, JPEG, WebP or AVIF) read back into an image row (its hash, infotext fields and
+    file time) and the parsed infotext; (None, {}) when its SHA-256 is in ``skip_sha256``. Raises SkipFile
+    with the reason."""
     try:
         data = path.read_bytes()
         mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
@@ -164,7 +159,7 @@ def record_from_file(path: Path, skip_sha256: set[str] | frozenset[str] = frozen
     sha256 = hashlib.sha256(data).hexdigest()
     if sha256 in skip_sha256:
         return None, {}
-    text = read_infotext(data)
+    text = read_infotext(data, path.suffix)
     try:
         params = parse_infotext(text)
     except InfotextError as exc:
@@ -172,28 +167,6 @@ def record_from_file(path: Path, skip_sha256: set[str] | frozenset[str] = frozen
     record = ImageRecord(index_in_run=0, created_at=mtime, infotext=text, image_path=str(path),
                          image_sha256=sha256, **image_fields(params))
     return record, params
-
-
-def read_infotext(data: bytes) -> str:
-    """The ``parameters`` text of PNG bytes; checks every chunk's CRC but never decodes pixels."""
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            if image.format != "PNG":
-                raise SkipFile(f"not a PNG file ({image.format} data)")
-            text = image.info.get(INFOTEXT_KEY)
-            image.verify()  # walks the remaining chunks: catches truncated and corrupt files
-    except SkipFile:
-        raise
-    except Image.UnidentifiedImageError as exc:
-        raise SkipFile("not an image file") from exc
-    # Pillow's parsers raise many kinds of error on damaged files; any of them means "corrupt".
-    except Exception as exc:  # noqa: BLE001
-        raise SkipFile(f"corrupt PNG ({type(exc).__name__}: {exc})") from exc
-    if text is None:
-        raise SkipFile("no infotext (no 'parameters' text chunk)")
-    if not isinstance(text, str):
-        raise SkipFile("malformed infotext: the 'parameters' chunk is not text")
-    return str(text)  # iTXt values are a str subclass
 
 
 def _flush(ledger: Ledger, pending: list[_Candidate], report: ImportReport) -> bool:

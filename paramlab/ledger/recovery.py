@@ -4,17 +4,17 @@ A run's row is written when sampling is about to start and each batch's images w
 done, so a crash (kill -9, an out-of-memory kill, a driver reset, a power cut) leaves the run
 ``running`` and at most its batch in flight without rows. At the next start, each such run whose
 process is gone (see :mod:`paramlab.ledger.owner`) becomes ``interrupted``; the images it had
-already saved to disk but not yet recorded are read back from their PNG infotext (as ``python -m
-paramlab import`` does) and attached to it. A file counts as the run's when it lies in the run's
-output folder, was written after the run started, is not in the ledger yet, and carries one of the
-seeds the run planned. Jobs left ``running`` by a dead process are closed the same way, after their
-runs, with their totals counted again. Running this twice changes nothing more.
+already saved to disk but not yet recorded are read back from their infotext (PNG, JPEG, WebP or
+AVIF, see :mod:`paramlab.ledger.recovery_files`) and attached to it. A file counts as the run's when
+it lies in the run's output folder or a folder below it, was written after the run started, is not
+in the ledger yet, and carries one of the seeds the run planned. Jobs left ``running`` by a dead
+process are closed the same way, after their runs, with their totals counted again. Running this
+twice changes nothing more.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import timezone
 from pathlib import Path
@@ -23,17 +23,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from paramlab.ledger import schema
-from paramlab.ledger.importer import SkipFile, record_from_file
 from paramlab.ledger.job_operations import interrupted_job_values
 from paramlab.ledger.operations import interrupted_run_values
 from paramlab.ledger.owner import ProcessIdentity, is_gone
 from paramlab.ledger.records import ImageRecord
+from paramlab.ledger.recovery_files import SavedFiles
 from paramlab.ledger.rows import insert_images, refresh_job_totals
 from paramlab.ledger.store import Ledger
 
-IMAGE_SUFFIXES = (".png",)
-CLOCK_SLACK_SECONDS = 2.0
-MAX_FOLDER_DEPTH = 3
 INTERRUPTED_ERROR = ("the WebUI process stopped during this run (crash, kill or power cut); "
                      "ParamLab closed it at the next start")
 
@@ -53,14 +50,15 @@ class RecoveryReport:
 
 def recover_dead_runs(ledger: Ledger) -> RecoveryReport:
     report = RecoveryReport()
+    saved_files = SavedFiles()
     runs = schema.runs
     with ledger.engine.connect() as conn:
         running = [dict(row._mapping) for row in conn.execute(runs.select().where(runs.c.status == "running"))]
     for run in running:
         identity = ProcessIdentity.parse(run["owner"])
         if identity is not None and is_gone(identity) is not True:
-            continue  # still running here, or on another machine that will close it itself
-        candidates = _saved_images_of(run)
+            continue  # still running, or out of sight (another machine or container): its own start closes it
+        candidates = _saved_images_of(run, saved_files)
         with ledger.write() as conn:
             if conn.execute(sa.select(runs.c.status).where(runs.c.id == run["id"])).scalar_one() != "running":
                 continue  # another process closed it meanwhile
@@ -103,7 +101,7 @@ def _close_dead_jobs(ledger: Ledger) -> list[str]:
     return closed
 
 
-def _saved_images_of(run: dict[str, Any]) -> list[ImageRecord]:
+def _saved_images_of(run: dict[str, Any], saved_files: SavedFiles) -> list[ImageRecord]:
     """The run's images on disk, read back from their infotext (outside any transaction: file reads)."""
     folder, seeds = run.get("output_dir"), _seeds(run.get("planned_seeds"))
     if not folder or not seeds:
@@ -111,38 +109,7 @@ def _saved_images_of(run: dict[str, Any]) -> list[ImageRecord]:
     started = run["started_at"]
     if started.tzinfo is None:
         started = started.replace(tzinfo=timezone.utc)
-    since = started.timestamp() - CLOCK_SLACK_SECONDS
-    found = []
-    for path in _files_written_since(Path(folder), since):
-        try:
-            record, _params = record_from_file(path)
-        except SkipFile:
-            continue
-        if record is not None and record.seed in seeds:
-            record.status = "ok"
-            found.append(record)
-    return sorted(found, key=lambda record: (record.created_at, record.image_path or ""))
-
-
-def _files_written_since(root: Path, since: float, depth: int = 0) -> list[Path]:
-    """Image files under ``root`` changed at or after ``since``. A folder's time changes when a file is
-    added to it, so older sub-folders (yesterday's dated folder) are not even listed."""
-    found: list[Path] = []
-    try:
-        entries = list(os.scandir(root))
-    except OSError:
-        return found
-    for entry in entries:
-        try:
-            modified = entry.stat().st_mtime
-            if entry.is_dir(follow_symlinks=False):
-                if depth < MAX_FOLDER_DEPTH and modified >= since:
-                    found += _files_written_since(Path(entry.path), since, depth + 1)
-            elif entry.name.lower().endswith(IMAGE_SUFFIXES) and modified >= since:
-                found.append(Path(entry.path))
-        except OSError:
-            continue
-    return found
+    return saved_files.images(Path(folder), started.timestamp(), seeds)
 
 
 def _seeds(text: str | None) -> set[int]:

@@ -1,10 +1,12 @@
-"""Stand-in for ``modules/images.py``: save_image with numbered names + PNG text chunk, image_grid."""
+"""Stand-in for ``modules/images.py``: save_image with numbered names and the infotext where A1111
+puts it (PNG text chunk; EXIF UserComment for JPEG, WebP, AVIF), read_info_from_image, image_grid."""
 
 from __future__ import annotations
 
 import math
 import os
 import re
+import struct
 from typing import Any
 
 from modules import script_callbacks, shared
@@ -30,7 +32,8 @@ def sanitize_filename_part(text: str | None, replace_spaces: bool = True) -> str
 
 
 def _apply_pattern(pattern: str, p: Any, seed: Any, prompt: str | None) -> str:
-    """Minimal FilenameGenerator: [seed], [prompt_spaces], [prompt], [steps], [cfg], [sampler], [date]."""
+    """Minimal FilenameGenerator: [seed], [prompt_spaces], [prompt], [steps], [cfg], [sampler], [date],
+    [model_name]."""
     import datetime
 
     def repl(m: re.Match) -> str:
@@ -43,7 +46,9 @@ def _apply_pattern(pattern: str, p: Any, seed: Any, prompt: str | None) -> str:
         elif key == "prompt":
             val = sanitize_filename_part(prompt or "")
         elif key == "date":
-            val = datetime.date.today().isoformat()
+            val = datetime.datetime.now().strftime("%Y-%m-%d")
+        elif key == "model_name":
+            val = sanitize_filename_part(shared.sd_model.sd_checkpoint_info.name_for_extra, replace_spaces=False)
         elif key in ("steps", "cfg", "sampler", "width", "height"):
             attr = {"cfg": "cfg_scale", "sampler": "sampler_name"}.get(key, key)
             val = getattr(p, attr, "") if p is not None else ""
@@ -70,6 +75,19 @@ def get_next_sequence_number(path: str, basename: str) -> int:
     return result + 1
 
 
+def exif_with_user_comment(geninfo: str) -> bytes:
+    """What A1111's ``piexif.dump({"Exif": {UserComment: UserComment.dump(geninfo, encoding="unicode")}})``
+    returns, byte for byte (A1111 ships piexif, the test environment does not): a big-endian TIFF
+    block whose first IFD points to an Exif IFD holding one UNDEFINED UserComment, ``UNICODE\\0``
+    followed by the text in UTF-16 big-endian; piexif writes no next-IFD offset after the Exif IFD."""
+    comment = b"UNICODE\x00" + geninfo.encode("utf_16_be", errors="replace")
+    exif_ifd_offset = 8 + 2 + 12 + 4
+    value_offset = exif_ifd_offset + 2 + 12
+    return (b"Exif\x00\x00" + b"MM\x00\x2a" + struct.pack(">L", 8)
+            + struct.pack(">HHHLL", 1, 0x8769, 4, 1, exif_ifd_offset) + struct.pack(">L", 0)
+            + struct.pack(">HHHLL", 1, 0x9286, 7, len(comment), value_offset) + comment)
+
+
 def save_image_with_geninfo(
     image: Image.Image,
     geninfo: str | None,
@@ -78,22 +96,35 @@ def save_image_with_geninfo(
     existing_pnginfo: dict | None = None,
     pnginfo_section_name: str = "parameters",
 ) -> None:
-    """Write the image; PNG gets every pnginfo entry as a text chunk when enable_pnginfo."""
+    """As v1.10.1: PNG gets every pnginfo entry as a text chunk; JPEG and WebP the infotext as EXIF
+    UserComment (A1111 saves, then ``piexif.insert``s it; here it is saved with the image), AVIF the same
+    EXIF (only where Pillow can write AVIF, as in A1111), GIF a comment, when enable_pnginfo."""
     if extension is None:
         extension = os.path.splitext(filename)[1]
     image_format = Image.registered_extensions()[extension]
+    opts = shared.opts
     if extension.lower() == ".png":
         existing_pnginfo = existing_pnginfo or {}
-        if shared.opts.enable_pnginfo:
+        if opts.enable_pnginfo:
             existing_pnginfo[pnginfo_section_name] = geninfo
             pnginfo_data = PngImagePlugin.PngInfo()
             for k, v in existing_pnginfo.items():
                 pnginfo_data.add_text(k, str(v))
         else:
             pnginfo_data = None
-        image.save(filename, format=image_format, pnginfo=pnginfo_data)
+        image.save(filename, format=image_format, quality=opts.jpeg_quality, pnginfo=pnginfo_data)
+    elif extension.lower() in (".jpg", ".jpeg", ".webp"):
+        if image.mode == "RGBA":
+            image = image.convert("RGB")
+        exif = exif_with_user_comment(geninfo or "") if opts.enable_pnginfo and geninfo is not None else b""
+        image.save(filename, format=image_format, quality=opts.jpeg_quality, lossless=opts.webp_lossless, exif=exif)
+    elif extension.lower() == ".avif":
+        exif = exif_with_user_comment(geninfo or "") if opts.enable_pnginfo and geninfo is not None else None
+        image.save(filename, format=image_format, quality=opts.jpeg_quality, exif=exif)
+    elif extension.lower() == ".gif":
+        image.save(filename, format=image_format, comment=geninfo)
     else:
-        image.convert("RGB").save(filename, format=image_format, quality=shared.opts.jpeg_quality)
+        image.save(filename, format=image_format, quality=opts.jpeg_quality)
 
 
 def save_image(
@@ -197,11 +228,46 @@ def read(fp: Any, **kwargs: Any) -> Image.Image:
     return fix_image(Image.open(fp, **kwargs))
 
 
+IGNORED_INFO_KEYS = {
+    "jfif", "jfif_version", "jfif_unit", "jfif_density", "dpi", "exif",
+    "loop", "background", "timestamp", "duration", "progressive", "progression",
+    "icc_profile", "chromaticity", "photoshop",
+}
+
+
 def read_info_from_image(image: Image.Image) -> tuple[str | None, dict]:
-    """(parameters text, other items) from a PIL image's info."""
+    """(parameters text, other items) from a PIL image's info, as real: a non-empty EXIF UserComment
+    wins over the ``parameters`` chunk; a GIF's comment is its infotext (NovelAI's format is left out)."""
     items = dict(image.info or {})
     geninfo = items.pop("parameters", None)
+    if "exif" in items:
+        comment = _exif_user_comment(items["exif"])
+        if comment:
+            geninfo = comment
+    elif "comment" in items:
+        comment = items["comment"]
+        geninfo = comment.decode("utf8", errors="ignore") if isinstance(comment, bytes) else comment
+    for key in IGNORED_INFO_KEYS:
+        items.pop(key, None)
     return geninfo, items
+
+
+def _exif_user_comment(exif_data: bytes) -> str:
+    """piexif.load + UserComment.load, with A1111's fallback to UTF-8 when the prefix is unknown."""
+    exif = Image.Exif()
+    try:
+        exif.load(exif_data)
+    except (OSError, SyntaxError, ValueError, struct.error):
+        return ""
+    comment = exif.get_ifd(0x8769).get(0x9286, b"")
+    if not isinstance(comment, bytes):
+        return str(comment)
+    encodings = {b"UNICODE\x00": "utf_16_be", b"ASCII\x00\x00\x00": "ascii", b"JIS\x00\x00\x00\x00\x00": "shift_jis"}
+    encoding = encodings.get(comment[:8])
+    try:
+        return comment[8:].decode(encoding) if encoding else comment.decode("utf8", errors="ignore")
+    except UnicodeError:
+        return comment.decode("utf8", errors="ignore")
 
 
 def image_grid(imgs: list[Image.Image], batch_size: int = 1, rows: int | None = None) -> Image.Image:

@@ -58,6 +58,7 @@ def build_templates(data_path: str) -> dict[str, OptionInfo]:
                 ),
                 "save_incomplete_images": OptionInfo(False, "Save incomplete images"),
                 "jpeg_quality": OptionInfo(80, "Quality for saved jpeg and avif images"),
+                "webp_lossless": OptionInfo(False, "Use lossless compression for webp images"),
                 "save_mask": OptionInfo(False, "For inpainting, save a copy of the greyscale mask"),
                 "save_mask_composite": OptionInfo(False, "For inpainting, save a masked composite"),
                 "return_mask": OptionInfo(
