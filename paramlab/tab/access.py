@@ -8,7 +8,8 @@ With no login configured everything is open, as in A1111. Otherwise a request ne
   through when the browser holds no Basic credentials (``--api-auth`` alone).
 
 The acting user is whoever those checked credentials name (:meth:`AccessRule.verified_user`), never a name
-a request merely claims.
+a request merely claims. Every route behind the rule also refuses a changing request that another site
+could make a browser send (:mod:`paramlab.tab.cross_site`).
 
 This module imports neither the WebUI's ``modules`` nor gradio, so the standalone page uses it too.
 """
@@ -26,6 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from fastapi import HTTPException, Request
+
+from paramlab.tab.cross_site import refuse_simple_writes
 
 SignedKind = Literal["thumbnail", "file"]
 SIGNED_KINDS: tuple[str, ...] = ("thumbnail", "file")
@@ -204,12 +207,14 @@ class AccessRule:
         return HTTPException(status_code=401, detail=detail, headers=headers)
 
     def dependency(self, signed_kind: SignedKind | None = None) -> Callable[[Request], None]:
-        """A FastAPI dependency applying this rule; ``signed_kind`` also admits signed links of that kind."""
+        """A FastAPI dependency applying this rule, and refusing changing requests another site could send;
+        ``signed_kind`` also admits signed links of that kind."""
         if signed_kind is not None and signed_kind not in SIGNED_KINDS:
             raise ValueError(f"signed_kind must be one of {SIGNED_KINDS}, got {signed_kind!r}")
 
         def paramlab_login(request: Request) -> None:
             self.check(request, signed_kind)
+            refuse_simple_writes(request)
 
         return paramlab_login
 
