@@ -7,8 +7,11 @@ and the standalone page (``python -m paramlab serve``) all use it.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -175,3 +178,14 @@ def on_tab_select(tab: Any, fn: Any, inputs: list[Any], outputs: list[Any]) -> N
 
         listener = EventListenerMethod(tab, "select")
     listener(fn=fn, inputs=inputs, outputs=outputs, show_progress=False)
+
+
+def own_files_folder() -> Path:
+    """Where gradio keeps the files a page hands out (downloads, uploads) and serves them from under
+    ``/file=``: ``GRADIO_TEMP_DIR``, else ``<temp>/gradio``, on both majors (gradio 3's ``DEFAULT_TEMP_DIR``
+    and upload folder, gradio 4's ``get_upload_folder()``). Resolved, as a file's real path is compared to it.
+
+    Besides these, gradio 3's ``/file=`` serves every file under the folder the server started from, and
+    gradio 4's its cached examples; a page that needs neither can refuse everything outside this folder."""
+    folder = os.environ.get("GRADIO_TEMP_DIR") or str(Path(tempfile.gettempdir()) / "gradio")
+    return Path(os.path.realpath(os.path.abspath(folder)))

@@ -4,7 +4,9 @@ WebUI (ledger, charts, profiles, series), on an embedded ledger, bound to 127.0.
 With logins (``--auth``; required off loopback, see :mod:`paramlab.cli`) gradio asks for one, and the
 image routes accept the login cookie or the tab's signed links only. A team's viewer is read-only: only the
 users named with ``--editor`` may rate, delete or edit profiles and series (locked profiles stay for the
-command line), checked where every write goes through (:mod:`paramlab.ledger.actor`).
+command line), checked where every write goes through (:mod:`paramlab.ledger.actor`). gradio's ``/file=``
+hands out the page's own downloads only, and other sites cannot drive the page
+(:mod:`paramlab.standalone_guard`).
 
 Differences from the WebUI tab: there are no "Send to txt2img/img2img" buttons, and profile names
 are checked for types and ranges only (no sampler registry outside the WebUI).
@@ -21,6 +23,7 @@ import gradio as gr
 from paramlab import gradio_compat as gr_compat
 from paramlab.ledger import Ledger
 from paramlab.ledger.actor import Actor, allowed
+from paramlab.standalone_guard import guard_app_kwargs
 from paramlab.tab.access import AccessRule
 from paramlab.tab.actors import act_per_event
 from paramlab.tab.files import register_file_routes
@@ -63,7 +66,8 @@ def launch_page(ledger: Ledger, host: str = "127.0.0.1", port: int = 7870,
     try:
         demo.queue().launch(server_name=host, server_port=port, share=False, inbrowser=False, show_api=False,
                             quiet=True, prevent_thread_lock=True, auth=list(logins) or None,
-                            auth_message="ParamLab: log in with a user from --auth or --auth-file.")
+                            auth_message="ParamLab: log in with a user from --auth or --auth-file.",
+                            app_kwargs=guard_app_kwargs(gr_compat.own_files_folder()))
     except OSError as exc:
         raise SystemExit(
             f"ParamLab: cannot listen on {host}:{port}. Another program may be using that port (choose "

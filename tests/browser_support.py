@@ -97,8 +97,10 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def paramlab_server(db_path: Path, work_dir: Path, extra_args: Sequence[str] = ()) -> Iterator[ServerProcess]:
-    """Run ``python -m paramlab --db <db_path> serve --port <free port>`` until the block ends."""
+def paramlab_server(db_path: Path, work_dir: Path, extra_args: Sequence[str] = (),
+                    cwd: Path | None = None) -> Iterator[ServerProcess]:
+    """Run ``python -m paramlab --db <db_path> serve --port <free port>`` (from ``cwd``, the repository by
+    default) until the block ends."""
     port = free_port()
     log_path = work_dir / "server.log"
     env = dict(os.environ)
@@ -111,7 +113,7 @@ def paramlab_server(db_path: Path, work_dir: Path, extra_args: Sequence[str] = (
         sys.executable, "-m", "paramlab", "--db", str(db_path), "serve", "--port", str(port), *extra_args
     ]
     with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=cwd or REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     server = ServerProcess(process, f"http://127.0.0.1:{port}/", log_path)
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from paramlab.tab.access import UrlSigner, link_expiry, parse_credentials
+from paramlab.tab.cross_site import is_json, is_same_origin
 
 HOUR = 3600
 NOON = 1_717_243_200  # 2024-06-01 12:00:00 UTC, a full hour
@@ -55,3 +56,28 @@ def test_logins_are_read_like_a1111s_and_a_bad_one_is_refused() -> None:
         with pytest.raises(ValueError) as caught:
             parse_credentials(bad)
         assert "user:password" in str(caught.value) and "hunter2" not in str(caught.value)
+
+
+@pytest.mark.parametrize(("content_type", "is_json_body"), [
+    ("application/json", True), ("Application/JSON; charset=utf-8", True), ("application/merge-patch+json", True),
+    ("text/plain", False), ("text/plain; charset=application/json", False),
+    ("application/x-www-form-urlencoded", False), ("multipart/form-data; boundary=x", False), ("", False),
+    (None, False), ("application/jsonp", False),
+])
+def test_only_a_json_content_type_counts_as_json(content_type: str | None, is_json_body: bool) -> None:
+    assert is_json(content_type) is is_json_body
+
+
+@pytest.mark.parametrize(("headers", "same"), [
+    ({}, True),  # a script: no browser, no other site
+    ({"host": "127.0.0.1:7870", "origin": "http://127.0.0.1:7870"}, True),
+    ({"host": "LOCALHOST:7870", "origin": "http://localhost:7870"}, True),
+    ({"host": "127.0.0.1:7870", "origin": "http://127.0.0.1:7871"}, False),
+    ({"host": "127.0.0.1:7870", "origin": "http://evil.example"}, False),
+    ({"host": "127.0.0.1:7870", "origin": "null"}, False),
+    ({"host": "127.0.0.1:7870", "origin": "http://127.0.0.1:7870", "sec-fetch-site": "cross-site"}, False),
+    ({"host": "127.0.0.1:7870", "origin": "http://127.0.0.1:7870", "sec-fetch-site": "same-site"}, False),
+    ({"host": "backend:7870", "origin": "https://lab.example", "sec-fetch-site": "same-origin"}, True),  # a proxy
+])
+def test_same_origin_trusts_the_browsers_own_headers(headers: dict[str, str], same: bool) -> None:
+    assert is_same_origin(headers) is same

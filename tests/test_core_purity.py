@@ -59,7 +59,7 @@ def test_scripts_folder_holds_one_thin_entry_file() -> None:
 
 ADAPTER = ("paramlab.webui",)
 TAB = ("paramlab.tab",)
-STANDALONE = ("paramlab.standalone", "paramlab.cli", "paramlab.__main__")
+STANDALONE = ("paramlab.standalone", "paramlab.standalone_guard", "paramlab.cli", "paramlab.__main__")
 
 
 def _within(module: str, packages: tuple[str, ...]) -> bool:

@@ -7,8 +7,10 @@ A1111 protects neither extension routes nor files: before this rule, ``--api-aut
 
 from __future__ import annotations
 
+import base64
 import html
 import re
+import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -164,6 +166,9 @@ def test_every_paramlab_route_is_behind_the_rule(extension: LoadedExtension) -> 
             assert response.status_code == 401, (method, route.path)
             authorised = webui.client.request(method, path, json={}, auth=("alice", "s3cret"))
             assert authorised.status_code != 401, (method, route.path)
+            if method not in ("GET", "HEAD"):  # and a form another site could post is refused even then
+                as_form = webui.client.request(method, path, data={"name": "x"}, auth=("alice", "s3cret"))
+                assert as_form.status_code == 415, (method, route.path)
 
 
 def test_gradio_turning_its_login_on_closes_the_routes_too(extension: LoadedExtension) -> None:
@@ -219,3 +224,38 @@ def test_the_tabs_html_carries_links_the_routes_accept(extension: LoadedExtensio
         assert response.status_code == 200 and response.headers["content-type"].startswith("image/"), url
         unsigned = webui.client.get(url.split("?")[0]).status_code
         assert unsigned == (200 if config == "no auth" else 401)
+
+
+def test_the_acting_user_is_the_one_whose_login_was_checked(extension: LoadedExtension) -> None:
+    """bob's page cookie lets him in; a Basic header naming alice with a wrong password must not make him
+    alice (who may change locked profiles): bob acts as bob, and the history never says alice for him."""
+    webui = start_webui(extension, "alice:s3cret", "bob:page-pw")
+    shared.opts.set("paramlab_locked_profile_editors", "alice")
+    alice = ("alice", "s3cret")
+    profiles = "/paramlab/v1/profiles"
+    assert webui.client.post(profiles, json={"name": "House", "settings": {"Steps": 20}}, auth=alice).status_code == 201
+    assert webui.client.put(f"{profiles}/House/guide", json={"locked": True}, auth=alice).status_code == 200
+    bob_as_alice = {"Cookie": f"{webui.cookie_name}={webui.cookie}",
+                    "Authorization": "Basic " + base64.b64encode(b"alice:wrong").decode()}
+    changed = webui.client.put(f"{profiles}/House", json={"name": "House", "settings": {"Steps": 5}},
+                               headers=bob_as_alice)
+    assert changed.status_code == 403 and "locked" in changed.json()["detail"]
+    assert webui.client.put(f"{profiles}/House/guide", json={"locked": False}, headers=bob_as_alice).status_code == 403
+    assert webui.client.post(profiles, json={"name": "Bob's look", "settings": {"Steps": 9}},
+                             headers=bob_as_alice).status_code == 201
+    history = {name: [(version["action"], version["changed_by"].split(" ")[0]) for version in
+                      webui.client.get(f"{profiles}/{name}/history", auth=alice).json()]
+               for name in ("House", "Bob's look")}
+    assert history == {"House": [("created", "alice"), ("locked", "alice")], "Bob's look": [("created", "bob")]}
+
+
+def test_a_basic_name_on_a_server_without_logins_names_nobody(extension: LoadedExtension) -> None:
+    """Without any login nothing is checked, so a claimed user name is not believed either."""
+    webui = start_webui(extension, None, None)
+    shared.opts.set("paramlab_locked_profile_editors", "lead")
+    profiles = "/paramlab/v1/profiles"
+    webui.client.post(profiles, json={"name": "House", "settings": {"Steps": 20}})
+    claimed = webui.client.put(f"{profiles}/House/guide", json={"locked": True}, auth=("lead", "anything"))
+    assert claimed.status_code == 403
+    assert [version["changed_by"] for version in webui.client.get(f"{profiles}/House/history").json()] == [
+        f"WebUI on {socket.gethostname()}"]

@@ -182,7 +182,9 @@ class ProfileStore:
             if uid is None:
                 raise ProfileNotFound(f"No profile named {name!r} and no history under that name.")
             rows = conn.execute(sa.select(versions).where(versions.c.profile_uid == uid).order_by(versions.c.version))
-            return [dict(row._mapping, changed_at=_aware(row.changed_at)) for row in rows]
+            # plain ``str`` keys: SQLAlchemy's column names are a str subclass that orjson (gradio's JSON) refuses
+            return [{str(key): value for key, value in row._mapping.items()} | {"changed_at": _aware(row.changed_at)}
+                    for row in rows]
 
     def write_import(self, created: list[Profile], replacing: list[Profile]) -> None:
         """Write an import in ONE transaction: ``created`` are new names, ``replacing`` overwrite stored

@@ -7,6 +7,10 @@ With no login configured everything is open, as in A1111. Otherwise a request ne
 - for the two file routes only, a signed short-lived URL, which is how the tab's ``<img>`` tags get
   through when the browser holds no Basic credentials (``--api-auth`` alone).
 
+The acting user is whoever those checked credentials name (:meth:`AccessRule.verified_user`), never a name
+a request merely claims. Every route behind the rule also refuses a changing request that another site
+could make a browser send (:mod:`paramlab.tab.cross_site`).
+
 This module imports neither the WebUI's ``modules`` nor gradio, so the standalone page uses it too.
 """
 
@@ -23,6 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from fastapi import HTTPException, Request
+
+from paramlab.tab.cross_site import refuse_simple_writes
 
 SignedKind = Literal["thumbnail", "file"]
 SIGNED_KINDS: tuple[str, ...] = ("thumbnail", "file")
@@ -135,18 +141,39 @@ class AccessRule:
     def is_open(self) -> bool:
         return not self.needs_basic and not self.needs_gradio_login
 
-    def basic_ok(self, request: Request) -> bool:
+    def basic_user(self, request: Request) -> str | None:
+        """The ``--api-auth`` user whose password this request's Basic header gives; None otherwise."""
         given = basic_credentials(request)
         if given is None:
-            return False
+            return None
         matches = [_same(given[0], user) & _same(given[1], password) for user, password in self.basic_users]
-        return any(matches)
+        return given[0] if any(matches) else None
+
+    def cookie_user(self, request: Request) -> str | None:
+        """The user gradio issued this request's login cookie to; None without a valid one."""
+        tokens: Mapping[str, Any] = getattr(self.gradio_app, "tokens", None) or {}
+        issued = list(tokens.items())  # another request may log in meanwhile
+        offered = [value for name, value in request.cookies.items() if name.startswith(GRADIO_COOKIE_PREFIX)]
+        users = [str(user) for value in offered for token, user in issued if _same(value, token)]
+        return users[0] if users else None
+
+    def basic_ok(self, request: Request) -> bool:
+        return self.basic_user(request) is not None
 
     def gradio_cookie_ok(self, request: Request) -> bool:
-        tokens: Mapping[str, Any] = getattr(self.gradio_app, "tokens", None) or {}
-        issued = list(tokens)  # another request may log in meanwhile
-        offered = [value for name, value in request.cookies.items() if name.startswith(GRADIO_COOKIE_PREFIX)]
-        return any(_same(value, token) for value in offered for token in issued)
+        return self.cookie_user(request) is not None
+
+    def verified_user(self, request: Request) -> str | None:
+        """Who this request acts as: the user of a credential this rule checked and accepts (a right Basic
+        password, else a valid login cookie). None when nothing names a user (no login configured, a signed
+        link): a Basic user name whose password is wrong, or that no login checks, names nobody."""
+        if self.needs_basic:
+            user = self.basic_user(request)
+            if user is not None:
+                return user
+        if self.needs_gradio_login:
+            return self.cookie_user(request)
+        return None
 
     def check(self, request: Request, signed_kind: SignedKind | None = None) -> None:
         """Let the request through or raise 401 saying what would have been accepted."""
@@ -180,12 +207,14 @@ class AccessRule:
         return HTTPException(status_code=401, detail=detail, headers=headers)
 
     def dependency(self, signed_kind: SignedKind | None = None) -> Callable[[Request], None]:
-        """A FastAPI dependency applying this rule; ``signed_kind`` also admits signed links of that kind."""
+        """A FastAPI dependency applying this rule, and refusing changing requests another site could send;
+        ``signed_kind`` also admits signed links of that kind."""
         if signed_kind is not None and signed_kind not in SIGNED_KINDS:
             raise ValueError(f"signed_kind must be one of {SIGNED_KINDS}, got {signed_kind!r}")
 
         def paramlab_login(request: Request) -> None:
             self.check(request, signed_kind)
+            refuse_simple_writes(request)
 
         return paramlab_login
 

@@ -4,19 +4,19 @@ The tab's handlers do not take the user: every page event of a gradio app goes t
 ``Blocks.process_api``, so wrapping that one method sets the actor for the whole event (gradio runs
 the handler in a worker thread that inherits the context), and every write path then checks the same
 rule (:meth:`paramlab.ledger.Ledger.write`, the profile lock). HTTP routes get the same from an async
-dependency.
+dependency, for the user the login rule verified.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request
 
 from paramlab.ledger.actor import Actor, set_for_request
-from paramlab.tab.access import GRADIO_COOKIE_PREFIX, basic_credentials
+from paramlab.tab.access import AccessRule
 
 Decide = Callable[[str | None], Actor]
 """From the logged-in user name (None: no login) to what that user may do."""
@@ -45,23 +45,11 @@ def act_per_event(blocks: Any, decide: Decide) -> None:
     blocks.process_api = process_api
 
 
-def request_user(request: Request, gradio_app: Any = None) -> str | None:
-    """The user an HTTP request logged in as: its HTTP Basic user, else the user of its gradio login cookie.
-    Only for naming and permissions; whether the login is valid is the access rule's to check."""
-    given = basic_credentials(request)
-    if given is not None:
-        return given[0]
-    tokens: Mapping[str, Any] = getattr(gradio_app, "tokens", None) or {}
-    for name, value in request.cookies.items():
-        if name.startswith(GRADIO_COOKIE_PREFIX) and value in tokens:
-            return str(tokens[value])
-    return None
-
-
-def actor_dependency(decide: Decide, gradio_app: Any = None) -> Callable[[Request], Any]:
-    """A FastAPI dependency (async, so the actor it sets is seen by the route it guards)."""
+def actor_dependency(decide: Decide, access: AccessRule) -> Callable[[Request], Any]:
+    """A FastAPI dependency (async, so the actor it sets is seen by the route it guards). The user is the one
+    whose credentials ``access`` checked (:meth:`AccessRule.verified_user`), never a name a request claims."""
 
     async def paramlab_actor(request: Request) -> None:
-        set_for_request(decide(request_user(request, gradio_app)))
+        set_for_request(decide(access.verified_user(request)))
 
     return paramlab_actor

@@ -146,7 +146,7 @@ def register(demo: Any, app: FastAPI) -> None:
         return
     app.state.paramlab_routes = True
     access = webui_access_rule(app)
-    deps = [Depends(access.dependency()), Depends(actor_dependency(webui_actor, app))]
+    deps = [Depends(access.dependency()), Depends(actor_dependency(webui_actor, access))]
     routes = [
         ("/profiles", list_profiles, ["GET"]),
         ("/profiles", create_profile, ["POST"]),
