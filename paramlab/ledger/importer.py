@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import socket
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -110,11 +111,11 @@ def import_folder(
             seen_sha256.add(candidate.record.image_sha256 or "")
             pending.append(candidate)
             if len(pending) >= batch_size:
-                if not _flush(ledger, pending, report):
+                if not _flush(ledger, pending, report, root):
                     return report
                 pending = []
         if pending:
-            _flush(ledger, pending, report)
+            _flush(ledger, pending, report, root)
     return report
 
 
@@ -196,9 +197,9 @@ def read_infotext(data: bytes) -> str:
     return str(text)  # iTXt values are a str subclass
 
 
-def _flush(ledger: Ledger, pending: list[_Candidate], report: ImportReport) -> bool:
+def _flush(ledger: Ledger, pending: list[_Candidate], report: ImportReport, root: Path) -> bool:
     """Write one batch as one transaction; on failure record the error and return False."""
-    runs = build_runs(pending)
+    runs = build_runs(pending, output_dir=str(root))
     try:
         ledger.write_runs(runs)
     except (sa.exc.SQLAlchemyError, LedgerError, OSError) as exc:
@@ -212,8 +213,9 @@ def _flush(ledger: Ledger, pending: list[_Candidate], report: ImportReport) -> b
     return True
 
 
-def build_runs(candidates: Iterable[_Candidate]) -> list[RunRecord]:
-    """One ``source="import"`` run per tab, timed by the files' modification times."""
+def build_runs(candidates: Iterable[_Candidate], output_dir: str | None = None) -> list[RunRecord]:
+    """One ``source="import"`` run per tab, timed by the files' modification times. The imported folder is
+    the runs' ``output_dir`` on this host: the file routes serve the files from there."""
     by_tab: dict[str, list[_Candidate]] = {}
     for candidate in candidates:
         by_tab.setdefault(candidate.tab, []).append(candidate)
@@ -234,6 +236,8 @@ def build_runs(candidates: Iterable[_Candidate]) -> list[RunRecord]:
             model_hash=_shared(image.model_hash for image in images),
             webui_version=_shared([candidate.webui_version for candidate in group], limit=64),
             paramlab_version=__version__,
+            host_name=socket.gethostname(),
+            output_dir=output_dir,
             images=images,
         ))
     return runs

@@ -16,7 +16,7 @@ from paramlab.aftercare.jobs import WorkSettings
 from paramlab.ledger import Ledger
 from paramlab.ledger.locations import PathMap
 from paramlab.ledger.writer import LedgerWriter
-from paramlab.paths import resolve_ledger_url, sqlite_path, webui_data_dir
+from paramlab.paths import THUMBNAIL_DIRNAME, resolve_ledger_url, sqlite_path, webui_data_dir
 
 log = logging.getLogger("paramlab")
 
@@ -98,6 +98,18 @@ def work_settings() -> WorkSettings:
 def path_map() -> PathMap:
     """Settings → ParamLab → path map: where other machines' image folders are reachable from here."""
     return PathMap.parse(str(shared.opts.data.get("paramlab_path_map", "") or ""))
+
+
+OUTPUT_FOLDER_SETTINGS = ("outdir_samples", "outdir_txt2img_samples", "outdir_img2img_samples", "outdir_extras_samples",
+                          "outdir_grids", "outdir_txt2img_grids", "outdir_img2img_grids", "outdir_save",
+                          "outdir_init_images")
+
+
+def output_folders() -> list[str]:
+    """Where this WebUI keeps images, for the file routes (see :mod:`paramlab.ledger.known_folders`): its
+    output folder settings (a relative one is under the WebUI's folder) and ParamLab's old thumbnails."""
+    folders = [str(getattr(shared.opts, name, "") or "") for name in OUTPUT_FOLDER_SETTINGS]
+    return [os.path.abspath(folder) for folder in folders if folder] + [str(_side_folder() / THUMBNAIL_DIRNAME)]
 
 
 _convergence: dict[tuple[str, str], int | None] = {}
