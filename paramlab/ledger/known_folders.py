@@ -36,16 +36,16 @@ def recorded_output_folders(ledger: Ledger, here: str | None = None) -> list[str
         return [folder for folder in conn.execute(query).scalars() if folder]
 
 
-def known_folders(ledger: Ledger, *, recorded: Iterable[str] | None = None, path_map: PathMap | None = None,
+def known_folders(ledger: Ledger, *, recorded: KnownFolders | None = None, path_map: PathMap | None = None,
                   here: str | None = None) -> KnownFolders:
     """Every folder a recorded file may lie in (see the module's docstring); ``recorded``: the runs' output
-    folders when the caller already has them (read from the ledger otherwise)."""
+    folders when the caller keeps them (read from the ledger otherwise). The path map is read each time."""
     path_map = path_map if path_map is not None else current_path_map()
-    recorded = recorded_output_folders(ledger, here) if recorded is None else recorded
+    if recorded is None:
+        recorded = KnownFolders.of(recorded_output_folders(ledger, here))
     ledger_file = sqlite_path(ledger.url)
     thumbnails = [ledger_file.parent / THUMBNAIL_DIRNAME] if ledger_file is not None else []
-    return KnownFolders.of([*recorded, *(mapping.target for mapping in path_map.mappings), *thumbnails,
-                            *host_folders()])
+    return recorded.adding([*(mapping.target for mapping in path_map.mappings), *thumbnails, *host_folders()])
 
 
 _host_provider: Callable[[], Iterable[FolderText]] = tuple

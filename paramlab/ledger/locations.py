@@ -101,18 +101,16 @@ def _inside(path: str, folder: str) -> bool:
         return False
 
 
-def _too_wide(folder: str) -> bool:
-    """A disk's root, or a folder holding the home folder: admitting it would admit nearly everything."""
-    if os.path.dirname(folder) == folder:
-        return True
+def _real_home() -> str | None:
     try:
-        home = os.path.realpath(Path.home())
-    except (OSError, RuntimeError):  # no home folder known: only the roots are refused
-        return False
-    return _inside(home, folder)
+        return os.path.realpath(Path.home())
+    except (OSError, RuntimeError):  # no home folder known: only the disks' roots are refused
+        return None
 
 
-def _real_folder(folder: FolderText) -> str | None:
+def _real_folder(folder: FolderText, home: str | None) -> str | None:
+    """The folder's real path; None when it is relative, a disk's root or holds the home folder (admitting
+    those would admit nearly everything)."""
     if folder is None or not os.fspath(folder):
         return None
     text = os.fspath(folder)
@@ -122,7 +120,8 @@ def _real_folder(folder: FolderText) -> str | None:
         real = os.path.realpath(text)
     except (OSError, ValueError):
         return None
-    return None if _too_wide(real) else real
+    too_wide = os.path.dirname(real) == real or (home is not None and _inside(home, real))
+    return None if too_wide else real
 
 
 @dataclass(frozen=True)
@@ -134,8 +133,9 @@ class KnownFolders:
     @classmethod
     def of(cls, folders: Iterable[FolderText]) -> KnownFolders:
         roots: list[str] = []
+        home = _real_home()
         for folder in folders:
-            real = _real_folder(folder)
+            real = _real_folder(folder, home)
             if real is not None and real not in roots:
                 roots.append(real)
         return cls(tuple(roots))

@@ -106,15 +106,15 @@ class RecordedFolders:
 
     def __init__(self, seconds: float = RECORDED_FOLDERS_SECONDS):
         self.seconds = seconds
-        self._read: tuple[float, str, list[str]] | None = None
+        self._read: tuple[float, str, KnownFolders] | None = None
         self._lock = threading.Lock()
 
-    def get(self, ledger: Ledger) -> list[str]:
+    def get(self, ledger: Ledger) -> KnownFolders:
         key = str(ledger.url)
         with self._lock:
             if self._read is not None and self._read[1] == key and time.monotonic() - self._read[0] < self.seconds:
                 return self._read[2]
-        folders = recorded_output_folders(ledger)
+        folders = KnownFolders.of(recorded_output_folders(ledger))
         with self._lock:
             self._read = (time.monotonic(), key, folders)
         return folders
