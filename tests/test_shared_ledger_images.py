@@ -19,7 +19,7 @@ from PIL import Image
 from webui_support import LoadedExtension
 
 from paramlab.ledger import Ledger, schema
-from paramlab.ledger.locations import PathMap, locate, use_path_map
+from paramlab.ledger.locations import KnownFolders, PathMap, locate, use_path_map
 from paramlab.paths import resolve_ledger_url
 from paramlab.tab.access import AccessRule
 from paramlab.tab.files import register_file_routes
@@ -104,5 +104,5 @@ def test_path_map_entries() -> None:
     for bad in ("just-a-path", "gpu-2:/home=", "=/mnt"):
         with pytest.raises(ValueError, match="must be FROM=TO or HOST:FROM=TO"):
             PathMap.parse(bad)
-    assert "no file was saved" in locate(None, "gpu-2").note
-    assert "moved or deleted" in locate("/nowhere/a.png", None, PathMap(), here="viewer").note
+    assert "no file was saved" in locate(None, "gpu-2", folders=KnownFolders()).note
+    assert "moved or deleted" in locate("/nowhere/a.png", None, PathMap(), here="viewer", folders=KnownFolders()).note

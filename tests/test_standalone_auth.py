@@ -35,7 +35,7 @@ def record_images(db: Path, folder: Path, count: int = 2) -> list[int]:
             path = folder / f"image-{index}.png"
             Image.new("RGB", (96, 64), (20 * index, 90, 160)).save(path)
             images.append(ImageRecord(index_in_run=index, seed=index, prompt=f"harbour {index}", image_path=str(path)))
-        ledger.write_runs([RunRecord(tab="txt2img", source="ui", images=images)])
+        ledger.write_runs([RunRecord(tab="txt2img", source="ui", output_dir=str(folder), images=images)])
         return sorted(row["id"] for row in ledger.recent_images(limit=count))
     finally:
         ledger.close()

@@ -22,7 +22,8 @@ def fill(db: Path, image_dir: Path) -> None:
     runs = []
     for sampler in ("Euler a", "DPM++ 2M"):
         for steps in (10, 20, 40):
-            run = RunRecord(tab="txt2img", source="ui", wall_seconds=steps * 0.1 * 4, batch_count=1, batch_size=4)
+            run = RunRecord(tab="txt2img", source="ui", wall_seconds=steps * 0.1 * 4, batch_count=1, batch_size=4,
+                            output_dir=str(image_dir))
             for seed in range(4):
                 path = image_dir / f"{sampler[:3]}-{steps}-{seed}.png"
                 Image.new("RGB", (64, 64), (steps * 5, seed * 60, 120)).save(path)

@@ -216,8 +216,10 @@ def test_delete_with_confirm_removes_only_recorded_files(ledger: Ledger, tmp_pat
     a, shared = _png(tmp_path / "a.png"), _png(tmp_path / "shared.png")
     thumb = _png(tmp_path / "a-thumb.jpg")
     bystander = _png(tmp_path / "not-recorded.png")
-    write(ledger, image(0, image_path=a, thumbnail_path=thumb), image(1, index_in_run=1, image_path=shared))
-    write(ledger, image(2, image_path=shared), image(3, index_in_run=1, image_path=str(tmp_path / "gone.png")))
+    saved_in = {"output_dir": str(tmp_path)}  # the output folder the ledger knows: files are deleted only there
+    write(ledger, image(0, image_path=a, thumbnail_path=thumb), image(1, index_in_run=1, image_path=shared), **saved_in)
+    write(ledger, image(2, image_path=shared), image(3, index_in_run=1, image_path=str(tmp_path / "gone.png")),
+          **saved_in)
     ids = {row["seed"]: row["id"] for row in query_page(ledger, LedgerFilter()).rows}
 
     report = delete_images(ledger, [ids[1000], ids[1001], ids[1003]], delete_files=True, confirm=True)

@@ -26,6 +26,7 @@ from paramlab.analysis.frame import (
     composite_quality,
     higher_is_better,
 )
+from paramlab.csv_cells import safe_row
 
 DEFAULT_PERCENT = 5.0
 FLAGGED_SHARE = 0.5  # a cell whose images carry a flaw more often than this is never the pick
@@ -252,15 +253,16 @@ CSV_HEADERS = ("z", "y", "x", "z label", "y label", "x label", "images", "seeds"
 
 
 def matrix_csv(matrix: Matrix) -> str:
-    """One line per cell, in the plot's order (Z, then Y, then X), with its figures and flags."""
+    """One line per cell, in the plot's order (Z, then Y, then X), with its figures and flags; a label that
+    a spreadsheet would run as a formula is written as text (:mod:`paramlab.csv_cells`)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_HEADERS)
+    writer = csv.writer(out)  # CRLF line ends (RFC 4180): a CR inside a label is quoted too, never a new line
+    writer.writerow(safe_row(CSV_HEADERS))
     for place in sorted(matrix.cells, key=lambda p: (p[2], p[1], p[0])):
         cell = matrix.cells[place]
         labels = [matrix.labels[axis][place[axis]] if place[axis] < len(matrix.labels[axis]) else ""
                   for axis in range(3)]
-        writer.writerow([
+        writer.writerow(safe_row([
             place[2], place[1], place[0], labels[2], labels[1], labels[0], cell.images, cell.seeds,
             " ".join(str(size) for size in cell.batch_sizes),
             *(_csv_number(v) for v in (cell.cost.median, cell.cost.low, cell.cost.high, cell.cost.minimum,
@@ -271,7 +273,7 @@ def matrix_csv(matrix: Matrix) -> str:
             " ".join(f"{code}:{count}" for code, count in sorted(cell.flaws.items())),
             cell.image_id if cell.image_id is not None else "",
             "yes" if cell is matrix.best else "", "yes" if cell is matrix.pick else "",
-        ])
+        ]))
     return out.getvalue()
 
 

@@ -1,4 +1,7 @@
-"""Write the ledger's image rows as CSV or JSON, streaming so a large ledger never sits in memory."""
+"""Write the ledger's image rows as CSV or JSON, streaming so a large ledger never sits in memory.
+
+CSV cells that a spreadsheet would run as a formula are written as text (:mod:`paramlab.csv_cells`).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone
 from typing import Any, TextIO
 
+from paramlab.csv_cells import safe_cell, safe_row
 from paramlab.ledger import Ledger
 
 EXPORT_FORMATS = ("csv", "json")
@@ -34,7 +38,7 @@ def export_columns(ledger: Ledger) -> list[str]:
 
 def _write_csv(columns: list[str], rows: Iterable[dict[str, Any]], handle: TextIO) -> int:
     writer = csv.writer(handle)
-    writer.writerow(columns)
+    writer.writerow(safe_row(columns))
     count = 0
     for row in rows:
         writer.writerow([_csv_value(row.get(column)) for column in columns])
@@ -73,4 +77,4 @@ def _json_value(value: Any) -> Any:
 def _csv_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return iso_utc(value)
-    return "" if value is None else value
+    return "" if value is None else safe_cell(value)

@@ -7,6 +7,7 @@ bytes, and pixels are never decoded. Imported rows carry no cost: the time they 
 from __future__ import annotations
 
 import hashlib
+import socket
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -104,11 +105,11 @@ def import_folder(
             seen_sha256.add(candidate.record.image_sha256 or "")
             pending.append(candidate)
             if len(pending) >= batch_size:
-                if not _flush(ledger, pending, report):
+                if not _flush(ledger, pending, report, root):
                     return report
                 pending = []
         if pending:
-            _flush(ledger, pending, report)
+            _flush(ledger, pending, report, root)
     return report
 
 
@@ -169,9 +170,9 @@ def record_from_file(path: Path, skip_sha256: set[str] | frozenset[str] = frozen
     return record, params
 
 
-def _flush(ledger: Ledger, pending: list[_Candidate], report: ImportReport) -> bool:
+def _flush(ledger: Ledger, pending: list[_Candidate], report: ImportReport, root: Path) -> bool:
     """Write one batch as one transaction; on failure record the error and return False."""
-    runs = build_runs(pending)
+    runs = build_runs(pending, output_dir=str(root))
     try:
         ledger.write_runs(runs)
     except (sa.exc.SQLAlchemyError, LedgerError, OSError) as exc:
@@ -185,8 +186,9 @@ def _flush(ledger: Ledger, pending: list[_Candidate], report: ImportReport) -> b
     return True
 
 
-def build_runs(candidates: Iterable[_Candidate]) -> list[RunRecord]:
-    """One ``source="import"`` run per tab, timed by the files' modification times."""
+def build_runs(candidates: Iterable[_Candidate], output_dir: str | None = None) -> list[RunRecord]:
+    """One ``source="import"`` run per tab, timed by the files' modification times. The imported folder is
+    the runs' ``output_dir`` on this host: the file routes serve the files from there."""
     by_tab: dict[str, list[_Candidate]] = {}
     for candidate in candidates:
         by_tab.setdefault(candidate.tab, []).append(candidate)
@@ -207,6 +209,8 @@ def build_runs(candidates: Iterable[_Candidate]) -> list[RunRecord]:
             model_hash=_shared(image.model_hash for image in images),
             webui_version=_shared([candidate.webui_version for candidate in group], limit=64),
             paramlab_version=__version__,
+            host_name=socket.gethostname(),
+            output_dir=output_dir,
             images=images,
         ))
     return runs

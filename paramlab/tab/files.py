@@ -1,8 +1,10 @@
 """Serving the ledger's images to the table and detail view, for recorded paths only.
 
-The routes take an image id, never a path: the path comes from the ledger row, so a request cannot
-reach any other file on the machine. A file is served only when it still exists and Pillow reads it
-as an image (a row edited to point at ``/etc/passwd`` serves nothing). Who may fetch them is
+The routes take an image id, never a path: the path comes from the ledger row. A row is not trusted
+either (any WebUI sharing the ledger writes rows): its path is followed only inside the folders of
+:mod:`paramlab.ledger.known_folders`, and only JPEG, PNG and WebP are served, decided from the bytes
+themselves (a row's stored media type is ignored), with ``nosniff`` and a Content-Security-Policy that
+lets nothing run, so no row can put a page with a script on the viewer's origin. Who may fetch them is
 :class:`paramlab.tab.access.AccessRule`'s to say: a login, or a signed link from the tab.
 
 Thumbnails come from the ledger itself first (any machine sharing it sees them), then from an older
@@ -12,7 +14,9 @@ path map (:mod:`paramlab.ledger.locations`); when none is reachable, the answer 
 
 from __future__ import annotations
 
+import functools
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
@@ -24,19 +28,27 @@ from fastapi.responses import FileResponse, Response
 from PIL import Image
 
 from paramlab.ledger import Ledger, LedgerError, schema
-from paramlab.ledger.locations import FileLocation, PathMap, locate
+from paramlab.ledger.known_folders import known_folders, recorded_output_folders
+from paramlab.ledger.locations import FileLocation, KnownFolders, PathMap, is_this_machine, locate
 from paramlab.ledger.thumbnails import render_thumbnail, stored_thumbnail
 from paramlab.tab.access import AccessRule
 
 ROUTE_PREFIX = "/paramlab/v1/images"
 PREVIEW_CACHE_SIZE = 256
 CACHE_CONTROL = "private, max-age=60"  # ids can be reused after a delete, so browsers keep them briefly
+FILE_HEADERS = {  # on every answer of the file routes, errors included
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; img-src 'self'; sandbox",
+}
+RECORDED_FOLDERS_SECONDS = 30.0  # how long the runs' output folders are reused (each request would scan runs)
 Kind = Literal["thumbnail", "image"]
 _COLUMNS = {"thumbnail": schema.images.c.thumbnail_path, "image": schema.images.c.image_path}
 
 
-def locate_recorded(ledger: Ledger, image_id: int, kind: Kind) -> FileLocation:
-    """The file the ledger recorded for this image (``kind``) as reachable from here, or why it is not."""
+def locate_recorded(ledger: Ledger, image_id: int, kind: Kind, folders: KnownFolders | None = None
+                    ) -> FileLocation:
+    """The file the ledger recorded for this image (``kind``) as reachable from here inside ``folders``
+    (default: :func:`paramlab.ledger.known_folders.known_folders`), or why it is not."""
     column = _COLUMNS.get(kind)
     if column is None:
         raise ValueError(f"kind must be 'thumbnail' or 'image', got {kind!r}")
@@ -45,28 +57,83 @@ def locate_recorded(ledger: Ledger, image_id: int, kind: Kind) -> FileLocation:
     except (TypeError, ValueError):
         return FileLocation(None, f"ParamLab: {image_id!r} is not an image id.")
     images, runs = schema.images, schema.runs
-    query = sa.select(column, runs.c.host_name).select_from(images.join(runs, images.c.run_id == runs.c.id))
+    query = (sa.select(column, runs.c.host_name, runs.c.output_dir)
+             .select_from(images.join(runs, images.c.run_id == runs.c.id)))
     with ledger.engine.connect() as conn:
         row = conn.execute(query.where(images.c.id == image_id)).first()
     if row is None:
         return FileLocation(None, f"ParamLab: there is no image {image_id} in the ledger.")
+    folders = folders if folders is not None else known_folders(ledger)
     if kind == "thumbnail":  # a thumbnail file lives beside the ledger that made it: never mapped
-        return locate(row[0], None, PathMap()) if row[0] else FileLocation(None, "no thumbnail file")
-    return locate(row[0], row.host_name)
+        return locate(row[0], None, PathMap(), folders=folders) if row[0] else FileLocation(None, "no thumbnail file")
+    if is_this_machine(row.host_name):  # its own run's folder, even when newer than the caller's list
+        folders = folders.adding([row.output_dir])
+    return locate(row[0], row.host_name, folders=folders)
 
 
-def recorded_file(ledger: Ledger, image_id: int, kind: Kind) -> Path | None:
+def recorded_file(ledger: Ledger, image_id: int, kind: Kind, folders: KnownFolders | None = None) -> Path | None:
     """The file the ledger recorded for this image (``kind``), when it is reachable here as a regular file."""
-    return locate_recorded(ledger, image_id, kind).path
+    return locate_recorded(ledger, image_id, kind, folders).path
+
+
+def sniffed_media_type(data: bytes) -> str | None:
+    """JPEG, PNG or WebP, told by the first bytes; None for anything else (never served)."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
 
 
 def image_media_type(path: Path) -> str | None:
-    """The MIME type Pillow reads from the file's header; None when it is not an image."""
+    """The served MIME type of a file: JPEG, PNG or WebP by its first bytes, and Pillow reads it as that
+    format; None otherwise."""
     try:
+        with open(path, "rb") as handle:
+            media_type = sniffed_media_type(handle.read(16))
+        if media_type is None:
+            return None
         with Image.open(path) as image:
-            return Image.MIME.get(image.format or "")
+            return media_type if Image.MIME.get(image.format or "") == media_type else None
     except (OSError, ValueError, Image.DecompressionBombError):
         return None
+
+
+class RecordedFolders:
+    """The runs' output folders for the routes, read again after ``seconds`` (thread-safe)."""
+
+    def __init__(self, seconds: float = RECORDED_FOLDERS_SECONDS):
+        self.seconds = seconds
+        self._read: tuple[float, str, KnownFolders] | None = None
+        self._lock = threading.Lock()
+
+    def get(self, ledger: Ledger) -> KnownFolders:
+        key = str(ledger.url)
+        with self._lock:
+            if self._read is not None and self._read[1] == key and time.monotonic() - self._read[0] < self.seconds:
+                return self._read[2]
+        folders = KnownFolders.of(recorded_output_folders(ledger))
+        with self._lock:
+            self._read = (time.monotonic(), key, folders)
+        return folders
+
+
+def _with_file_headers(route: Callable[[int], Response]) -> Callable[[int], Response]:
+    """The route with :data:`FILE_HEADERS` on its answer, and on its error answers too."""
+
+    @functools.wraps(route)
+    def answer(image_id: int) -> Response:
+        try:
+            response = route(image_id)
+        except HTTPException as exc:
+            exc.headers = {**(exc.headers or {}), **FILE_HEADERS}
+            raise
+        response.headers.update(FILE_HEADERS)
+        return response
+
+    return answer
 
 
 class PreviewCache:
@@ -113,6 +180,7 @@ def register_file_routes(app: FastAPI, ledger_provider: Callable[[], Ledger], *,
                          cache: PreviewCache | None = None) -> PreviewCache:
     """Add the thumbnail and file routes behind ``access`` (required: a forgotten rule must not mean open)."""
     previews = cache if cache is not None else PreviewCache()
+    recorded_folders = RecordedFolders()
 
     def ledger() -> Ledger:
         try:
@@ -127,8 +195,16 @@ def register_file_routes(app: FastAPI, ledger_provider: Callable[[], Ledger], *,
             reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
             raise HTTPException(status_code=503, detail=f"ParamLab: cannot read the ledger: {reason}") from exc
 
+    def find(image_id: int, kind: Kind) -> FileLocation:
+        def read() -> FileLocation:
+            current = ledger()
+            folders = known_folders(current, recorded=recorded_folders.get(current))
+            return locate_recorded(current, image_id, kind, folders)
+
+        return reading(read)
+
     def lookup(image_id: int, kind: Kind) -> Path | None:
-        return reading(lambda: recorded_file(ledger(), image_id, kind))
+        return find(image_id, kind).path
 
     def not_found(image_id: int, what: str) -> HTTPException:
         return HTTPException(status_code=404, detail=f"ParamLab: image {image_id} has no {what} on disk.")
@@ -143,8 +219,9 @@ def register_file_routes(app: FastAPI, ledger_provider: Callable[[], Ledger], *,
     def thumbnail(image_id: int) -> Response:
         """The thumbnail kept in the ledger, else an older thumbnail file, else a preview of the image file."""
         stored = in_ledger(image_id)
-        if stored is not None:
-            return Response(content=stored[0], media_type=stored[1], headers={"Cache-Control": CACHE_CONTROL})
+        stored_type = sniffed_media_type(stored[0]) if stored is not None else None
+        if stored is not None and stored_type is not None:  # bytes of any other kind: as if none were kept
+            return Response(content=stored[0], media_type=stored_type, headers={"Cache-Control": CACHE_CONTROL})
         path = lookup(image_id, "thumbnail")
         media_type = image_media_type(path) if path is not None else None
         if path is not None and media_type is not None:
@@ -167,20 +244,21 @@ def register_file_routes(app: FastAPI, ledger_provider: Callable[[], Ledger], *,
 
     def image_file(image_id: int) -> Response:
         """The recorded image file itself (through the path map when it was made on another machine)."""
-        found = reading(lambda: locate_recorded(ledger(), image_id, "image"))
+        found = find(image_id, "image")
         if found.path is None:
             raise HTTPException(status_code=404, detail=f"ParamLab: image {image_id}: {found.note}")
         path = found.path
         media_type = image_media_type(path)
         if media_type is None:
-            raise not_found(image_id, "image file")
+            raise not_found(image_id, "JPEG, PNG or WebP image file (no other kind is served)")
         return FileResponse(path, media_type=media_type, headers={"Cache-Control": CACHE_CONTROL})
 
-    app.add_api_route(ROUTE_PREFIX + "/{image_id}/thumbnail", thumbnail, methods=["GET"], tags=["ParamLab"],
-                      dependencies=[Depends(access.dependency(signed_kind="thumbnail"))], response_class=Response)
-    app.add_api_route(ROUTE_PREFIX + "/{image_id}/file", image_file, methods=["GET"], tags=["ParamLab"],
-                      dependencies=[Depends(access.dependency(signed_kind="file"))], response_class=Response)
+    for kind, route in (("thumbnail", thumbnail), ("file", image_file)):
+        app.add_api_route(f"{ROUTE_PREFIX}/{{image_id}}/{kind}", _with_file_headers(route), methods=["GET"],
+                          tags=["ParamLab"], dependencies=[Depends(access.dependency(signed_kind=kind))],
+                          response_class=Response)
     return previews
 
 
-__all__ = ["PreviewCache", "locate_recorded", "recorded_file", "register_file_routes", "render_preview"]
+__all__ = ["FILE_HEADERS", "PreviewCache", "image_media_type", "locate_recorded", "recorded_file",
+           "register_file_routes", "render_preview", "sniffed_media_type"]

@@ -1,16 +1,21 @@
-"""The ledger view's writes: export the filtered rows, delete rows (and, only on request, their files)."""
+"""The ledger view's writes: export the filtered rows, delete rows (and, only on request, their files).
+
+A file is deleted where the file routes would serve it from (:func:`paramlab.ledger.locations.locate`):
+the path map's file for another machine's row, never a path outside the folders the ledger knows.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TextIO
 
 import sqlalchemy as sa
 
 from paramlab.ledger import Ledger, schema
 from paramlab.ledger.exporter import export_images
+from paramlab.ledger.known_folders import known_folders
+from paramlab.ledger.locations import FileLocation, KnownFolders, PathMap, is_this_machine, locate
 from paramlab.tab.query import LedgerFilter, where_clause
 
 images, runs, metrics_table = schema.images, schema.runs, schema.image_metrics
@@ -29,6 +34,20 @@ class DeleteReport:
     files_failed: list[tuple[str, str]] = field(default_factory=list)
     files_kept: list[str] = field(default_factory=list)  # still recorded by another row
     missing_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _RecordedFile:
+    path: str  # as the row recorded it
+    thumbnail: bool  # a thumbnail file lives beside the ledger that made it: never mapped
+    host: str | None = None  # the machine that made the row
+    output_dir: str | None = None  # the folder its run saved into
+
+    def locate(self, folders: KnownFolders) -> FileLocation:
+        if self.thumbnail:
+            return locate(self.path, None, PathMap(), folders=folders)
+        own = [self.output_dir] if is_this_machine(self.host) else []
+        return locate(self.path, self.host, folders=folders.adding(own))
 
 
 def export_filtered(ledger: Ledger, filt: LedgerFilter, fmt: str, handle: TextIO,
@@ -65,21 +84,26 @@ def delete_images(ledger: Ledger, ids: Iterable[Any], delete_files: bool = False
                   confirm: bool = False) -> DeleteReport:
     """Delete image rows (their figures too) in one transaction, and runs left with no image.
 
-    Files are removed only when ``delete_files`` and ``confirm`` are both True, only the paths these rows
-    recorded (image and thumbnail), and never a file another remaining row still records."""
+    Files are removed only when ``delete_files`` and ``confirm`` are both True, only the files these rows
+    name (image and thumbnail) where the file routes would find them, and never a file another remaining
+    row still records."""
     wanted = _clean_ids(ids)
     report = DeleteReport()
-    files: list[str] = []
+    files: list[_RecordedFile] = []
+    removing_files = delete_files and confirm
     ledger.ensure_present()
+    folders = known_folders(ledger) if removing_files else KnownFolders()  # before the runs' folders go
     with ledger.write() as conn:
-        found: dict[int, tuple[int, str | None, str | None]] = {}
+        found: dict[int, tuple[int, str | None, str | None, str | None, str | None]] = {}
+        statement = (sa.select(images.c.id, images.c.run_id, images.c.image_path, images.c.thumbnail_path,
+                               runs.c.host_name, runs.c.output_dir)
+                     .select_from(images.join(runs, images.c.run_id == runs.c.id)))
         for chunk in _chunks(wanted):
-            statement = sa.select(images.c.id, images.c.run_id, images.c.image_path, images.c.thumbnail_path)
             for row in conn.execute(statement.where(images.c.id.in_(chunk))):
-                found[row.id] = (row.run_id, row.image_path, row.thumbnail_path)
+                found[row.id] = (row.run_id, row.image_path, row.thumbnail_path, row.host_name, row.output_dir)
         report.missing_ids = [i for i in wanted if i not in found]
         present = sorted(found)
-        run_ids = sorted({run_id for run_id, _, _ in found.values()})
+        run_ids = sorted({values[0] for values in found.values()})
         for chunk in _chunks(present):
             report.metrics_deleted += conn.execute(
                 metrics_table.delete().where(metrics_table.c.image_id.in_(chunk))).rowcount
@@ -88,18 +112,35 @@ def delete_images(ledger: Ledger, ids: Iterable[Any], delete_files: bool = False
         for chunk in _chunks(run_ids):
             orphaned = sa.and_(runs.c.id.in_(chunk), ~sa.exists().where(images.c.run_id == runs.c.id))
             report.runs_deleted += conn.execute(runs.delete().where(orphaned)).rowcount
-        if delete_files and confirm:
-            recorded = {p for _, image_path, thumb in found.values() for p in (image_path, thumb) if p}
-            for path in sorted(recorded):
+        if removing_files:
+            recorded: dict[str, _RecordedFile] = {}
+            for _, image_path, thumbnail_path, host, output_dir in found.values():
+                if image_path:
+                    recorded.setdefault(image_path, _RecordedFile(image_path, False, host, output_dir))
+                if thumbnail_path:
+                    recorded.setdefault(thumbnail_path, _RecordedFile(thumbnail_path, True))
+            for path, file in sorted(recorded.items()):
                 still_used = conn.execute(sa.select(images.c.id).where(
                     sa.or_(images.c.image_path == path, images.c.thumbnail_path == path)).limit(1)).first()
-                (report.files_kept if still_used else files).append(path)
-    for path_text in files:  # after the commit: a row is never left pointing at a deleted file
-        try:
-            Path(path_text).unlink()
-            report.files_deleted.append(path_text)
-        except FileNotFoundError:
-            report.files_failed.append((path_text, "already gone"))
-        except OSError as exc:
-            report.files_failed.append((path_text, exc.strerror or str(exc)))
+                if still_used:
+                    report.files_kept.append(path)
+                else:
+                    files.append(file)
+    for file in files:  # after the commit: a row is never left pointing at a deleted file
+        _delete_file(file, folders, report)
     return report
+
+
+def _delete_file(file: _RecordedFile, folders: KnownFolders, report: DeleteReport) -> None:
+    """Remove the file a row named, where the file routes would find it; say why when it is not removed."""
+    found = file.locate(folders)
+    if found.path is None:
+        report.files_failed.append((file.path, found.note if found.refused else "already gone"))
+        return
+    try:
+        found.path.unlink()
+        report.files_deleted.append(str(found.path))
+    except FileNotFoundError:
+        report.files_failed.append((file.path, "already gone"))
+    except OSError as exc:
+        report.files_failed.append((str(found.path), exc.strerror or str(exc)))

@@ -103,11 +103,12 @@ def name_of_clicked_row(table: Any, event: gr.SelectData) -> Any:
     return update(value=str(name)) if name else update()
 
 
-def write_download(content: str, file_name: str) -> str:
-    """Write an export to a fresh temporary folder and return its path for a ``gr.File`` download."""
+def write_download(content: str, file_name: str, newline: str | None = None) -> str:
+    """Write an export to a fresh temporary folder and return its path for a ``gr.File`` download
+    (``newline=""``: line ends as they are, e.g. a CSV's CRLF)."""
     folder = Path(tempfile.mkdtemp(prefix="paramlab-export-"))
     target = folder / file_name
-    target.write_text(content, encoding="utf-8")
+    target.write_text(content, encoding="utf-8", newline=newline)
     return str(target)
 
 

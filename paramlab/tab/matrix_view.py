@@ -94,8 +94,8 @@ def build_matrix_view(ledger_provider: Callable[[], Ledger]) -> MatrixViewCompon
         except (LedgerError, sa.exc.SQLAlchemyError) as exc:
             return [None, _note(f"Matrix unavailable: {exc}", "paramlab-error")]
         name = f"paramlab-matrix-job-{str(job_value).strip()[:36]}.csv"
-        return [write_download(matrix_csv(matrix), "".join(c if c.isalnum() or c in "-_." else "_" for c in name)),
-                gradio_compat.update()]
+        file_name = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+        return [write_download(matrix_csv(matrix), file_name, newline=""), gradio_compat.update()]
 
     inputs = [job, quality, percent]
     outputs = [view, quality]

@@ -21,10 +21,10 @@ import sqlalchemy as sa
 from paramlab.analysis.matrix_load import cell_place
 from paramlab.ledger import Ledger, schema
 from paramlab.ledger.dialect import fts5_query, like_escape, prompt_search_clause
-from paramlab.ledger.locations import locate
 from paramlab.ledger.records import as_utc
 from paramlab.ledger.thumbnails import ids_with_thumbnails
 from paramlab.seeds.fingerprint import load_fingerprint
+from paramlab.tab.files import locate_recorded
 
 images, runs, metrics_table = schema.images, schema.runs, schema.image_metrics
 
@@ -228,7 +228,7 @@ def image_detail(ledger: Ledger, image_id: int) -> dict[str, Any] | None:
         }
         detail["has_thumbnail"] = bool(ids_with_thumbnails(conn, [image_id]))
     if detail.get("image_path"):  # a shared ledger: the file may be on another machine
-        detail["file_note"] = locate(detail["image_path"], detail.get("host_name")).note
+        detail["file_note"] = locate_recorded(ledger, image_id, "image").note
     detail["flaws"] = parse_flaws(detail.get("flaws"))
     detail["fingerprint"] = load_fingerprint(detail.get("fingerprint"))
     detail["cost"] = _cost(detail)

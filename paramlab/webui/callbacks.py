@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from modules import script_callbacks
 
+from paramlab.ledger.known_folders import use_host_folders
 from paramlab.ledger.locations import use_path_map
 from paramlab.tab.guard import guarded_callback
 from paramlab.webui import (
@@ -59,3 +60,4 @@ def register() -> None:
                                                          tab.refresh_when_opened), name="paramlab_tab_opened")
     runtime.install_exit_hooks()
     use_path_map(runtime.path_map)
+    use_host_folders(runtime.output_folders)

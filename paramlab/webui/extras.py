@@ -203,12 +203,18 @@ def _write_image(entry: ExtrasImage) -> None:
                              and not str(k).startswith("ParamLab")}),
         paramlab_version=paramlab.__version__, webui_version=host_info.webui_version(),
         host_name=host_info.host_name(), device_name=host_info.device_name(), owner=this_process().text(),
-        images=[record for record, _info in entry.outputs],
+        output_dir=_saved_folder(entry), images=[record for record, _info in entry.outputs],
     )
     submit(WriteRun(run))
     job.last_clock, job.last_time = entry.clock_end, utc_now()
     if entry.is_last:
         _finish_job(job)
+
+
+def _saved_folder(entry: ExtrasImage) -> str | None:
+    """The folder the first output was saved into: the file routes serve the run's files from it."""
+    saved = next((record.image_path for record, _info in entry.outputs if record.image_path), None)
+    return os.path.dirname(saved) if saved else None
 
 
 def finish_current_job() -> None:

@@ -11,12 +11,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from modules import paths_internal, shared
+from sqlalchemy.engine import URL
 
 from paramlab.aftercare.jobs import WorkSettings
 from paramlab.ledger import Ledger
 from paramlab.ledger.locations import PathMap
 from paramlab.ledger.writer import LedgerWriter
-from paramlab.paths import resolve_ledger_url, sqlite_path, webui_data_dir
+from paramlab.paths import THUMBNAIL_DIRNAME, describe_url, resolve_ledger_url, sqlite_path, webui_data_dir
 
 log = logging.getLogger("paramlab")
 
@@ -55,9 +56,20 @@ def get_writer() -> LedgerWriter:
     with _writer_lock:
         if _writer is None:
             url = ledger_url()
+            warn_about_a_password_in(url)
             _writer = LedgerWriter(lambda: Ledger.open(url), _side_folder(), work_settings=work_settings,
                                    background_may_run=background_may_run)
         return _writer
+
+
+def warn_about_a_password_in(url: URL) -> None:
+    """A password written into the ledger URL shows in ``ps``, in A1111's sysinfo (which hides only its own
+    login flags) and in config.json: say so once, without the password, and where it belongs."""
+    if url.password or any(key.lower() == "password" for key in url.query):
+        log.warning("ParamLab: the ledger URL %s holds a password, which other users of this machine can read "
+                    "from the command line, and which the WebUI's sysinfo and config.json show. Remove it from "
+                    "the URL and put it in a PGPASSFILE (or PGPASSWORD) instead; see the README's For teams.",
+                    describe_url(url))
 
 
 def background_may_run() -> bool:
@@ -98,6 +110,18 @@ def work_settings() -> WorkSettings:
 def path_map() -> PathMap:
     """Settings → ParamLab → path map: where other machines' image folders are reachable from here."""
     return PathMap.parse(str(shared.opts.data.get("paramlab_path_map", "") or ""))
+
+
+OUTPUT_FOLDER_SETTINGS = ("outdir_samples", "outdir_txt2img_samples", "outdir_img2img_samples", "outdir_extras_samples",
+                          "outdir_grids", "outdir_txt2img_grids", "outdir_img2img_grids", "outdir_save",
+                          "outdir_init_images")
+
+
+def output_folders() -> list[str]:
+    """Where this WebUI keeps images, for the file routes (see :mod:`paramlab.ledger.known_folders`): its
+    output folder settings (a relative one is under the WebUI's folder) and ParamLab's old thumbnails."""
+    folders = [str(getattr(shared.opts, name, "") or "") for name in OUTPUT_FOLDER_SETTINGS]
+    return [os.path.abspath(folder) for folder in folders if folder] + [str(_side_folder() / THUMBNAIL_DIRNAME)]
 
 
 _convergence: dict[tuple[str, str], int | None] = {}

@@ -20,7 +20,8 @@ def on_ui_settings() -> None:
             "", "Ledger location (file path or SQLAlchemy URL; empty = <data dir>/paramlab/ledger.sqlite)",
             gr.Textbox, section=SECTION,
         )
-        .info("the --paramlab-db command-line flag wins over this")
+        .info("the --paramlab-db command-line flag wins over this; no password here (Settings and sysinfo "
+              "show it): use a PGPASSFILE")
         .needs_restart(),
     )
     shared.opts.add_option(

@@ -67,6 +67,7 @@ def record_combined_image(job: JobRecorder, p: Any, image: Any, filename: str, i
         model_name=template.model_name, model_hash=template.model_hash, job_uid=job.job.job_uid,
         paramlab_version=paramlab.__version__, webui_version=host_info.webui_version(),
         host_name=host_info.host_name(), device_name=host_info.device_name(), owner=this_process().text(),
+        output_dir=os.path.dirname(record.image_path or "") or None,
         settings=json.dumps({"passes": [held.run_uid for held in passes]}), images=[record],
     )
     job.submit(WriteRun(run))
