@@ -164,11 +164,11 @@ def test_a_profile_counts_its_failed_runs_and_names_why(ledger: Ledger) -> None:
     assert set(figures) == {"final render"}  # the run without a profile counts for none
     final = figures["final render"]
     assert (final.generations, final.runs, final.failed_runs) == (74, 40, 3)
-    assert final.failures_text() == "3 of 40 run(s) failed: NaN in Unet (2), out of memory (1)"
+    assert final.failures_text() == "3 of 40 runs failed: NaN in Unet (2), out of memory (1)"
 
 
 def test_a_profile_whose_every_run_failed_still_shows_it(ledger: Ledger) -> None:
     ledger.write_runs([RunRecord(tab="txt2img", source="ui", status="failed", error_type="NansException",
                                  error="A tensor with NaNs was produced in VAE.", profile="Balanced")])
     [(key, figures)] = profile_figures(ledger).items()
-    assert (key, figures.generations, figures.failures_text()) == ("balanced", 0, "1 of 1 run(s) failed: NaN in VAE")
+    assert (key, figures.generations, figures.failures_text()) == ("balanced", 0, "1 of 1 run failed: NaN in VAE")

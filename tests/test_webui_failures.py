@@ -229,8 +229,8 @@ def test_failures_are_filterable_and_counted_in_the_profile_figures(extension: L
     finally:
         ledger.close()
     assert (figures.generations, figures.runs, figures.failed_runs) == (1, 2, 1)
-    assert figures.failures_text() == "1 of 2 run(s) failed: NaN in Unet"
-    assert figures_text(figures).endswith("; 1 of 2 run(s) failed: NaN in Unet.")  # the panel's preview
+    assert figures.failures_text() == "1 of 2 runs failed: NaN in Unet"
+    assert figures_text(figures).endswith("; 1 of 2 runs failed: NaN in Unet.")  # the panel's preview
     assert total == 1 and failed_jobs[0]["error_type"] == "NansException"
     assert "failed: NaN in Unet" in shown and shown.count("data-job-id") == 1
 

@@ -31,7 +31,8 @@ class ProfileFigures:
         """"3 of 40 runs failed: NaN in Unet", or None when none failed."""
         if not self.failed_runs:
             return None
-        return f"{self.failed_runs} of {self.runs} run(s) failed: {self.failure_causes}"
+        runs = "run" if self.runs == 1 else "runs"
+        return f"{self.failed_runs} of {self.runs} {runs} failed: {self.failure_causes}"
 
 
 def _or_none(value: float) -> float | None:
