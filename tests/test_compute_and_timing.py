@@ -110,6 +110,21 @@ def test_phases_with_hires_fix() -> None:
     assert times.image_cost_seconds == [pytest.approx(7.2)]
 
 
+def test_a_failed_batch_is_the_runs_cost_not_its_images() -> None:
+    clock = FakeClock()
+    timer = RunTimer(clock=clock)
+    clock.advance(1.0)  # model load, prompts
+    timer.batch_started(0)
+    clock.advance(2.0)
+    timer.image_done()
+    timer.image_done()
+    timer.batch_started(1)
+    clock.advance(3.0)  # sampled, then the NaN check raised: no image
+    times = timer.finish(failed=True)
+    assert times.wall_seconds == pytest.approx(6.0)
+    assert times.image_cost_seconds == [pytest.approx(1.5), pytest.approx(1.5)]  # its batch and the overhead
+
+
 def test_a_run_interrupted_before_any_image_has_no_shares() -> None:
     timer = RunTimer(clock=FakeClock())
     times = timer.finish()

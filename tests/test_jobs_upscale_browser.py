@@ -1,14 +1,18 @@
 """The Jobs and "Upscale & batch" sections in a real headless Chromium against ``python -m paramlab serve``:
-a click on a tile-upscale job opens its passes and its image's history, and the upscale comparison chart
-draws its four methods with the recommendation. The screenshots (test-artifacts/) are the README's."""
+a click on a tile-upscale job opens its passes and its image's history, the Status filter shows the failed
+job alone, and the upscale comparison chart draws its four methods with the recommendation. The screenshots
+(test-artifacts/) are the README's."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from browser_support import chromium_page, paramlab_server, require_browser
+from browser_support import choose_option, chromium_page, paramlab_server, require_browser
 from upscale_ledger import fill_upscale_ledger
+
+from paramlab.ledger import Ledger, RunRecord
+from paramlab.paths import resolve_ledger_url
 
 COLOURED_PIXELS_JS = """(selector) => {
     const canvas = document.querySelector(selector + ' canvas');
@@ -28,17 +32,27 @@ def test_jobs_and_the_upscale_chart_in_chromium(tmp_path: Path, artifacts_dir: P
     require_browser()
     db = tmp_path / "ledger.sqlite"
     fill_upscale_ledger(db)
+    ledger = Ledger.open(resolve_ledger_url(db, tmp_path))
+    try:
+        ledger.write_runs([RunRecord(tab="txt2img", source="api", status="failed", error_type="NansException",
+                                     error="A tensor with NaNs was produced in Unet.")])
+    finally:
+        ledger.close()
     with paramlab_server(db, tmp_path) as server, chromium_page() as page:
         page.goto(server.url)
         page.locator("button", has_text="Jobs").first.click()
         rows = page.locator("#paramlab-jobs-table tr[data-job-id]")
         rows.first.wait_for(timeout=30_000)
-        assert rows.count() == 28
+        assert rows.count() == 29
         rows.filter(has_text="Tile upscale").first.click()
         detail = page.locator("#paramlab-job-detail").first
         detail.get_by_text("tile pass", exact=False).first.wait_for(timeout=15_000)
         assert "History: #" in detail.inner_text() and "combined image" in detail.inner_text()
         page.screenshot(path=str(artifacts_dir / "tab-jobs.png"), full_page=False)
+        choose_option(page, "#paramlab-jobs-status", "failed")
+        page.wait_for_function("() => document.querySelectorAll('#paramlab-jobs-table tr[data-job-id]').length === 1",
+                               timeout=30_000)
+        assert "failed: NaN in Unet" in rows.first.inner_text()
 
         page.locator("button", has_text="Upscale & batch").first.click()
         page.locator("#paramlab-upscale-refresh").first.click()

@@ -149,3 +149,26 @@ def test_figures_per_profile(ledger: Ledger) -> None:
 
 def test_figures_on_an_empty_ledger(ledger: Ledger) -> None:
     assert profile_figures(ledger) == {}
+
+
+def test_a_profile_counts_its_failed_runs_and_names_why(ledger: Ledger) -> None:
+    nan = "A tensor with NaNs was produced in Unet. This could be either because there's not enough precision …"
+    runs = [make_run("Final render", [4.0, 6.0], peak=None) for _ in range(37)]
+    for error_type, error in (("NansException", nan), ("NansException", nan), ("OutOfMemoryError",
+                                                                                  "CUDA out of memory. Tried …")):
+        runs.append(RunRecord(tab="txt2img", source="api", status="failed", error_type=error_type, error=error,
+                              profile="final render"))  # a failed run: no image carries the name
+    runs.append(RunRecord(tab="txt2img", source="api", status="failed", error_type="NansException", error=nan))
+    ledger.write_runs(runs)
+    figures = profile_figures(ledger)
+    assert set(figures) == {"final render"}  # the run without a profile counts for none
+    final = figures["final render"]
+    assert (final.generations, final.runs, final.failed_runs) == (74, 40, 3)
+    assert final.failures_text() == "3 of 40 runs failed: NaN in Unet (2), out of memory (1)"
+
+
+def test_a_profile_whose_every_run_failed_still_shows_it(ledger: Ledger) -> None:
+    ledger.write_runs([RunRecord(tab="txt2img", source="ui", status="failed", error_type="NansException",
+                                 error="A tensor with NaNs was produced in VAE.", profile="Balanced")])
+    [(key, figures)] = profile_figures(ledger).items()
+    assert (key, figures.generations, figures.failures_text()) == ("balanced", 0, "1 of 1 run failed: NaN in VAE")

@@ -94,7 +94,8 @@ class RunTimer:
         if self.current is not None:
             self.current.image_count += 1
 
-    def finish(self) -> RunTimes:
+    def finish(self, failed: bool = False) -> RunTimes:
+        """``failed``: the run raised, and its last batch (if it made no image) is time no image used."""
         end = self._now()
         if self.current is not None and self.current.ended is None:
             self.current.ended = end
@@ -117,18 +118,22 @@ class RunTimer:
             first_pass_seconds=first if measured_first else None,
             hires_seconds=hires if measured_hires else None,
             vae_decode_seconds=decode if measured_decode else None,
-            image_cost_seconds=self._image_shares(end),
+            image_cost_seconds=self._image_shares(end, failed),
         )
 
-    def _image_shares(self, end: float) -> list[float]:
+    def _image_shares(self, end: float, failed: bool = False) -> list[float]:
         """Each image's share of the wall time: its batch's span split over the batch's images, plus
         an equal part of the run-level overhead (model load, prompt setup, grid), so shares sum to
-        the wall time."""
+        the wall time. A failed run's failing batch is left out: its time is the failure's cost, kept in
+        the run's wall time, not a cost of the images the batches before it made."""
         total_images = sum(batch.image_count for batch in self.batches)
         if total_images == 0:
             return []
         batch_spans = sum((batch.ended or end) - batch.started for batch in self.batches if batch.image_count)
         overhead = (end - self.started) - batch_spans
+        failing = self.current
+        if failed and failing is not None and not failing.image_count:
+            overhead -= (failing.ended or end) - failing.started
         shares: list[float] = []
         for batch in self.batches:
             if not batch.image_count:

@@ -60,24 +60,27 @@ class FinishJob:
     wall_seconds: float | None = None
     finished_at: Any = field(default_factory=utc_now)
     error: str | None = None
+    error_type: str | None = None
 
     def apply(self, conn: Connection) -> None:
         job_id = _job_id(conn, self.job_uid)
         conn.execute(schema.jobs.update().where(schema.jobs.c.id == job_id).values(
             status=self.status, wall_seconds=self.wall_seconds, finished_at=as_utc(self.finished_at),
-            error=self.error))
+            error=self.error, error_type=self.error_type))
         refresh_job_totals(conn, job_id)
 
     def to_json(self) -> dict[str, Any]:
         return {"op": self.kind, "job_uid": self.job_uid, "status": self.status, "wall_seconds": self.wall_seconds,
-                "finished_at": as_utc(self.finished_at).isoformat(), "error": self.error}
+                "finished_at": as_utc(self.finished_at).isoformat(), "error": self.error,
+                "error_type": self.error_type}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FinishJob:
         from datetime import datetime
 
-        return cls(data["job_uid"], data["status"], data.get("wall_seconds"),
-                   datetime.fromisoformat(data["finished_at"]), data.get("error"))
+        status = "failed" if data["status"] == "error" else data["status"]  # spilled before version 10
+        return cls(data["job_uid"], status, data.get("wall_seconds"),
+                   datetime.fromisoformat(data["finished_at"]), data.get("error"), data.get("error_type"))
 
 
 @dataclass

@@ -32,7 +32,7 @@ def _v1_tables() -> sa.MetaData:
         sa.Column("value", sa.Text, nullable=False),
     )
     later_run_columns = {"energy_joules", "fingerprint", "owner", "output_dir", "planned_seeds", "job_id", "role",
-                         "settings"}
+                         "settings", "error_type", "profile"}
     run_columns = [c.copy() for c in schema.runs.columns if c.name not in later_run_columns]
     sa.Table("runs", md, *run_columns)
     later_image_columns = {
@@ -172,6 +172,23 @@ def _migrate_to_9(conn: Connection) -> None:
         index.create(conn, checkfirst=True)
 
 
+def _migrate_to_10(conn: Connection) -> None:
+    """Failed generations: the exception's class beside its message, and each run's profile (a failed run
+    has no images to carry it). Runs and jobs written as ``error`` (``process_images`` raised) become
+    ``failed``, and runs take the profile their images were made with."""
+    _add_missing_columns(conn, schema.runs, ("error_type", "profile"))
+    _add_missing_columns(conn, schema.jobs, ("error_type",))
+    runs, images, jobs = schema.runs, schema.images, schema.jobs
+    conn.execute(runs.update().where(runs.c.status == "error").values(status="failed"))
+    conn.execute(jobs.update().where(jobs.c.status == "error").values(status="failed"))
+    with_profile = sa.and_(images.c.run_id == runs.c.id, images.c.profile.is_not(None))
+    first_profile = sa.select(images.c.profile).where(with_profile).order_by(images.c.id).limit(1).scalar_subquery()
+    conn.execute(runs.update().where(runs.c.profile.is_(None), sa.exists().where(with_profile))
+                 .values(profile=first_profile))
+    for index in schema.V10_INDEXES:
+        index.create(conn, checkfirst=True)
+
+
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     1: _migrate_to_1,
     2: _migrate_to_2,
@@ -182,6 +199,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     7: _migrate_to_7,
     8: _migrate_to_8,
     9: _migrate_to_9,
+    10: _migrate_to_10,
 }
 assert max(MIGRATIONS) == schema.SCHEMA_VERSION
 

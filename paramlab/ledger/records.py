@@ -151,7 +151,9 @@ class RunRecord:
     output_dir: str | None = None  # where the run saves its images (A1111's outpath_samples)
     planned_seeds: str | None = None  # JSON list of the seeds it will use, to recognise its files
     role: str = "run"  # see schema.RUN_ROLES
-    settings: str | None = None  # JSON: a tile pass's or an Extras operation's settings
+    settings: str | None = None  # JSON: a tile pass's, an Extras operation's or a failed batch's settings
+    error_type: str | None = None  # a failed run's exception class (``error`` holds its message)
+    profile: str | None = None  # the parameter profile the run applied, if any
     job_uid: str | None = None  # not a column: the job it belongs to (None: a job of its own)
     images: list[ImageRecord] = field(default_factory=list)
 
@@ -174,6 +176,8 @@ class RunRecord:
         data = dict(data)
         images = [ImageRecord.from_json(image) for image in data.pop("images", [])]
         data.pop("image_count", None)
+        if data.get("status") == "error":  # a spill file from before version 10: the same, renamed
+            data["status"] = "failed"
         return cls(images=images, **_parse_times(data))
 
 
@@ -193,6 +197,7 @@ class JobRecord:
     error: str | None = None
     wall_seconds: float | None = None
     owner: str | None = None
+    error_type: str | None = None  # the exception class, when the job failed
 
     def row(self) -> dict[str, Any]:
         data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}

@@ -84,8 +84,8 @@ def ensure_job(conn: Connection, run: RunRecord) -> int:
     kind = "import" if run.source == "import" else ("script" if run.script_name else "generate")
     values = {"job_uid": job_uid, "started_at": run.row()["started_at"], "finished_at": run.row()["finished_at"],
               "tab": run.tab, "source": run.source, "kind": kind, "script_name": run.script_name,
-              "status": run.status, "error": run.error, "wall_seconds": run.wall_seconds, "owner": run.owner,
-              "run_count": 0, "image_count": 0}
+              "status": run.status, "error": run.error, "error_type": run.error_type,
+              "wall_seconds": run.wall_seconds, "owner": run.owner, "run_count": 0, "image_count": 0}
     return int(conn.execute(sql.INSERT_JOB, values).inserted_primary_key[0])
 
 
@@ -99,6 +99,7 @@ def mirror_run_into_job(conn: Connection, job_id: int, run: RunRecord) -> None:
     values = run.row()
     conn.execute(sql.MIRROR_RUN_INTO_JOB, {"job_key": job_id, "new_finished_at": values["finished_at"],
                                            "new_status": values["status"], "new_error": values["error"],
+                                           "new_error_type": values["error_type"],
                                            "new_wall_seconds": values["wall_seconds"]})
 
 

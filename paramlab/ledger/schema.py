@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from paramlab.ledger.dialect import LedgerString, LedgerText
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 metadata = sa.MetaData()
 
@@ -44,6 +44,9 @@ jobs = sa.Table(
     sa.Column("cost_seconds", sa.Float),  # the sum of its images' cost
     sa.Column("model_evaluations", sa.BigInteger),  # the sum of its images' model evaluations
     sa.Column("owner", LedgerString(255)),  # the process writing it, for crash recovery (as for runs)
+    # v10: the exception's class name when the job failed (NansException, OutOfMemoryError, …); ``error``
+    # holds its message, as A1111 shows it.
+    sa.Column("error_type", LedgerString(200)),
 )
 
 runs = sa.Table(
@@ -90,6 +93,11 @@ runs = sa.Table(
     sa.Column("job_id", sa.Integer, sa.ForeignKey("jobs.id", ondelete="CASCADE")),
     sa.Column("role", LedgerString(16)),
     sa.Column("settings", LedgerText),
+    # v10: a failed run's exception class (``error`` holds its message; ``settings`` what its batch was
+    # making), and the profile the run applied, so a profile's figures count its failed runs too (a run
+    # that failed has no images to carry the name).
+    sa.Column("error_type", LedgerString(200)),
+    sa.Column("profile", LedgerString(100)),
 )
 
 images = sa.Table(
@@ -307,7 +315,16 @@ V9_INDEXES = [
     sa.Index("ix_ab_votes_test_name", ab_votes.c.test_name),
 ]
 
-RUN_STATUSES = ("running", "ok", "interrupted", "skipped", "error")
+# Added by version 10: a profile's runs, failed ones included.
+V10_INDEXES = [
+    sa.Index("ix_runs_profile", runs.c.profile),
+]
+
+RUN_STATUSES = ("running", "ok", "interrupted", "skipped", "failed")
+"""``failed``: ``process_images`` raised (NaN in the UNet, out of memory, …). Before version 10 such runs were
+written as ``error``; the migration renamed them."""
+JOB_STATUSES = RUN_STATUSES
+"""A job's status is its worst run's: failed, then interrupted, skipped, ok (``running`` until it ends)."""
 JOB_KINDS = ("generate", "script", "tile_upscale", "extras", "import")
 RUN_ROLES = ("run", "tile", "output", "extras")
 """``run``: an ordinary process_images call; ``tile``: one pass of a tile upscale (a part of its job, not an

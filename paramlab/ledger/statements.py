@@ -66,6 +66,6 @@ SET_JOB_TOTALS = jobs.update().where(jobs.c.id == sa.bindparam("job_key")).value
     cost_seconds=sa.bindparam("new_cost_seconds"), model_evaluations=sa.bindparam("new_model_evaluations"))
 MIRROR_RUN_INTO_JOB = jobs.update().where(jobs.c.id == sa.bindparam("job_key")).values(
     finished_at=sa.bindparam("new_finished_at"), status=sa.bindparam("new_status"), error=sa.bindparam("new_error"),
-    wall_seconds=sa.bindparam("new_wall_seconds"))
+    error_type=sa.bindparam("new_error_type"), wall_seconds=sa.bindparam("new_wall_seconds"))
 DELETE_THUMBNAIL = thumbnails.delete().where(thumbnails.c.image_id == sa.bindparam("image_key"))
 INSERT_THUMBNAIL = thumbnails.insert()

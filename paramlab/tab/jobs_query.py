@@ -10,13 +10,15 @@ from typing import Any
 import sqlalchemy as sa
 
 from paramlab.ledger import schema
+from paramlab.ledger.failures import error_text
 
 MAX_JOBS_PAGE = 200
 MAX_HISTORY = 8  # steps followed back through source images (a loop in the data cannot run forever)
 KIND_LABELS = {"generate": "Generate", "script": "Script", "tile_upscale": "Tile upscale", "extras": "Extras",
                "import": "Import"}
 JOB_LIST_COLUMNS = ("id", "job_uid", "started_at", "finished_at", "tab", "source", "kind", "script_name", "status",
-                    "run_count", "image_count", "wall_seconds", "cost_seconds", "model_evaluations")
+                    "run_count", "image_count", "wall_seconds", "cost_seconds", "model_evaluations", "error_type",
+                    "error")
 IMAGE_COLUMNS = ("id", "image_uid", "run_id", "index_in_run", "status", "seed", "sampler", "steps", "cfg_scale",
                  "width", "height", "hires_enabled", "hires_upscaler", "image_path", "cost_seconds",
                  "model_evaluations", "megapixel_steps", "upscale", "source_image_id")
@@ -26,13 +28,25 @@ class JobNotFound(LookupError):
     """No job with that id or uid."""
 
 
-def list_jobs(ledger: Any, limit: int = 50, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
-    """One page of jobs, newest first, and how many jobs there are."""
+class UnknownStatus(ValueError):
+    """A status filter that is no job status."""
+
+
+def list_jobs(ledger: Any, limit: int = 50, offset: int = 0,
+              status: str | None = None) -> tuple[list[dict[str, Any]], int]:
+    """One page of jobs, newest first, and how many there are; ``status`` (one of
+    :data:`~paramlab.ledger.schema.JOB_STATUSES`) keeps only the jobs with it, e.g. the failed ones."""
     jobs = schema.jobs
     limit = max(1, min(int(limit), MAX_JOBS_PAGE))
+    where = []
+    if status:
+        if status not in schema.JOB_STATUSES:
+            raise UnknownStatus(f"ParamLab: {str(status)[:40]!r} is no job status; use one of "
+                                f"{', '.join(schema.JOB_STATUSES)}.")
+        where.append(jobs.c.status == status)
     with ledger.engine.connect() as conn:
-        total = int(conn.execute(sa.select(sa.func.count()).select_from(jobs)).scalar_one())
-        rows = conn.execute(sa.select(*[jobs.c[name] for name in JOB_LIST_COLUMNS])
+        total = int(conn.execute(sa.select(sa.func.count()).select_from(jobs).where(*where)).scalar_one())
+        rows = conn.execute(sa.select(*[jobs.c[name] for name in JOB_LIST_COLUMNS]).where(*where)
                             .order_by(jobs.c.started_at.desc(), jobs.c.id.desc()).limit(limit).offset(max(offset, 0)))
         return [dict(row._mapping) for row in rows], total
 
@@ -55,7 +69,7 @@ def job_detail(ledger: Any, key: Any) -> dict[str, Any]:
         job["script_args"] = _json(job.get("script_args"))
         run_rows = [dict(row) for row in conn.execute(sa.select(
             runs.c.id, runs.c.run_uid, runs.c.role, runs.c.status, runs.c.started_at, runs.c.wall_seconds,
-            runs.c.image_count, runs.c.script_name, runs.c.settings, runs.c.error,
+            runs.c.image_count, runs.c.script_name, runs.c.settings, runs.c.error, runs.c.error_type,
         ).where(runs.c.job_id == job["id"]).order_by(runs.c.id)).mappings()]
         image_rows = [dict(row) for row in conn.execute(
             sa.select(*[images.c[name] for name in IMAGE_COLUMNS])
@@ -65,6 +79,8 @@ def job_detail(ledger: Any, key: Any) -> dict[str, Any]:
             image["history"] = history(conn, image)
     for run in run_rows:
         run["settings"] = _json(run.get("settings"))
+        run["error_text"] = error_text(run.get("error_type"), run.get("error")) or None
+    job["error_text"] = error_text(job.get("error_type"), job.get("error")) or None
     job["runs"] = run_rows
     job["images"] = image_rows
     job["tile_passes"] = sum(1 for run in run_rows if run["role"] == "tile")

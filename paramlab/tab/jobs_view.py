@@ -1,5 +1,6 @@
 """The jobs view of the ParamLab tab: one line per press of Generate, API request, script run (an X/Y/Z
-plot, a tile upscale) or Extras operation, newest first; a click opens its runs (cells or tile passes),
+plot, a tile upscale) or Extras operation, newest first, all or those of one status (the failed ones, with
+why); a click opens its runs (cells or tile passes, a failed run with its error and what it was making),
 its images and each image's history with the cost of every step. Every value is escaped."""
 
 from __future__ import annotations
@@ -12,12 +13,15 @@ import gradio as gr
 import sqlalchemy as sa
 
 from paramlab.analysis.frame import format_number
-from paramlab.ledger import Ledger, LedgerError
-from paramlab.tab.jobs_query import KIND_LABELS, JobNotFound, job_detail, list_jobs
+from paramlab.ledger import Ledger, LedgerError, schema
+from paramlab.ledger.failures import FAILED, failure_cause
+from paramlab.tab.jobs_query import KIND_LABELS, JobNotFound, UnknownStatus, job_detail, list_jobs
 from paramlab.tab.ledger_render import esc, local_time
 from paramlab.tab.matrix_links import open_matrix_button
 
 SELECTED_JOB_ELEM_ID = "paramlab_selected_job"
+ANY_STATUS = "any status"
+STATUS_CHOICES = (ANY_STATUS, *schema.JOB_STATUSES)
 PAGE_SIZE = 50
 RUNS_SHOWN = 100
 # A row click writes the job id into the "Job id" box and fires gradio's input event (as the ledger's rows).
@@ -48,8 +52,13 @@ class JobsViewComponents:
     selected: Any
     detail: Any
     refresh_button: Any
-    refresh: Callable[[], list[Any]]
+    refresh: Callable[..., list[Any]]  # (status) → [table]
     outputs: list[Any]
+    status: Any = None
+
+    @property
+    def inputs(self) -> list[Any]:
+        return [self.status]
 
 
 def _seconds(value: Any) -> str:
@@ -65,30 +74,40 @@ def is_xyz_job(job: dict[str, Any]) -> bool:
     return (job.get("script_name") or "").strip().lower() in XYZ_SCRIPT_NAMES
 
 
-def jobs_table_html(rows: list[dict[str, Any]], total: int) -> str:
+def status_text(job: dict[str, Any]) -> str:
+    """``failed: NaN in Unet`` for a failed job; its status otherwise."""
+    status = job.get("status") or ""
+    if status == FAILED:
+        return f"{status}: {failure_cause(job.get('error_type'), job.get('error'))}"
+    return status
+
+
+def jobs_table_html(rows: list[dict[str, Any]], total: int, status: str | None = None) -> str:
     if not rows:
-        return "<div>No jobs recorded yet.</div>"
+        return f"<div>No {esc(status)} jobs.</div>" if status else "<div>No jobs recorded yet.</div>"
     head = "".join(f"<th>{esc(h)}</th>" for h in JOB_HEADERS)
     body = []
     for job in rows:
         job_id = int(job["id"])
         cells = [job_id, local_time(job.get("started_at")), job_what(job), job.get("tab"), job.get("source"),
                  job.get("run_count"), job.get("image_count"), _seconds(job.get("wall_seconds")),
-                 _seconds(job.get("cost_seconds")), job.get("status")]
+                 _seconds(job.get("cost_seconds")), status_text(job)]
         onclick = esc(f"{SELECT_JOB_JS}({job_id})")
         shown = [esc(cell) for cell in cells]
         if is_xyz_job(job):
             shown[2] += " " + open_matrix_button(job_id)
         body.append(f'<tr data-job-id="{job_id}" onclick="{onclick}">'
                     + "".join(f"<td>{cell}</td>" for cell in shown) + "</tr>")
-    more = f"<div>Newest {len(rows)} of {total:,} jobs.</div>" if total > len(rows) else ""
+    which = f"{status} jobs" if status else "jobs"
+    more = f"<div>Newest {len(rows)} of {total:,} {esc(which)}.</div>" if total > len(rows) else ""
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
 
 
 def _settings_text(settings: Any) -> str:
     if not isinstance(settings, dict):
         return ""
-    keys = ("sampler", "steps", "cfg_scale", "denoising_strength", "width", "height", "seed", "model_evaluations")
+    keys = ("failed_in", "sampler", "steps", "cfg_scale", "denoising_strength", "width", "height", "seed",
+            "model_evaluations")
     parts = [f"{key} {format_number(settings[key]) if isinstance(settings[key], float) else settings[key]}"
              for key in keys if settings.get(key) is not None]
     return ", ".join(parts)
@@ -115,16 +134,17 @@ def job_detail_html(job: dict[str, Any]) -> str:
         args = job["script_args"]
         shown = ", ".join(f"{k}: {v}" for k, v in args.items()) if isinstance(args, dict) else str(args)
         parts.append(f"<p>Script arguments: {esc(shown)}</p>")
-    if job.get("error"):
-        parts.append(f"<p class='paramlab-error'>{esc(job['error'])}</p>")
+    if job.get("error_text") or job.get("error"):
+        parts.append(f"<p class='paramlab-error'>{esc(job.get('error_text') or job['error'])}</p>")
     rows = "".join(
         f"<tr><td>{esc(run['id'])}</td><td>{esc(role_names.get(run['role'] or 'run', run['role']))}</td>"
-        f"<td>{esc(run['status'])}</td><td>{esc(_seconds(run['wall_seconds']))}</td><td>{esc(run['image_count'])}</td>"
-        f"<td>{esc(_settings_text(run.get('settings')))}</td></tr>"
+        f"<td>{esc(status_text(run))}</td><td>{esc(_seconds(run['wall_seconds']))}</td>"
+        f"<td>{esc(run['image_count'])}</td><td>{esc(_settings_text(run.get('settings')))}</td>"
+        f"<td>{esc(run.get('error_text') if run.get('status') == FAILED else '')}</td></tr>"
         for run in runs[:RUNS_SHOWN])
     if rows:
         parts.append("<p>Runs (cells, tile passes, operations):</p><table><tr><th>run</th><th>what</th><th>status</th>"
-                     f"<th>wall</th><th>images</th><th>settings</th></tr>{rows}</table>")
+                     f"<th>wall</th><th>images</th><th>settings</th><th>error</th></tr>{rows}</table>")
     if len(runs) > RUNS_SHOWN:
         parts.append(f"<p>{len(runs) - RUNS_SHOWN} more run(s) not listed.</p>")
     for image in job["images"][:RUNS_SHOWN]:
@@ -146,16 +166,21 @@ def build_jobs_view(ledger_provider: Callable[[], Ledger]) -> JobsViewComponents
     with gr.Column(elem_id="paramlab-jobs-view"):
         with gr.Row():
             refresh_button = gr.Button("Refresh", elem_id="paramlab-jobs-refresh", scale=0, min_width=100)
+            status = gr.Dropdown(choices=list(STATUS_CHOICES), value=ANY_STATUS, label="Status",
+                                 elem_id="paramlab-jobs-status", scale=0, min_width=160)
             selected = gr.Textbox(label="Job id (click a row)", max_lines=1, elem_id=SELECTED_JOB_ELEM_ID)
         table = gr.HTML("<div>Loading…</div>", elem_id="paramlab-jobs-table")
         detail = gr.HTML("", elem_id="paramlab-job-detail")
 
-    def refresh() -> list[Any]:
+    def refresh(shown: Any = ANY_STATUS) -> list[Any]:
+        wanted = None if shown in (None, "", ANY_STATUS) else str(shown)
         try:
-            rows, total = list_jobs(ledger_provider(), PAGE_SIZE)
+            rows, total = list_jobs(ledger_provider(), PAGE_SIZE, status=wanted)
+        except UnknownStatus as exc:
+            return [f"<div class='paramlab-error'>{esc(str(exc))}</div>"]
         except (LedgerError, sa.exc.SQLAlchemyError) as exc:
             return [f"<div class='paramlab-error'>{esc(f'Jobs unavailable: {exc}')}</div>"]
-        return [jobs_table_html(rows, total)]
+        return [jobs_table_html(rows, total, wanted)]
 
     def open_job(key: Any) -> str:
         if key in (None, "") or not str(key).strip():
@@ -167,6 +192,7 @@ def build_jobs_view(ledger_provider: Callable[[], Ledger]) -> JobsViewComponents
         except (LedgerError, sa.exc.SQLAlchemyError) as exc:
             return f"<div class='paramlab-error'>{esc(f'Jobs unavailable: {exc}')}</div>"
 
-    refresh_button.click(refresh, inputs=[], outputs=[table])
+    refresh_button.click(refresh, inputs=[status], outputs=[table])
+    status.change(refresh, inputs=[status], outputs=[table])
     selected.change(open_job, inputs=[selected], outputs=[detail])
-    return JobsViewComponents(table, selected, detail, refresh_button, refresh, [table])
+    return JobsViewComponents(table, selected, detail, refresh_button, refresh, [table], status)

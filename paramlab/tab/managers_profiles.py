@@ -43,7 +43,7 @@ from paramlab.tab.managers_common import (
 # generation", the API's ``profile``, the X/Y/Z axis) carry its name; images made after "Apply to fields"
 # do not, as their fields may have been changed since, so they are not counted.
 PROFILE_HEADERS = ["name", "kind", "scope", "settings", "images applied at generation", "median s/image",
-                   "peak VRAM", "usable"]
+                   "peak VRAM", "failed runs", "usable"]
 EDITOR_COUNT = 5  # info, name, description, model scope, settings JSON
 SAVE_COUNT = 3 + EDITOR_COUNT  # status, table, selector + the editor
 
@@ -68,9 +68,11 @@ def format_vram(peak: int | None) -> str:
 
 def _figure_cells(figures: ProfileFigures | None) -> list[str]:
     if figures is None:
-        return ["0", "", ""]
+        return ["0", "", "", ""]
     median = figures.median_seconds_per_image
-    return [str(figures.generations), "" if median is None else f"{median:.2f}", format_vram(figures.peak_vram_bytes)]
+    failed = f"{figures.failed_runs} of {figures.runs}: {figures.failure_causes}" if figures.failed_runs else ""
+    return [str(figures.generations), "" if median is None else f"{median:.2f}", format_vram(figures.peak_vram_bytes),
+            failed]
 
 
 def profiles_frame(profiles: list[Profile], figures: dict[str, ProfileFigures]) -> pd.DataFrame:
@@ -106,13 +108,15 @@ def profile_info_html(profile: Profile, figures: ProfileFigures | None) -> str:
         parts.append(f"<p class='paramlab-description'>{html.escape(profile.description)}</p>")
     if profile.unusable_reason:
         parts.append(f"<p class='paramlab-warning'>Not usable here: {html.escape(profile.unusable_reason)}</p>")
-    generations, median, peak = _figure_cells(figures)
+    generations, median, peak, _failed = _figure_cells(figures)
     measured = (f"{generations} image(s) in the ledger made with it applied at generation (images made after "
                 "Apply to fields are not counted)")
     if median:
         measured += f", median {median} s/image"
     if peak:
         measured += f", peak VRAM {peak}"
+    if figures is not None and figures.failures_text():
+        measured += f"; {figures.failures_text()}"
     parts.append(f"<p class='paramlab-muted'>{html.escape(measured)}</p>")
     return "\n".join(parts)
 

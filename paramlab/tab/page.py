@@ -115,7 +115,7 @@ def _sections(ledger_provider: Callable[[], Ledger], catalog_provider: Callable[
 # (key, tab label, tab elem_id, what the one console line calls it, whether select passes the view's inputs)
 SECTIONS = (
     ("ledger", "Ledger", "paramlab-tab-ledger", "the ledger view", True),
-    ("jobs", "Jobs", "paramlab-tab-jobs", "the jobs view", False),
+    ("jobs", "Jobs", "paramlab-tab-jobs", "the jobs view", True),
     ("matrix", "X/Y/Z matrix", "paramlab-tab-matrix", "the X/Y/Z matrix", True),
     ("charts", "Cost / quality", "paramlab-tab-charts", "the Cost / quality charts", True),
     ("upscale", "Upscale & batch", "paramlab-tab-upscale", "the Upscale & batch view", True),

@@ -1,4 +1,5 @@
-"""``/paramlab/v1/jobs``: jobs newest first, and one job (by id or uid) with its runs, images and history.
+"""``/paramlab/v1/jobs``: jobs newest first (``?status=failed`` for one status), and one job (by id or uid)
+with its runs, images and history.
 
 A generation's API answer names its job and image uids (``info`` → ``extra_generation_params`` →
 ``ParamLab``); this route turns them into ledger rows, files and costs.
@@ -14,7 +15,7 @@ from fastapi import FastAPI, HTTPException, Query
 from fastapi.responses import Response
 
 from paramlab.ledger import LedgerError
-from paramlab.tab.jobs_query import JobNotFound, job_detail, list_jobs
+from paramlab.tab.jobs_query import JobNotFound, UnknownStatus, job_detail, list_jobs
 from paramlab.webui import runtime
 
 
@@ -28,9 +29,12 @@ def _default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def jobs_route(limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0)) -> Response:
+def jobs_route(limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0),
+               status: str | None = Query(None, max_length=16)) -> Response:
     try:
-        rows, total = list_jobs(runtime.get_ledger(), limit, offset)
+        rows, total = list_jobs(runtime.get_ledger(), limit, offset, status=status or None)
+    except UnknownStatus as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from exc
     except (LedgerError, sa.exc.SQLAlchemyError) as exc:
         raise HTTPException(status_code=503, detail=str(exc)) from exc
     return _json_response({"total": total, "jobs": rows})

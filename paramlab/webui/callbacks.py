@@ -16,6 +16,7 @@ from paramlab.tab.guard import guarded_callback
 from paramlab.webui import (
     api_routes,
     extras,
+    failures,
     jobs,
     panel_lists,
     profile_panel,
@@ -36,7 +37,8 @@ def start_recovery(_demo: object, _app: object) -> None:
 
 
 def register() -> None:
-    runtime.before_shutdown(jobs.finish_idle_jobs)  # a job with a run still going stays "running"
+    runtime.before_shutdown(jobs.close_jobs_at_shutdown)  # a job with a run still going stays "running"
+    guarded_callback("noticing failed generations", failures.install)(script.run_failed)
     runtime.before_shutdown(extras.finish_current_job)
     script_callbacks.on_ui_settings(guarded_callback("ParamLab's settings", settings.on_ui_settings),
                                     name="paramlab_settings")

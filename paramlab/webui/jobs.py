@@ -7,6 +7,11 @@ assigns the script arguments) and travels with ``p`` and its copies (an X/Y/Z pl
 released, whichever comes first; a job still open when the next one starts, or at shutdown, is closed
 then. Its end time is its last activity, so the watcher's delay never counts.
 
+A run that raised is closed as ``failed`` at once (see :mod:`paramlab.webui.failures`), and its job with it
+unless a script drives the job. A job belongs to one request (``state.begin`` stamps each), so the next
+request never joins it: should a run of an earlier request still look open when a new request starts
+(its error was raised where ParamLab could not see it), it failed, and its job is closed then.
+
 Tile upscales (Ultimate SD upscale, A1111's SD upscale, and any script alike) are found by their
 pattern: runs on the script's own ``p`` with ``do_not_save_samples``, then a save of a larger image on
 that ``p`` outside any run (see :mod:`paramlab.webui.tile_jobs`). Those runs are held as possible tile
@@ -25,7 +30,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from paramlab.ledger.job_operations import FinishJob, ReleaseParts, StartJob
 from paramlab.ledger.operations import Operation
@@ -37,7 +42,17 @@ log = logging.getLogger("paramlab")
 
 JOB_ATTRIBUTE = "paramlab_job"  # on p (and so on its copies): the JobRecorder it belongs to
 NOTE_KEY = "ParamLab"  # in p.extra_generation_params, so in the generation info JSON
-STATUS_ORDER = ("error", "interrupted", "skipped", "ok")
+STATUS_ORDER = ("failed", "interrupted", "skipped", "ok")  # a job's status is its worst run's
+UNSEEN_FAILURE = ("process_images stopped before it finished, with an error ParamLab could not read (raised "
+                  "outside its generation loop, e.g. while a checkpoint loaded); the WebUI's console shows it")
+
+
+class OpenRun(Protocol):
+    """A run of the job still inside ``process_images`` (a :class:`~paramlab.webui.recorder.RunRecorder`)."""
+
+    finished: bool
+
+    def fail(self, p: Any, error_type: str | None, error: str) -> Any: ...
 
 
 class JobNote(dict):
@@ -61,8 +76,10 @@ class JobRecorder:
     """One job between its ``setup`` and its end; ``submit`` takes its operations."""
 
     def __init__(self, job: JobRecord, submit: Callable[[Operation], None], *, root_id: int,
-                 is_script: bool, extra_params: dict[str, Any] | None = None, input_image: Any = None):
+                 is_script: bool, extra_params: dict[str, Any] | None = None, input_image: Any = None,
+                 request: Any = None):
         self.job = job
+        self.request = request  # which request of A1111's it belongs to (see current_request)
         self.submit = submit
         self.root_id = root_id  # id() of the p its script was given
         self.is_script = is_script
@@ -73,9 +90,10 @@ class JobRecorder:
         self.started = False
         self.finished = False
         self._finishing = threading.Lock()
-        self.active_runs = 0
+        self.open_runs: list[OpenRun] = []
         self.statuses: list[str] = []
         self.errors: list[str] = []
+        self.failure: tuple[str | None, str] | None = None  # the first failed run's (error type, error)
         self.held: list[HeldPass] = []  # possible tile passes since the last combined image
         self.outputs = 0
         self.clock_start = time.perf_counter()
@@ -92,22 +110,40 @@ class JobRecorder:
     def touch(self) -> None:
         self.last_activity = (time.perf_counter(), utc_now())
 
-    def run_began(self) -> None:
+    @property
+    def active_runs(self) -> int:
+        return len(self.open_runs)
+
+    def run_began(self, run: OpenRun) -> None:
         """A run of this job is in ``process_images`` (from ``before_process`` to ``postprocess``)."""
-        self.active_runs += 1
+        self.open_runs.append(run)
         self.touch()
 
     def image_recorded(self, image_uid: str) -> None:
         self.note["images"].append(image_uid)
 
-    def run_finished(self, status: str, error: str | None, held: HeldPass | None) -> None:
-        self.active_runs = max(self.active_runs - 1, 0)
+    def run_finished(self, run: OpenRun, status: str, error_type: str | None, error: str | None,
+                     held: HeldPass | None) -> None:
+        if run in self.open_runs:
+            self.open_runs.remove(run)
         self.statuses.append(status)
-        if error:
+        if status == "failed" and self.failure is None:
+            self.failure = (error_type, error or "")
+        elif error:
             self.errors.append(error)
         if held is not None:
             self.held.append(held)
         self.touch()
+
+    def fail_open_runs(self, error: str) -> None:
+        """Runs still open after their request ended raised where ParamLab could not see it: failed."""
+        for run in list(self.open_runs):
+            try:
+                run.fail(None, None, error)
+            except Exception as exc:  # noqa: BLE001 - the other runs and the job must still be closed
+                log.error("ParamLab: could not close a failed run: %s", exc)
+            if run in self.open_runs:
+                self.open_runs.remove(run)
 
     def holds_tile_passes(self, p: Any) -> bool:
         """Runs on the script's own p that save nothing may be the tile passes of an upscale."""
@@ -128,8 +164,10 @@ class JobRecorder:
         self.held = []
         clock, when = self.last_activity
         status = next((s for s in STATUS_ORDER if s in self.statuses), "ok")
+        error_type, error = self.failure if self.failure is not None else (None, None)
+        error = error or (self.errors[0] if self.errors else None)
         self.submit(FinishJob(self.job.job_uid, status, wall_seconds=max(clock - self.clock_start, 0.0),
-                               finished_at=when, error=self.errors[0] if self.errors else None))
+                              finished_at=when, error=error, error_type=error_type))
 
     # -- the note in the generation info ----------------------------------------------------------
 
@@ -154,6 +192,15 @@ def _request_is_over() -> bool:
     from modules import shared
 
     return not getattr(shared.state, "job", "")
+
+
+def current_request() -> tuple[Any, Any]:
+    """Which request is going on: ``state.begin`` stamps each with its start time and timestamp, and A1111
+    runs one request at a time (the queue lock), so a job from another request cannot still be running."""
+    from modules import shared
+
+    state = shared.state
+    return getattr(state, "time_start", None), getattr(state, "job_timestamp", None)
 
 
 def _watch() -> None:
@@ -182,11 +229,15 @@ def job_of(p: Any) -> JobRecorder | None:
 
 def start_job(p: Any, tab: str, submit: Callable[[Operation], None]) -> JobRecorder:
     """A new job for ``p`` (from setup, or at its first run when setup never ran). A ``p`` made while a
-    run is going on (an extension's inner pass, e.g. ADetailer) joins the job of that run instead."""
+    run of the same request is going on (an extension's inner pass, e.g. ADetailer) joins the job of that run
+    instead; a run of an earlier request that still looks open failed unseen, and its job is closed."""
+    request = current_request()
     running = next((job for job in reversed(OPEN_JOBS) if job.active_runs), None)
-    if running is not None:
+    if running is not None and running.request == request:
         _attach(p, running)
         return running
+    for stale in [job for job in OPEN_JOBS if job.active_runs]:
+        stale.fail_open_runs(UNSEEN_FAILURE)
     finish_idle_jobs()
     script = script_args.selected_script(p)
     arguments = script_args.labelled_args(p, script) if script is not None else {}
@@ -200,7 +251,7 @@ def start_job(p: Any, tab: str, submit: Callable[[Operation], None]) -> JobRecor
     params = getattr(p, "extra_generation_params", None)
     recorder = JobRecorder(job, submit, root_id=id(p), is_script=script is not None,
                            extra_params=params if isinstance(params, dict) else None,
-                           input_image=init_images[0] if init_images else None)
+                           input_image=init_images[0] if init_images else None, request=request)
     recorder.script_arguments = arguments
     OPEN_JOBS.append(recorder)
     _ensure_watcher()
@@ -227,6 +278,16 @@ def end_job(job: JobRecorder) -> None:
         job.finish()
     except Exception as exc:  # noqa: BLE001 - runs in a GC finaliser: never raise from here
         log.error("ParamLab: could not close a job: %s", exc)
+
+
+def close_jobs_at_shutdown() -> None:
+    """Close what can be closed before the WebUI stops. A run still open after its request ended raised
+    unseen: failed. One whose request is still going stays ``running``: the next start closes it as
+    ``interrupted``, which it is."""
+    if _request_is_over():
+        for job in [job for job in OPEN_JOBS if job.active_runs]:
+            job.fail_open_runs(UNSEEN_FAILURE)
+    finish_idle_jobs()
 
 
 def finish_idle_jobs(started_before: float | None = None) -> None:

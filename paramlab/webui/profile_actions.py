@@ -100,8 +100,10 @@ def preview_html(profile: Profile | None, current: dict[str, Any], figures: Prof
 
 
 def figures_text(figures: ProfileFigures | None) -> str:
+    failed = figures.failures_text() if figures is not None else None
     if figures is None or not figures.generations:
-        return "Measured here: no images made with this profile applied at generation yet."
+        text = "Measured here: no images made with this profile applied at generation yet"
+        return f"{text}; {failed}." if failed else f"{text}."
     text = f"Measured here: {figures.generations} image(s) made with it applied at generation"
     if figures.median_seconds_per_image is not None:
         text += f", median {figures.median_seconds_per_image:.2f} s/image"
@@ -109,4 +111,6 @@ def figures_text(figures: ProfileFigures | None) -> str:
         text += f", peak VRAM {figures.peak_vram_bytes / 2**30:.1f} GiB"
     if figures.mean_quality is not None:
         text += f", mean quality {figures.mean_quality:.2f}"
+    if failed:
+        text += f"; {failed}"
     return text + "."

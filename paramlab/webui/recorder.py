@@ -8,6 +8,8 @@ thread, and hashing, thumbnails and figures in ParamLab's background process.
 
 Every run belongs to a job (:mod:`paramlab.webui.jobs`). A run that may be a tile pass of an upscale
 holds its images back (without their pixels) and hands them to its job at the end, with its settings.
+A run that raised ends as ``failed`` (:meth:`RunRecorder.fail`): A1111's error, when it ran and what its
+failing batch was making; the batches before it keep their images.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -24,11 +27,12 @@ import paramlab
 from paramlab.args import INFOTEXT_KEYS
 from paramlab.cost import compute, gpu
 from paramlab.cost.timing import RunTimer
+from paramlab.ledger.failures import FAILED
 from paramlab.ledger.operations import AddImages, FinishRun, LinkFile, Operation, StartRun, WriteRun
 from paramlab.ledger.owner import this_process
 from paramlab.ledger.records import ImageRecord, RunRecord, utc_now
 from paramlab.seeds.fingerprint import fingerprint_json
-from paramlab.webui import host_info, xyz_cells
+from paramlab.webui import failures, host_info, xyz_cells
 from paramlab.webui.fingerprint import current_fingerprint
 from paramlab.webui.host_info import schedule_label
 from paramlab.webui.jobs import HeldPass, JobRecorder
@@ -54,13 +58,18 @@ class RunRecorder:
             paramlab_version=paramlab.__version__, webui_version=host_info.webui_version(),
             host_name=host_info.host_name(), device_name=host_info.device_name(), owner=this_process().text(),
             job_uid=job.job.job_uid if job is not None else None, role="tile" if holds_images else "run",
+            profile=_profile_of(p),
         )
+        try:
+            self._p: Callable[[], Any] = weakref.ref(p)  # a run closed from outside its hooks reads p if it lives
+        except TypeError:  # an odd p without weak references
+            self._p = lambda: None
         cell = xyz_cells.run_settings()  # an X/Y/Z cell's place in its plot, for the matrix view
         if cell is not None:
             self.run.settings = json.dumps(cell, ensure_ascii=False)
         self._passes: dict[str, list[compute.PassCost]] = {}  # per image uid, for a tile pass's settings
         if job is not None:
-            job.run_began()
+            job.run_began(self)
         self._batch_status = "ok"
         self._batch: list[ImageRecord] = []  # this batch's images, written when the next batch starts
         self._by_image: dict[int, ImageRecord] = {}  # id(PIL image) → its record, for on_image_saved
@@ -115,13 +124,24 @@ class RunRecorder:
         if record.image_uid in self._written:
             self._submit(LinkFile(record.image_uid, record.image_path))
 
+    def fail(self, p: Any, error_type: str | None, error: str) -> Operation:
+        """``process_images`` raised: the run ends now as ``failed``, with the error, and what its failing
+        batch was making joins its settings. ``p`` None: the run's own ``p``, if it still lives."""
+        p = p if p is not None else self._p()
+        attempt = failures.attempt_settings(p) if p is not None else {}
+        if attempt:
+            kept = json.loads(self.run.settings) if self.run.settings else {}  # an X/Y/Z cell's place
+            self.run.settings = json.dumps({**attempt, **kept}, ensure_ascii=False, default=str)
+        self.run.error, self.run.error_type = error, error_type
+        return self.finish(p, None, status=FAILED)
+
     def finish(self, p: Any, processed: Any, status: str | None = None, error: str | None = None) -> Operation:
         """The run's last operation: its totals (or the whole run, if it never reached a batch)."""
         self.finished = True
         if error is not None:
             self.run.error = self.run.error or error
         self._write_batch()
-        times = self.timer.finish()
+        times = self.timer.finish(failed=status == FAILED)
         run = self.run
         run.finished_at = utc_now()
         run.wall_seconds = times.wall_seconds
@@ -130,10 +150,12 @@ class RunRecorder:
         run.vae_decode_seconds = times.vae_decode_seconds
         run.peak_vram_bytes, run.peak_vram_method = self.vram.finish()
         run.energy_joules = self.energy.finish() if self.energy is not None else None
-        run.model_name = getattr(p, "sd_model_name", None)
-        run.model_hash = getattr(p, "sd_model_hash", None)
-        run.vae_name = getattr(p, "sd_vae_name", None)
-        run.vae_hash = getattr(p, "sd_vae_hash", None)
+        if p is not None:  # else keep what the run's start read
+            run.model_name = getattr(p, "sd_model_name", None)
+            run.model_hash = getattr(p, "sd_model_hash", None)
+            run.vae_name = getattr(p, "sd_vae_name", None)
+            run.vae_hash = getattr(p, "sd_vae_hash", None)
+            run.profile = _profile_of(p) or run.profile
         run.status = status or self._run_status()
         run.fingerprint = fingerprint_json(current_fingerprint(p)) if p is not None else None
         infotexts = list(getattr(processed, "infotexts", None) or [])
@@ -148,7 +170,7 @@ class RunRecorder:
                 image.energy_joules = run.energy_joules * image.cost_seconds / total_cost
             image.model_name, image.model_hash = run.model_name, run.model_hash
         held = None
-        if self.holds_images and self.started:
+        if self.holds_images and self.started and run.status != FAILED:
             held = HeldPass(run.run_uid, [dataclasses.replace(image, pil_image=None) for image in run.images],
                             self._pass_settings())
             run.settings = json.dumps(held.settings, ensure_ascii=False)
@@ -158,7 +180,7 @@ class RunRecorder:
         operation: Operation = FinishRun(run) if self.started else WriteRun(run)
         self._submit(operation)
         if self.job is not None:
-            self.job.run_finished(run.status, run.error, held)
+            self.job.run_finished(self, run.status, run.error_type, run.error, held)
         return operation
 
     def _pass_settings(self) -> dict[str, Any]:
@@ -210,6 +232,12 @@ class RunRecorder:
             if status in statuses:
                 return status
         return "ok"
+
+
+def _profile_of(p: Any) -> str | None:
+    """The profile applied to this run (``before_process`` put its name in the generation params)."""
+    name = (getattr(p, "extra_generation_params", None) or {}).get(INFOTEXT_KEYS["profile"])
+    return name if isinstance(name, str) and name else None
 
 
 def _output_dir(p: Any) -> str | None:

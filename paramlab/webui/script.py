@@ -26,6 +26,7 @@ from paramlab.seeds import SeedLockError
 from paramlab.tab.guard import build_part
 from paramlab.webui import (
     axis_values,
+    failures,
     jobs,
     panel_lists,
     profile_apply,
@@ -41,8 +42,9 @@ from paramlab.webui.recorder import RunRecorder
 log = logging.getLogger("paramlab")
 Hook = TypeVar("Hook", bound=Callable[..., Any])
 
-# Runs in progress, by id(p): on_image_saved finds its run here. Entries leave at postprocess or,
-# if process_images raised, when p is garbage-collected (recorded with status "error").
+# Runs in progress, by id(p): on_image_saved finds its run here. Entries leave at postprocess or, if
+# process_images raised, at once (run_failed, from paramlab.webui.failures) or, as a last resort, when p is
+# garbage-collected (recorded "failed").
 ACTIVE_RUNS: dict[int, RunRecorder] = {}
 SEED_LOCKS: dict[int, seed_lock.ActiveLock] = {}  # runs with a seed lock or policy, by id(p)
 _reported_faults: set[str] = set()
@@ -299,14 +301,28 @@ def _source(p: Any) -> tuple[str, str | None]:
     return ("api" if getattr(p, "is_api", False) else "ui"), None
 
 
+def run_failed(p: Any, exc: BaseException) -> None:
+    """``process_images`` raised for ``p`` (told by :mod:`paramlab.webui.failures`): its run ends now as
+    ``failed`` with A1111's error, and so does its job when nothing else of it runs and no script drives it
+    (a script's job ends when A1111 ends the request, a moment later)."""
+    SEED_LOCKS.pop(id(p), None)
+    recorder = ACTIVE_RUNS.pop(id(p), None)
+    if recorder is None or recorder.finished:
+        return
+    error_type, error = failures.error_of(exc)
+    recorder.fail(p, error_type, error)
+    job = recorder.job
+    if job is not None and not job.active_runs and not job.is_script:
+        jobs.end_job(job)
+
+
 def _abandon(p_id: int, recorder: RunRecorder) -> None:
-    """``p`` died before ``postprocess``: process_images raised. Record the run as an error."""
+    """``p`` died before ``postprocess`` and no one saw its run end: process_images raised unseen."""
     if ACTIVE_RUNS.get(p_id) is recorder:
         del ACTIVE_RUNS[p_id]
     if recorder.finished:
         return
     try:
-        recorder.finish(None, None, status="error",
-                        error="process_images stopped with an exception before it finished")
+        recorder.fail(None, None, jobs.UNSEEN_FAILURE)
     except Exception as exc:  # noqa: BLE001 - runs inside a GC finaliser: never raise from here
         log.error("ParamLab: could not record a failed run: %s", exc)

@@ -56,10 +56,30 @@ def cond_cast_float(x: torch.Tensor) -> torch.Tensor:
 
 
 class NansException(Exception):
-    """Raised by the real host when the UNet/VAE produces NaNs."""
+    """Raised by ``test_for_nans`` (the real class, in ``modules/devices.py``)."""
 
 
 def test_for_nans(x: torch.Tensor, where: str) -> None:
-    """Raise NansException if ``x`` is all NaN, like the real check."""
-    if torch.all(torch.isnan(x)).item():
-        raise NansException(f"A tensor with all NaNs was produced in {where}.")
+    """The real check: only the first element is looked at, and the message is A1111's own."""
+    from modules import shared
+
+    if shared.cmd_opts.disable_nan_check:
+        return
+    if not torch.isnan(x[(0,) * len(x.shape)]):
+        return
+    if where == "unet":
+        message = "A tensor with NaNs was produced in Unet."
+        if not shared.cmd_opts.no_half:
+            message += (" This could be either because there's not enough precision to represent the picture, or "
+                        "because your video card does not support half type. Try setting the \"Upcast cross "
+                        "attention layer to float32\" option in Settings > Stable Diffusion or using the --no-half "
+                        "commandline argument to fix this.")
+    elif where == "vae":
+        message = "A tensor with NaNs was produced in VAE."
+        if not shared.cmd_opts.no_half and not shared.cmd_opts.no_half_vae:
+            message += (" This could be because there's not enough precision to represent the picture. Try adding "
+                        "--no-half-vae commandline argument to fix this.")
+    else:
+        message = "A tensor with NaNs was produced."
+    message += " Use --disable-nan-check commandline argument to disable this check."
+    raise NansException(message)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from modules import processing, scripts, shared
+from modules import call_queue, processing, scripts, shared
 from modules.infotext_utils import create_override_settings_dict
 from modules.shared import opts
 
@@ -78,8 +78,7 @@ def run_img2img_ui(
     from modules._standin_ui import default_script_args
 
     args = list(script_args) if script_args is not None else default_script_args(runner)
-    shared.state.begin(job="img2img")
-    try:
+    with call_queue.ui_request("img2img"):
         p = img2img_create_processing(runner, ui_values, args)
         try:
             processed = runner.run(p, *args)
@@ -88,6 +87,4 @@ def run_img2img_ui(
         finally:
             p.close()
         shared.total_tqdm.clear()
-    finally:
-        shared.state.end()
     return processed

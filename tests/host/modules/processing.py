@@ -191,7 +191,9 @@ def process_images_inner(p: StableDiffusionProcessing) -> Processed:
             if getattr(samples_ddim, "already_decoded", False):
                 x_samples_ddim = samples_ddim
             else:
-                x_samples_ddim = fake.decode_latent_batch(samples_ddim)
+                devices.test_for_nans(samples_ddim, "unet")  # NansException from here, as in the real loop
+                x_samples_ddim = decode_latent_batch(shared.sd_model, samples_ddim, target_device=devices.cpu,
+                                                     check_for_nans=True)
             x_samples_ddim = torch.stack(list(x_samples_ddim)).float()
             x_samples_ddim = torch.clamp((x_samples_ddim + 1.0) / 2.0, min=0.0, max=1.0)
             del samples_ddim
@@ -313,5 +315,13 @@ def create_random_tensors(
 def decode_latent_batch(
     model: Any, batch: torch.Tensor, target_device: Any = None, check_for_nans: bool = False
 ) -> DecodedSamples:
-    """Fake VAE decode (see _standin_sampling)."""
-    return fake.decode_latent_batch(batch)
+    """Fake VAE decode (see _standin_sampling) with the real NaN checks: the latents ("unet"), then each
+    decoded image ("vae"). The stand-in's VAE is float32 already, so a NaN there is raised, as the real
+    function does when its automatic precision fallback has nothing left to try."""
+    if check_for_nans:
+        devices.test_for_nans(batch, "unet")
+    samples = fake.decode_latent_batch(batch)
+    if check_for_nans:
+        for sample in samples:
+            devices.test_for_nans(sample, "vae")
+    return samples

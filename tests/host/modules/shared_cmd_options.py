@@ -24,6 +24,8 @@ def _make_parser() -> argparse.ArgumentParser:
     p.add_argument("--share", action="store_true")
     p.add_argument("--skip-install", action="store_true")
     p.add_argument("--no-half", action="store_true")
+    p.add_argument("--no-half-vae", action="store_true")
+    p.add_argument("--disable-nan-check", action="store_true")
     p.add_argument("--lowvram", action="store_true")
     p.add_argument("--medvram", action="store_true")
     p.add_argument("--freeze-settings", action="store_true")

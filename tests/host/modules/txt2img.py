@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from modules import _standin_flavour, processing, scripts, shared
+from modules import _standin_flavour, call_queue, processing, scripts, shared
 from modules.infotext_utils import create_override_settings_dict
 from modules.shared import opts
 
@@ -84,15 +84,14 @@ def run_txt2img_ui(
     ui_values: dict[str, Any] | None = None,
     script_args: list[Any] | None = None,
 ) -> processing.Processed:
-    """TEST HELPER: the UI Generate path (state.begin, create p, runner.run or process_images, state.end).
+    """TEST HELPER: the UI Generate path (``call_queue.ui_request`` around: create p, run it, p.close).
 
     ``script_args`` is the full flat list (index 0 = selectable script, 0 = none); default: the UI defaults.
     """
     from modules._standin_ui import default_script_args
 
     args = list(script_args) if script_args is not None else default_script_args(runner)
-    shared.state.begin(job="txt2img")
-    try:
+    with call_queue.ui_request("txt2img"):
         p = txt2img_create_processing(runner, ui_values or {}, args)
         try:
             processed = runner.run(p, *p.script_args)
@@ -101,6 +100,4 @@ def run_txt2img_ui(
         finally:
             p.close()
         shared.total_tqdm.clear()
-    finally:
-        shared.state.end()
     return processed
