@@ -122,6 +122,24 @@ def test_delete_of_another_machines_row_without_a_mapping_removes_nothing(ledger
     assert report.files_deleted == [] and local.exists()
 
 
+def test_a_row_naming_a_file_that_is_no_picture_never_gets_it_deleted(ledger: Ledger, tmp_path: Path) -> None:
+    """A hostile shared row claims a private folder as its run's output folder and a key file as its
+    image: delete-with-files leaves the file alone (only pictures A1111 saves are ever removed)."""
+    keys = tmp_path / "dot-ssh"
+    keys.mkdir()
+    key = keys / "id_ed25519"
+    key.write_text("-----BEGIN OPENSSH PRIVATE KEY-----\n")
+    picture = png(keys / "real.png", (4, 5, 6))
+    hostile, real = write(ledger, key, folder=keys), write(ledger, picture, folder=keys)
+
+    report = delete_images(ledger, [hostile, real], delete_files=True, confirm=True)
+
+    assert key.exists() and not picture.exists()
+    assert report.files_deleted == [str(picture.resolve())]
+    assert [why for path, why in report.files_failed if path == str(key.resolve())] == [
+        "not an image file ParamLab would record; left in place"]
+
+
 def test_a_recorded_folder_that_holds_the_disk_or_home_never_counts() -> None:
     from paramlab.ledger.locations import KnownFolders
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TextIO
 
 import sqlalchemy as sa
@@ -137,6 +138,9 @@ def _delete_file(file: _RecordedFile, folders: KnownFolders, report: DeleteRepor
     if found.path is None:
         report.files_failed.append((file.path, found.note if found.refused else "already gone"))
         return
+    if not _is_saved_image(found.path):  # a shared row naming any other file must not get it deleted
+        report.files_failed.append((str(found.path), "not an image file ParamLab would record; left in place"))
+        return
     try:
         found.path.unlink()
         report.files_deleted.append(str(found.path))
@@ -144,3 +148,15 @@ def _delete_file(file: _RecordedFile, folders: KnownFolders, report: DeleteRepor
         report.files_failed.append((file.path, "already gone"))
     except OSError as exc:
         report.files_failed.append((str(found.path), exc.strerror or str(exc)))
+
+
+def _is_saved_image(path: Path) -> bool:
+    """Whether the file starts like a picture A1111 saves (PNG, JPEG, WebP, AVIF, GIF)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(16)
+    except OSError:
+        return False
+    return (head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a"))
+            or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+            or (head[4:8] == b"ftyp" and head[8:12] in (b"avif", b"avis")))
