@@ -189,6 +189,7 @@ class Tally:
     stretches: dict[tuple[str, str], list[Stretch]] = field(default_factory=dict)
     drains: dict[tuple[str, str], list[float]] = field(default_factory=dict)
     shortfalls: list[str] = field(default_factory=list)
+    freezes: dict[tuple[str, str], int] = field(default_factory=dict)  # background process frozen for a request
     recorded_images: int = 0
 
     def check(self, label: str, before: Recorded, images: int) -> None:
@@ -210,8 +211,11 @@ def run_stretch(tally: Tally, label: str, pace: str, mode: str, runner: scripts.
         use_writer(in_process=mode == "in-process")
         before = Recorded.now()
     lead_in = run_requests(runner, 1, pause)
+    freezes = runtime.get_writer().aftercare.freezes if before is not None else 0
     stretch = run_requests(runner, requests, pause)
     if before is not None:
+        tally.freezes[(pace, mode)] = (tally.freezes.get((pace, mode), 0)
+                                       + runtime.get_writer().aftercare.freezes - freezes)
         finished = time.perf_counter()
         if not runtime.get_writer().flush(600):
             tally.shortfalls.append(f"{label}: the ledger writer did not drain within 600 s")
@@ -237,8 +241,10 @@ def report(tally: Tally, paces: list[str], modes: list[str]) -> dict[str, float]
                   f"{statistics.median(tally.drains[(pace, mode)]):4.1f} s after the last request")
             cpu = {what: sum(s.cpu_during.get(what, 0.0) for s in mine) / sum(s.images for s in mine) * 1000
                    for what in ("writer threads", "background process")}
+            requests = sum(s.images for s in mine) // REQUEST["batch_size"]
             print(f"[{pace}] {'':10s} CPU while requests ran, per image: ParamLab's threads in the WebUI process "
-                  f"{cpu['writer threads']:.1f} ms, its background process {cpu['background process']:.1f} ms")
+                  f"{cpu['writer threads']:.1f} ms, its background process {cpu['background process']:.1f} ms; "
+                  f"background process frozen for {tally.freezes.get((pace, mode), 0)} of {requests} requests")
             if mode == "with":
                 ratios_with[pace] = ratio
     return ratios_with
