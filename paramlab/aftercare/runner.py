@@ -133,9 +133,15 @@ class Aftercare:
     def _loop(self) -> None:
         while True:
             with self._condition:
-                self._condition.wait_for(lambda: self._queue or self._closed)
-                if not self._queue:
+                self._condition.wait_for(lambda: self._queue or self._closed, POLL_SECONDS)
+                if self._closed and not self._queue:
                     return
+                waiting = bool(self._queue)
+            if not waiting:
+                # Look at the host even with nothing to do: the images of a one-batch generation are often
+                # handed over just after it ended, and their quiet spell must count from its end.
+                self._host_idle()
+                continue
             self._wait_for_quiet()
             with self._condition:
                 if not self._queue:
