@@ -256,17 +256,21 @@ def test_a_busy_child_is_frozen_while_a_generation_runs_and_goes_on_after_a_quie
     assert aftercare.child_pid is None
 
 
-def test_images_handed_over_just_after_a_generation_ended_wait_a_quiet_spell_from_its_end() -> None:
-    """Paced use: the work of the last request is done, nothing waits, and the next one-batch generation
-    hands its images over only after it ended (the writer's thread comes late). They must not start at
-    once, beside the rest of the request (its images being encoded, the answer sent)."""
+@pytest.mark.parametrize("before", ["nothing (the first generation)", "work done in the last pause"])
+def test_images_handed_over_just_after_a_generation_ended_wait_a_quiet_spell_from_its_end(before: str) -> None:
+    """Paced use: nothing waits, and the next one-batch generation hands its images over only after it
+    ended (the writer's thread comes late). They must not start at once, beside the rest of the request
+    (its images being encoded, the answer sent)."""
     import time
 
     generating = threading.Event()
     collected = Collected()
     aftercare = Aftercare(collected, use_child=False, may_run=lambda: not generating.is_set(), quiet_seconds=2.0)
-    aftercare.submit(ImageJob("earlier", measure=True))
-    assert aftercare.flush(60)  # the last request's work: done in the pause
+    if before == "work done in the last pause":
+        aftercare.submit(ImageJob("earlier", measure=True))
+        assert aftercare.flush(60)
+    else:
+        time.sleep(2.2)  # the WebUI has been up longer than a quiet spell
     generating.set()
     time.sleep(0.6)  # the next generation, with nothing queued meanwhile
     generating.clear()

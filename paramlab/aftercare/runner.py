@@ -93,7 +93,8 @@ class Aftercare:
             self._waiting_pixel_bytes += job.pixel_bytes
             self._queue.append(job)
             self._busy += 1
-            if self._thread is None:
+            if self._thread is None:  # the first image: its generation has just run, unseen (nothing looked yet)
+                self._busy_seen = time.monotonic()
                 self._thread = threading.Thread(target=self._loop, name="paramlab-aftercare", daemon=True)
                 self._thread.start()
             self._condition.notify_all()
