@@ -169,7 +169,7 @@ def main() -> int:
                 print(f"hook overhead [{label}]: median {statistics.median(samples):.3f} ms/image, "
                       f"p95 {sorted(samples)[max(0, int(len(samples) * 0.95) - 1)]:.3f} ms, max {max(samples):.3f} ms "
                       f"(target median ≤ {TARGET_MS} ms); heaviest, ms/image: {heaviest}")
-            print("calls timed: " + ", ".join(f"{hook} {count}" for hook, count in watch.by_hook.items()))
+                print("  calls timed: " + ", ".join(f"{hook} {count}" for hook, count in watch.by_hook.items()))
         finally:
             runtime.shutdown()
             extension.close()
