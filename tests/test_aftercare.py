@@ -185,3 +185,163 @@ def test_a_skipped_job_still_gets_its_thumbnail_and_says_why_it_has_no_figures(t
     found = run_job(job)
     assert found.thumbnail
     assert found.metrics["noise"] == (None, "skipped: behind") and found.flaws is None
+
+
+# A stand-in for the background process (started as the real one starts) that works until the test lets
+# it go on, one gate at a time.
+GATED_CHILD = """
+import os, sys, time
+from pathlib import Path
+from paramlab.aftercare.child import end_with_parent, lower_own_priority
+from paramlab.aftercare.jobs import read_frame, write_frame
+lower_own_priority()
+end_with_parent()
+folder = Path(sys.argv[1])
+answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+def wait_for(gate):
+    while not (folder / gate).exists():
+        time.sleep(0.005)
+wait_for("may-read")
+while (frame := read_frame(sys.stdin.buffer)) is not None:
+    (folder / "working").touch()
+    wait_for("may-answer")
+    write_frame(answers, {"image_uid": frame[0]["image_uid"]})
+"""
+
+
+def process_state(pid: int) -> str:
+    """R, S, T (stopped), Z…: the third field of /proc/PID/stat."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+
+
+def wait_until(condition, what: str, seconds: float = 60.0) -> None:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"never happened: {what}"
+        time.sleep(0.01)
+
+
+@pytest.mark.skipif(not LINUX, reason="reads the child's state from /proc")
+@pytest.mark.parametrize("caught", ["reading the job", "working on it"])
+def test_a_busy_child_is_frozen_while_a_generation_runs_and_goes_on_after_a_quiet_spell(
+        tmp_path: Path, monkeypatch, caught: str) -> None:
+    """Someone presses Generate again while the background process is busy: it must stop at once, not
+    compete with the generation at idle priority (it would still take cache and idle cores)."""
+    monkeypatch.setattr(runner, "child_command", lambda: [sys.executable, "-c", GATED_CHILD, str(tmp_path)])
+    generating = threading.Event()
+    collected = Collected()
+    aftercare = Aftercare(collected, may_run=lambda: not generating.is_set(), quiet_seconds=0.2)
+    if caught == "working on it":
+        (tmp_path / "may-read").touch()
+    aftercare.submit(ImageJob("late", pixels=Pixels.of(noisy(512)), measure=True))  # more than a pipe holds
+    wait_until(lambda: aftercare.child_pid is not None, "the background process started")
+    if caught == "working on it":
+        wait_until(lambda: (tmp_path / "working").exists(), "the job reached the background process")
+    pid = aftercare.child_pid
+    try:
+        generating.set()
+        wait_until(lambda: process_state(pid) == "T", "the background process was frozen")
+        (tmp_path / "may-read").touch()
+        (tmp_path / "may-answer").touch()
+        assert not aftercare.flush(1.0) and not collected.items  # frozen: it cannot go on while the host is busy
+        generating.clear()
+        assert aftercare.flush(60)
+        assert "late" in collected.items and aftercare.freezes >= 1
+        assert process_state(pid) != "T"
+    finally:
+        generating.clear()
+        aftercare.close()
+    assert aftercare.child_pid is None
+
+
+@pytest.mark.parametrize("before", ["nothing (the first generation)", "work done in the last pause"])
+def test_images_handed_over_just_after_a_generation_ended_wait_a_quiet_spell_from_its_end(before: str) -> None:
+    """Paced use: nothing waits, and the next one-batch generation hands its images over only after it
+    ended (the writer's thread comes late). They must not start at once, beside the rest of the request
+    (its images being encoded, the answer sent)."""
+    import time
+
+    generating = threading.Event()
+    collected = Collected()
+    aftercare = Aftercare(collected, use_child=False, may_run=lambda: not generating.is_set(), quiet_seconds=2.0)
+    if before == "work done in the last pause":
+        aftercare.submit(ImageJob("earlier", measure=True))
+        assert aftercare.flush(60)
+    else:
+        time.sleep(2.2)  # the WebUI has been up longer than a quiet spell
+    generating.set()
+    time.sleep(0.6)  # the next generation, with nothing queued meanwhile
+    generating.clear()
+    aftercare.submit(ImageJob("fresh", measure=True))
+    try:
+        assert not aftercare.flush(0.5) and "fresh" not in collected.items
+        assert aftercare.flush(60) and "fresh" in collected.items
+    finally:
+        aftercare.close()
+
+
+def test_findings_that_come_back_as_a_generation_starts_reach_the_writer_after_it(monkeypatch) -> None:
+    """Their database write must not run beside the generation either."""
+    generating = threading.Event()
+    collected = Collected()
+    aftercare = Aftercare(collected, use_child=False, may_run=lambda: not generating.is_set(), quiet_seconds=0.2)
+
+    def finished_as_generate_is_pressed(job: ImageJob) -> Findings:
+        generating.set()
+        return Findings(job.image_uid)
+
+    monkeypatch.setattr(aftercare, "_process", finished_as_generate_is_pressed)
+    aftercare.submit(ImageJob("done", measure=True))
+    try:
+        assert not aftercare.flush(1.0) and not collected.items  # held while the host is busy
+        generating.clear()
+        assert aftercare.flush(60) and "done" in collected.items
+    finally:
+        generating.clear()
+        aftercare.close()
+
+
+FROZEN_PARENT = """
+import sys, time
+from pathlib import Path
+from PIL import Image
+from paramlab.aftercare import runner
+from paramlab.aftercare.jobs import ImageJob, Pixels
+from paramlab.aftercare.runner import Aftercare
+folder = Path(sys.argv[1])
+runner.child_command = lambda: [sys.executable, "-c", sys.argv[2], str(folder)]
+aftercare = Aftercare(lambda found: None, may_run=lambda: not (folder / "generating").exists())
+aftercare.submit(ImageJob("x", pixels=Pixels.of(Image.new("RGB", (8, 8))), measure=True))
+while aftercare.child_pid is None:
+    time.sleep(0.01)
+print(aftercare.child_pid, flush=True)
+time.sleep(600)
+"""
+
+
+@pytest.mark.skipif(not LINUX, reason="PR_SET_PDEATHSIG and /proc are Linux's")
+def test_a_frozen_child_does_not_outlive_a_killed_webui(tmp_path: Path) -> None:
+    """A frozen process never sees its input close: killing the WebUI must still end it."""
+    import subprocess
+
+    (tmp_path / "may-read").touch()
+    parent = subprocess.Popen([sys.executable, "-c", FROZEN_PARENT, str(tmp_path), GATED_CHILD], text=True,
+                              stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(runner.EXTENSION_ROOT)})
+    try:
+        pid = int(parent.stdout.readline())
+        wait_until(lambda: (tmp_path / "working").exists(), "the job reached the background process")
+        (tmp_path / "generating").touch()
+        wait_until(lambda: process_state(pid) == "T", "the background process was frozen")
+    finally:
+        parent.kill()
+        parent.wait()
+
+    def ended() -> bool:
+        try:
+            return process_state(pid) in ("Z", "X")  # a zombie where no init reaps it
+        except OSError:
+            return True
+
+    wait_until(ended, "the frozen background process ended with the WebUI")

@@ -9,12 +9,15 @@ and runs one thread.
 
 Job frames come in on stdin and findings go out on a private copy of stdout; anything a library
 prints goes to stderr, so it can never corrupt the stream. It ends when stdin closes (the WebUI
-exited or was killed).
+exited or was killed). The WebUI freezes it (``SIGSTOP``) while a generation runs; a frozen process
+never sees its input close, so on Linux it also asks the kernel to end it when the WebUI's thread
+that started it ends (``PR_SET_PDEATHSIG``): a ``kill -9`` of the WebUI never leaves it behind.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 
@@ -35,8 +38,24 @@ def lower_own_priority() -> str:
     return "as started"
 
 
+def end_with_parent() -> None:
+    """Linux: be killed when the thread that started this process ends (see the module's docstring)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    parent = os.getppid()
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent ended before the request was made
+        os._exit(0)
+
+
 def main() -> int:
     lower_own_priority()  # before numpy, PIL or torch start any thread: threads inherit it
+    end_with_parent()
     results = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     sys.stdout = sys.stderr

@@ -126,10 +126,14 @@ def job_for_image(image: ImageRecord, settings: WorkSettings) -> ImageJob | None
     )
 
 
-def write_frame(stream: BinaryIO, header: dict[str, Any], payload: bytes = b"") -> None:
+def frame_head(header: dict[str, Any], payload_length: int) -> bytes:
+    """A frame's bytes before its payload."""
     encoded = json.dumps(header, ensure_ascii=False).encode("utf-8")
-    stream.write(_FRAME.pack(len(encoded), len(payload)))
-    stream.write(encoded)
+    return _FRAME.pack(len(encoded), payload_length) + encoded
+
+
+def write_frame(stream: BinaryIO, header: dict[str, Any], payload: bytes = b"") -> None:
+    stream.write(frame_head(header, len(payload)))
     if payload:
         stream.write(payload)
     stream.flush()

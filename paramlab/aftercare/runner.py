@@ -7,6 +7,14 @@ costs nothing. (The WebUI adapter lets work run at any time when it samples on a
 free then.) Until then a job holds only a reference to the image A1111 made, so nothing is copied
 during generation. The thread only moves bytes (a pipe write, a pipe read).
 
+Work that started in a pause must not run into the next generation either (someone pressing
+Generate again while the child is busy): while a job travels to the child or the child works on it,
+the thread watches the host, and when a generation starts it freezes the child (``SIGSTOP``) until
+the next quiet spell (``SIGCONT``), so the child takes no CPU, cache or memory bandwidth from it at
+all; findings that come back as a generation starts are handed to the writer only after it, so no
+database write for them runs beside it either. (Windows has no such signal: there the child only
+runs at idle priority.)
+
 If the child cannot be started (an embedded Python, no ``sys.executable``) the work runs on this
 thread instead, and the console says once that generation may then be slowed on a CPU. A child
 that dies is restarted; a job that kills it twice is skipped with a reason. Waiting pixels are
@@ -18,6 +26,8 @@ from __future__ import annotations
 
 import logging
 import os
+import select
+import signal
 import subprocess
 import sys
 import threading
@@ -26,7 +36,7 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
-from paramlab.aftercare.jobs import ImageJob, read_frame, send_job
+from paramlab.aftercare.jobs import ImageJob, frame_head, read_frame, send_job
 from paramlab.aftercare.work import run_job
 from paramlab.ledger.operations import Findings
 
@@ -35,6 +45,8 @@ log = logging.getLogger("paramlab")
 MAX_WAITING_PIXEL_BYTES = 512 * 1024 * 1024
 QUIET_SECONDS = 0.3  # the host must have been idle this long before work starts (back-to-back requests)
 POLL_SECONDS = 0.1
+WATCH_SECONDS = 0.01  # how often the host is looked at while the child works (a job takes ~5-20 ms of CPU)
+CAN_FREEZE = hasattr(signal, "SIGSTOP") and hasattr(select, "poll")  # POSIX: poll() works on pipes
 MAX_SPAWN_FAILURES = 3
 EXTENSION_ROOT = Path(__file__).resolve().parent.parent.parent
 ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "NUMEXPR_NUM_THREADS": "1"}
@@ -68,6 +80,7 @@ class Aftercare:
         self._said: set[str] = set()
         self.skipped_for_backlog = 0
         self.done = 0
+        self.freezes = 0  # times the child was frozen because a generation started while it worked
 
     # -- any thread --------------------------------------------------------------------------
 
@@ -80,7 +93,8 @@ class Aftercare:
             self._waiting_pixel_bytes += job.pixel_bytes
             self._queue.append(job)
             self._busy += 1
-            if self._thread is None:
+            if self._thread is None:  # the first image: its generation has just run, unseen (nothing looked yet)
+                self._busy_seen = time.monotonic()
                 self._thread = threading.Thread(target=self._loop, name="paramlab-aftercare", daemon=True)
                 self._thread.start()
             self._condition.notify_all()
@@ -120,9 +134,15 @@ class Aftercare:
     def _loop(self) -> None:
         while True:
             with self._condition:
-                self._condition.wait_for(lambda: self._queue or self._closed)
-                if not self._queue:
+                self._condition.wait_for(lambda: self._queue or self._closed, POLL_SECONDS)
+                if self._closed and not self._queue:
                     return
+                waiting = bool(self._queue)
+            if not waiting:
+                # Look at the host even with nothing to do: the images of a one-batch generation are often
+                # handed over just after it ended, and their quiet spell must count from its end.
+                self._host_idle()
+                continue
             self._wait_for_quiet()
             with self._condition:
                 if not self._queue:
@@ -133,6 +153,8 @@ class Aftercare:
                 findings = self._process(job)
                 for problem in findings.problems:  # once per kind ("no hash", "scorer …"), not per file
                     self._say_once(" ".join(problem.split()[:2]), "ParamLab: %s", problem)
+                if not self._host_idle():  # finished as a generation started: its database write waits too
+                    self._wait_for_quiet()
                 self._deliver(findings)
             except Exception as exc:  # noqa: BLE001 - this thread must outlive any single job
                 self._say_once("deliver", "ParamLab: background work failed for an image: %s", exc)
@@ -143,20 +165,64 @@ class Aftercare:
                     self.done += 1
                     self._condition.notify_all()
 
+    def _host_idle(self) -> bool:
+        try:
+            idle = self._may_run()
+        except Exception:  # noqa: BLE001 - a broken probe must not stop the work for good
+            idle = True
+        if not idle:
+            self._busy_seen = time.monotonic()
+        return idle
+
     def _wait_for_quiet(self) -> None:
         """Return once the host has been idle for the quiet spell (or we are closing)."""
         while not (self._closed or self._draining):
-            now = time.monotonic()
-            try:
-                idle = self._may_run()
-            except Exception:  # noqa: BLE001 - a broken probe must not stop the work for good
-                idle = True
-            if not idle:
-                self._busy_seen = now
-            elif now - self._busy_seen >= self._quiet_seconds:
+            if self._host_idle() and time.monotonic() - self._busy_seen >= self._quiet_seconds:
                 return
             with self._condition:
                 self._condition.wait(POLL_SECONDS)
+
+    def _freeze_while_busy(self, child: subprocess.Popen[bytes]) -> None:
+        """A generation started while the child works: stop the child until the next quiet spell."""
+        if self._closed or self._draining or self._host_idle():
+            return
+        try:
+            os.kill(child.pid, signal.SIGSTOP)
+        except OSError:  # it has just ended: the read that follows finds out
+            return
+        self.freezes += 1
+        try:
+            self._wait_for_quiet()
+        finally:
+            _resume(child)
+
+    def _send(self, child: subprocess.Popen[bytes], job: ImageJob) -> None:
+        """Write the job to the child, freezing it whenever a generation starts (the child reads at idle
+        priority, so a large image can take a while to go through)."""
+        if not CAN_FREEZE:
+            send_job(child.stdin, job)  # type: ignore[arg-type]
+            return
+        job.image_to_send()
+        payload = job.pixels.data if job.pixels is not None else b""
+        descriptor = child.stdin.fileno()  # type: ignore[union-attr]  # non-blocking, see _running_child
+        for part in (frame_head(job.header(), len(payload)), payload):
+            left = memoryview(part)
+            while left:
+                if _ready(descriptor, select.POLLOUT):
+                    try:
+                        left = left[os.write(descriptor, left):]
+                    except BlockingIOError:
+                        pass
+                else:
+                    self._freeze_while_busy(child)
+
+    def _receive(self, child: subprocess.Popen[bytes]) -> tuple[dict, bytes] | None:
+        """The child's findings (None: it died), freezing it whenever a generation starts meanwhile."""
+        if CAN_FREEZE:
+            descriptor = child.stdout.fileno()  # type: ignore[union-attr]
+            while not _ready(descriptor, select.POLLIN):
+                self._freeze_while_busy(child)
+        return read_frame(child.stdout)  # type: ignore[arg-type]
 
     def _process(self, job: ImageJob) -> Findings:
         for _attempt in range(2):
@@ -166,8 +232,8 @@ class Aftercare:
             if child is None:
                 return run_job(job)
             try:
-                send_job(child.stdin, job)  # type: ignore[arg-type]
-                frame = read_frame(child.stdout)  # type: ignore[arg-type]
+                self._send(child, job)
+                frame = self._receive(child)
             except (OSError, ValueError):
                 frame = None
             if frame is not None:
@@ -189,6 +255,8 @@ class Aftercare:
         try:
             self._child = subprocess.Popen(child_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                            cwd=str(EXTENSION_ROOT), env=env, creationflags=flags)
+            if CAN_FREEZE:  # jobs are written piece by piece, so the host can be watched meanwhile
+                os.set_blocking(self._child.stdin.fileno(), False)  # type: ignore[union-attr]
         except (OSError, ValueError) as exc:
             self._spawn_failures += 1
             if self._spawn_failures >= MAX_SPAWN_FAILURES:
@@ -211,6 +279,7 @@ class Aftercare:
             child.kill()
             return  # the blocked thread gets an error, restarts nothing (closed) and returns
         self._child = None
+        _resume(child)  # a frozen child would never see its input close
         for stream in (child.stdin, child.stdout):
             try:
                 if stream is not None:
@@ -241,3 +310,19 @@ class Aftercare:
         if key not in self._said:
             self._said.add(key)
             log.warning(message, *args)
+
+
+def _ready(descriptor: int, event: int) -> bool:
+    """Whether the pipe can be read (or written) now, waiting at most ``WATCH_SECONDS``. poll(), not
+    select(): a WebUI holds many files, and select() refuses descriptors above 1023."""
+    poller = select.poll()
+    poller.register(descriptor, event)
+    return bool(poller.poll(WATCH_SECONDS * 1000))
+
+
+def _resume(child: subprocess.Popen[bytes]) -> None:
+    if CAN_FREEZE and child.poll() is None:
+        try:
+            os.kill(child.pid, signal.SIGCONT)
+        except OSError:
+            pass
