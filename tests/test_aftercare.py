@@ -263,16 +263,24 @@ def test_images_handed_over_just_after_a_generation_ended_wait_a_quiet_spell_fro
     (its images being encoded, the answer sent)."""
     import time
 
-    generating = threading.Event()
+    generating, seen_generating = threading.Event(), threading.Event()
+
+    def may_run() -> bool:
+        if generating.is_set():
+            seen_generating.set()
+            return False
+        return True
+
     collected = Collected()
-    aftercare = Aftercare(collected, use_child=False, may_run=lambda: not generating.is_set(), quiet_seconds=2.0)
+    aftercare = Aftercare(collected, use_child=False, may_run=may_run, quiet_seconds=2.0)
     if before == "work done in the last pause":
         aftercare.submit(ImageJob("earlier", measure=True))
         assert aftercare.flush(60)
     else:
         time.sleep(2.2)  # the WebUI has been up longer than a quiet spell
-    generating.set()
-    time.sleep(0.6)  # the next generation, with nothing queued meanwhile
+    generating.set()  # the next generation, with nothing queued meanwhile
+    if before == "work done in the last pause":  # the idle thread looks at the host (none runs before the first image)
+        wait_until(seen_generating.is_set, "the idle background thread looked at the host during the generation")
     generating.clear()
     aftercare.submit(ImageJob("fresh", measure=True))
     try:
