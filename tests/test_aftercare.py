@@ -6,6 +6,7 @@ import io
 import json
 import logging
 import os
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -102,6 +103,29 @@ def test_a_killed_child_is_restarted_and_the_work_goes_on(tmp_path: Path) -> Non
     second = ImageRecord(index_in_run=1, pil_image=noisy())
     aftercare.submit(job_for_image(second, WorkSettings()))
     assert aftercare.flush(60)
+    aftercare.close()
+    assert collected.items[second.image_uid].metrics["noise"][0] > 8
+
+
+@pytest.mark.parametrize("stop_signal", ["SIGINT", "SIGTERM"])
+def test_the_child_outlives_ctrl_c_and_a_stop_of_the_whole_group(tmp_path: Path, stop_signal: str,
+                                                                  caplog) -> None:
+    """Ctrl-C in the WebUI's terminal (SIGTERM from a service manager) reaches the whole process group; the
+    WebUI's shutdown then hands over its queued images, so the child must still be there to take them."""
+    if stop_signal == "SIGTERM" and not sys.platform.startswith("linux"):
+        pytest.skip("SIGTERM is ignored only where the kernel ends the child with the WebUI (Linux)")
+    collected = Collected()
+    aftercare = Aftercare(collected)
+    first = ImageRecord(index_in_run=0, pil_image=noisy())
+    aftercare.submit(job_for_image(first, WorkSettings()))
+    assert aftercare.flush(60)
+    pid = aftercare.child_pid
+    os.kill(pid, getattr(signal, stop_signal))
+    second = ImageRecord(index_in_run=1, pil_image=noisy())
+    with caplog.at_level(logging.WARNING, logger="paramlab"):
+        aftercare.submit(job_for_image(second, WorkSettings()))
+        assert aftercare.flush(60)
+    assert aftercare.child_pid == pid and "stopped" not in caplog.text
     aftercare.close()
     assert collected.items[second.image_uid].metrics["noise"][0] > 8
 

@@ -12,6 +12,10 @@ prints goes to stderr, so it can never corrupt the stream. It ends when stdin cl
 exited or was killed). The WebUI freezes it (``SIGSTOP``) while a generation runs; a frozen process
 never sees its input close, so on Linux it also asks the kernel to end it when the WebUI's thread
 that started it ends (``PR_SET_PDEATHSIG``): a ``kill -9`` of the WebUI never leaves it behind.
+
+Ctrl-C in the WebUI's terminal reaches every process of its group, this one too, and so does a service
+manager's SIGTERM to the group; but the WebUI then still hands its queued images over before it exits.
+So this process ignores SIGINT, and SIGTERM where the kernel ends it with the WebUI anyway (Linux).
 """
 
 from __future__ import annotations
@@ -38,24 +42,35 @@ def lower_own_priority() -> str:
     return "as started"
 
 
-def end_with_parent() -> None:
-    """Linux: be killed when the thread that started this process ends (see the module's docstring)."""
+def end_with_parent() -> bool:
+    """Linux: be killed when the thread that started this process ends (see the module's docstring).
+    Returns whether the kernel took the request."""
     if not sys.platform.startswith("linux"):
-        return
+        return False
     import ctypes
 
     parent = os.getppid()
     try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1: PR_SET_PDEATHSIG
+        if ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0) != 0:  # 1: PR_SET_PDEATHSIG
+            return False
     except (OSError, AttributeError):
-        return
+        return False
     if os.getppid() != parent:  # the parent ended before the request was made
         os._exit(0)
+    return True
+
+
+def outlive_the_hosts_stop_signals(ends_with_parent: bool) -> None:
+    """Ignore the signals that stop the whole group (see the module's docstring): the WebUI still has
+    images to hand over, and this process ends when its input closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if ends_with_parent:  # otherwise SIGTERM stays the way to end a child whose WebUI is gone
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def main() -> int:
     lower_own_priority()  # before numpy, PIL or torch start any thread: threads inherit it
-    end_with_parent()
+    outlive_the_hosts_stop_signals(end_with_parent())
     results = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     sys.stdout = sys.stderr
