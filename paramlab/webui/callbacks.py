@@ -17,6 +17,7 @@ from paramlab.webui import (
     api_routes,
     extras,
     failures,
+    file_route,
     jobs,
     panel_lists,
     profile_panel,
@@ -55,6 +56,8 @@ def register() -> None:
     script_callbacks.on_app_started(guarded_callback("ParamLab's HTTP API (/paramlab/v1)", api_routes.register),
                                     name="paramlab_api")
     script_callbacks.on_app_started(start_recovery, name="paramlab_recovery")
+    script_callbacks.on_app_started(guarded_callback("keeping the ledger out of the WebUI's /file= route",
+                                                     file_route.block_paramlab_files), name="paramlab_file_route")
     script_callbacks.on_app_started(guarded_callback("the X/Y/Z axes' notes of what they set",
                                                      xyz_axis.record_late_axes), name="paramlab_xyz_axis_writes")
     script_callbacks.on_ui_tabs(tab.on_ui_tabs, name="paramlab_tab")  # guarded in tab
