@@ -22,7 +22,7 @@ from host_fixture import register_xyz
 from modules import _standin_sampling, devices, processing, script_callbacks, sd_samplers, shared, txt2img
 from modules._standin_ui import default_script_args
 from modules.api import api
-from webui_support import LoadedExtension
+from webui_support import LoadedExtension, ledger_table
 
 from paramlab.ledger import Ledger, recovery
 from paramlab.profiles.stats import profile_figures
@@ -60,18 +60,7 @@ def nan_in_unet(batches: set[int] | None = None) -> Any:
     return poison
 
 
-def table(name: str) -> list[dict[str, Any]]:
-    """The table as the ledger holds it now (the writer drained; no garbage collection first)."""
-    assert runtime.get_writer().flush(60)
-    ledger = Ledger.open(runtime.ledger_url())
-    try:
-        from paramlab.ledger import schema
-
-        rows = schema.metadata.tables[name]
-        with ledger.engine.connect() as conn:
-            return [dict(row._mapping) for row in conn.execute(rows.select().order_by(rows.c.id))]
-    finally:
-        ledger.close()
+table = ledger_table  # the table as the ledger holds it now (the writer drained; no garbage collection first)
 
 
 def test_a_nan_and_an_out_of_memory_mid_batch_are_failed_runs_with_their_errors(

@@ -78,17 +78,7 @@ class LoadedExtension:
         return self.table("jobs")
 
     def table(self, name: str) -> list[dict[str, Any]]:
-        from paramlab.ledger import schema
-        from paramlab.webui import runtime
-
-        assert runtime.get_writer().flush(DRAIN_SECONDS)
-        ledger = Ledger.open(runtime.ledger_url())
-        try:
-            table = schema.metadata.tables[name]
-            with ledger.engine.connect() as conn:
-                return [dict(r._mapping) for r in conn.execute(table.select().order_by(table.c.id))]
-        finally:
-            ledger.close()
+        return ledger_table(name)
 
     def close(self) -> None:
         from paramlab.webui import jobs, runtime, script, seed_panel
@@ -99,3 +89,17 @@ class LoadedExtension:
         script._reported_faults.clear()
         seed_panel.LATEST_PANELS.clear()
 
+
+def ledger_table(name: str) -> list[dict[str, Any]]:
+    """The table as the extension's ledger holds it now: the writer drained, no garbage collection first."""
+    from paramlab.ledger import schema
+    from paramlab.webui import runtime
+
+    assert runtime.get_writer().flush(DRAIN_SECONDS)
+    ledger = Ledger.open(runtime.ledger_url())
+    try:
+        table = schema.metadata.tables[name]
+        with ledger.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(table.select().order_by(table.c.id))]
+    finally:
+        ledger.close()
