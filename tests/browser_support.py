@@ -182,9 +182,12 @@ CHART_POINT_JS = """(chart) => {
 
 def chart_point(page: Any, chart: str = "#paramlab-charts-scatter") -> dict[str, Any]:
     """The centre of a chart point that nothing covers (a front diamond may sit on others), in page pixels,
-    with its accessible label. The point must be in view."""
-    found = page.evaluate(CHART_POINT_JS, chart)
-    assert found, f"no uncovered point in {chart}"
+    with its accessible label. The point must be in view. Waits up to 15 s: a tab's late refresh may be
+    redrawing the chart (no points, or points still moving in) when it is asked."""
+    try:
+        found = page.wait_for_function(CHART_POINT_JS, arg=chart, timeout=15_000).json_value()
+    except Exception as error:  # noqa: BLE001 - Playwright's timeout
+        raise AssertionError(f"no uncovered point in {chart}") from error
     return found
 
 

@@ -5,6 +5,6 @@ Besides the store and its background writer, this package holds the ledger's fil
 """
 
 from paramlab.ledger.records import ImageRecord, RunRecord
-from paramlab.ledger.store import Ledger, LedgerError
+from paramlab.ledger.store import Ledger, LedgerError, database_errors
 
-__all__ = ["ImageRecord", "Ledger", "LedgerError", "RunRecord"]
+__all__ = ["ImageRecord", "Ledger", "LedgerError", "RunRecord", "database_errors"]

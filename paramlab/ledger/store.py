@@ -101,6 +101,22 @@ class Ledger:
             with conn.begin():
                 yield conn
 
+    @contextmanager
+    def read(self, what: str = "read the ledger") -> Iterator[sa.Connection]:
+        """A read connection whose database failures arrive as :class:`LedgerError` ("ParamLab: could not
+        <what>: <reason>"), so callers outside the ledger catch one thing and never see SQLAlchemy."""
+        with database_errors(what), self.engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def transaction(self, what: str) -> Iterator[sa.Connection]:
+        """:meth:`write` after :meth:`ensure_present`, with database failures as :class:`LedgerError`
+        ("ParamLab: could not <what>; nothing was changed: <reason>"); the SQLAlchemy error stays the cause."""
+        with database_errors(what, after_rollback=True):
+            self.ensure_present()
+            with self.write() as conn:
+                yield conn
+
     def ensure_present(self) -> None:
         """Refuse to write into an SQLite file that vanished while open (deleted, moved, drive gone):
         SQLite would happily write to the unlinked file and the rows would be lost with it."""
@@ -213,3 +229,14 @@ class Ledger:
 def _reason(exc: BaseException) -> str:
     original = getattr(exc, "orig", None)
     return str(original or exc).splitlines()[0]
+
+
+@contextmanager
+def database_errors(what: str, after_rollback: bool = False) -> Iterator[None]:
+    """SQLAlchemy's errors raised inside become :class:`LedgerError` with a plain sentence (the original
+    stays ``__cause__``): the ledger's modules wrap their SQL in this, and nothing outside catches SQLAlchemy."""
+    try:
+        yield
+    except sa.exc.SQLAlchemyError as exc:
+        rolled_back = "; nothing was changed" if after_rollback else ""
+        raise LedgerError(f"ParamLab: could not {what}{rolled_back}: {_reason(exc)}") from exc
