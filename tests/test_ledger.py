@@ -91,16 +91,17 @@ def test_a_failing_batch_writes_nothing(ledger: Ledger) -> None:
 def test_database_failures_reach_callers_as_ledger_errors(ledger: Ledger) -> None:
     """Callers outside the ledger catch LedgerError only: a bad read and a failed transaction both arrive
     as one, with SQLAlchemy's error as the cause, and the transaction left nothing behind."""
-    with pytest.raises(LedgerError, match="ParamLab: could not count the pets: ") as caught:
-        with ledger.read("count the pets") as conn:
-            conn.execute(sa.text("SELECT count(*) FROM pets"))
+    with pytest.raises(LedgerError, match="ParamLab: could not count the pets: ") as caught, \
+            ledger.read("count the pets") as conn:
+        conn.execute(sa.text("SELECT count(*) FROM pets"))
     assert isinstance(caught.value.__cause__, sa.exc.SQLAlchemyError)
     before = ledger.counts()
-    with pytest.raises(LedgerError, match="could not save two runs; nothing was changed: "):
-        with ledger.transaction("save two runs") as conn:
-            conn.execute(schema.jobs.insert().values(job_uid="job-a", started_at=sa.func.now(), tab="txt2img", source="api",
-                                                     kind="generate", status="ok"))
-            conn.execute(sa.text("INSERT INTO pets VALUES (1)"))
+    job = {"job_uid": "job-a", "started_at": sa.func.now(), "tab": "txt2img", "source": "api", "kind": "generate",
+           "status": "ok"}
+    with pytest.raises(LedgerError, match="could not save two runs; nothing was changed: "), \
+            ledger.transaction("save two runs") as conn:
+        conn.execute(schema.jobs.insert().values(**job))
+        conn.execute(sa.text("INSERT INTO pets VALUES (1)"))
     assert ledger.counts() == before
 
 
