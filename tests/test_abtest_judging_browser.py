@@ -14,7 +14,7 @@ from browser_support import chromium_page, paramlab_server, require_browser
 
 from paramlab.ledger import Ledger
 from paramlab.ledger.reads.abtest import stored_votes
-from paramlab.paths import resolve_ledger_url
+from paramlab.ledger.urls import resolve_ledger_url
 
 pytestmark = pytest.mark.browser
 NAMES = ("Fast draft", "Careful")

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from paramlab import cli
-from paramlab.paths import LedgerLocationError, describe_url, resolve_ledger_url
+from paramlab.ledger.urls import LedgerLocationError, describe_url, resolve_ledger_url
 
 SECRET = "s3cret-pw"
 REPO = Path(__file__).resolve().parent.parent

@@ -15,7 +15,7 @@ from paramlab.ledger import ImageRecord, Ledger, RunRecord
 from paramlab.ledger.job_operations import StartJob
 from paramlab.ledger.reads.jobs import JobNotFound, job_detail, list_jobs
 from paramlab.ledger.records import JobRecord
-from paramlab.paths import resolve_ledger_url
+from paramlab.ledger.urls import resolve_ledger_url
 from paramlab.tab import upscale_charts
 from paramlab.tab.charts import chart_rows
 from paramlab.tab.jobs_view import build_jobs_view, job_detail_html, jobs_table_html
