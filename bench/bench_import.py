@@ -19,7 +19,7 @@ from PIL.PngImagePlugin import PngInfo  # noqa: E402
 
 from paramlab.ledger import Ledger  # noqa: E402
 from paramlab.ledger.importer import import_folder  # noqa: E402
-from paramlab.paths import resolve_ledger_url  # noqa: E402
+from paramlab.ledger.urls import resolve_ledger_url  # noqa: E402
 
 PROMPT = (
     "masterpiece, best quality, ultra-detailed, 1girl, solo, looking at viewer, (smile:1.2), long hair, "

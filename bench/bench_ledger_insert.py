@@ -44,7 +44,7 @@ from paramlab.ledger import ImageRecord, Ledger, RunRecord, schema  # noqa: E402
 from paramlab.ledger.job_operations import FinishJob, StartJob  # noqa: E402
 from paramlab.ledger.operations import AddImages, Findings, FinishRun, Operation, RecordFindings, StartRun  # noqa: E402
 from paramlab.ledger.records import JobRecord  # noqa: E402
-from paramlab.paths import resolve_ledger_url  # noqa: E402
+from paramlab.ledger.urls import resolve_ledger_url  # noqa: E402
 
 BATCHES_PER_RUN = 4
 BATCH_SIZE = 4

@@ -23,7 +23,7 @@ from matrix_ledger import fill_xyz_job  # noqa: E402
 from paramlab.analysis.matrix import build_matrix, matrix_csv  # noqa: E402
 from paramlab.analysis.matrix_load import load_job_cells  # noqa: E402
 from paramlab.ledger import Ledger  # noqa: E402
-from paramlab.paths import resolve_ledger_url  # noqa: E402
+from paramlab.ledger.urls import resolve_ledger_url  # noqa: E402
 from paramlab.tab.matrix_render import matrix_html  # noqa: E402
 
 

@@ -27,7 +27,7 @@ from bench_ledger_insert import make_runs  # noqa: E402
 
 from paramlab.ledger import Ledger, schema  # noqa: E402
 from paramlab.ledger.operations import store_thumbnail  # noqa: E402
-from paramlab.paths import resolve_ledger_url  # noqa: E402
+from paramlab.ledger.urls import resolve_ledger_url  # noqa: E402
 
 PER_RUN = 100
 

@@ -23,7 +23,7 @@ if str(REPO_ROOT) not in sys.path:
 from paramlab.analysis import analyse, cheapest_within, load_frame  # noqa: E402
 from paramlab.analysis.frame import MEASURE_COLUMNS  # noqa: E402
 from paramlab.ledger import ImageRecord, Ledger, RunRecord  # noqa: E402
-from paramlab.paths import resolve_ledger_url  # noqa: E402
+from paramlab.ledger.urls import resolve_ledger_url  # noqa: E402
 
 ROWS = 100_000
 TARGET_MS = 200.0

@@ -27,7 +27,7 @@ for entry in (str(REPO_ROOT), str(Path(__file__).resolve().parent)):
 from bench_pareto import synthetic_frame  # noqa: E402
 
 from paramlab.ledger import ImageRecord, Ledger, RunRecord  # noqa: E402
-from paramlab.paths import resolve_ledger_url  # noqa: E402
+from paramlab.ledger.urls import resolve_ledger_url  # noqa: E402
 from paramlab.tab.charts import (  # noqa: E402
     chart_data,
     cost_quality_chart,

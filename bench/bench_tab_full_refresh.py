@@ -18,7 +18,7 @@ sys.path[:0] = [str(REPO), str(REPO / "bench")]
 from bench_tab_charts import FOLDER, build  # noqa: E402
 
 from paramlab.ledger import Ledger  # noqa: E402
-from paramlab.paths import resolve_ledger_url  # noqa: E402
+from paramlab.ledger.urls import resolve_ledger_url  # noqa: E402
 from paramlab.tab.charts import chart_data, cost_quality_chart, recommendation_text, steps_quality_chart  # noqa: E402
 from paramlab.tab.query import LedgerFilter, filter_options, query_page, where_clause  # noqa: E402
 

@@ -24,7 +24,7 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from paramlab.ledger import ImageRecord, Ledger, RunRecord  # noqa: E402
-from paramlab.paths import resolve_ledger_url  # noqa: E402
+from paramlab.ledger.urls import resolve_ledger_url  # noqa: E402
 
 BENCH_DIR = Path("/tmp/paramlab-bench-tab")
 CHUNK = 10_000

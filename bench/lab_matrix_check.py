@@ -26,7 +26,7 @@ sys.path.insert(0, str(REPO))
 from paramlab.analysis.matrix import build_matrix, matrix_csv  # noqa: E402
 from paramlab.analysis.matrix_load import load_job_cells  # noqa: E402
 from paramlab.ledger import Ledger  # noqa: E402
-from paramlab.paths import resolve_ledger_url  # noqa: E402
+from paramlab.ledger.urls import resolve_ledger_url  # noqa: E402
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]

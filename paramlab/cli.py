@@ -11,7 +11,8 @@ from typing import Any
 
 from paramlab import __version__
 from paramlab.ledger import Ledger, LedgerError
-from paramlab.paths import LedgerLocationError, describe_url, resolve_ledger_url, standalone_data_dir
+from paramlab.ledger.urls import LedgerLocationError, describe_url, resolve_ledger_url
+from paramlab.paths import standalone_data_dir
 
 GUIDE_ACTIONS = {
     "approve": "put a profile in the studio's style guide (listed first, badged)",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from paramlab.abtest.spec import TEST_KEY, VARIANT_KEY
 from paramlab.ledger import ImageRecord, Ledger, RunRecord
+from paramlab.ledger.reads.abtest import TEST_KEY, VARIANT_KEY
 
 COSTS = {"Fast draft": 1.24, "Careful": 2.0}
 
@@ -54,8 +54,8 @@ def store_previews(ledger: Ledger, name: str = "night test", fmt: str = "JPEG") 
 
     from PIL import Image, PngImagePlugin
 
-    from paramlab.abtest.ledger_io import abtest_images
     from paramlab.ledger import schema
+    from paramlab.ledger.reads.abtest import abtest_images
 
     previews = {}
     for number, image in enumerate(abtest_images(ledger, name)):

@@ -81,7 +81,7 @@ def empty_ledger_location(backend: str, tmp_path: Path, request: pytest.FixtureR
 def ledger(ledger_location: str, tmp_path: Path):
     """A fresh ledger, on SQLite and on PostgreSQL."""
     from paramlab.ledger import Ledger
-    from paramlab.paths import resolve_ledger_url
+    from paramlab.ledger.urls import resolve_ledger_url
 
     opened = Ledger.open(resolve_ledger_url(ledger_location, tmp_path))
     yield opened
@@ -92,7 +92,7 @@ def ledger(ledger_location: str, tmp_path: Path):
 def sqlite_ledger(tmp_path: Path):
     """A fresh SQLite ledger, for what only SQLite has (a file, PRAGMAs, FTS5)."""
     from paramlab.ledger import Ledger
-    from paramlab.paths import resolve_ledger_url
+    from paramlab.ledger.urls import resolve_ledger_url
 
     opened = Ledger.open(resolve_ledger_url(tmp_path / "ledger.sqlite", tmp_path))
     yield opened

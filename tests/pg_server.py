@@ -142,7 +142,7 @@ class PostgresServer:
     def create_template(self) -> None:
         """A database migrated to the current schema, copied for each test."""
         from paramlab.ledger import Ledger
-        from paramlab.paths import resolve_ledger_url
+        from paramlab.ledger.urls import resolve_ledger_url
 
         self._admin(f"CREATE DATABASE {TEMPLATE}")
         Ledger.open(resolve_ledger_url(self.url(TEMPLATE), Path(self.root))).close()

@@ -15,10 +15,9 @@ import gradio as gr
 from abtest_ledger import fill_abtest, store_previews
 from PIL import Image
 
-from paramlab.abtest.ledger_io import abtest_images, stored_votes
-from paramlab.abtest.spec import VARIANT_KEY
 from paramlab.gradio_compat import event_wiring
 from paramlab.ledger import Ledger, schema
+from paramlab.ledger.reads.abtest import VARIANT_KEY, abtest_images, stored_votes
 from paramlab.tab.abtest_previews import blind_preview
 from paramlab.tab.abtest_view import ALREADY_VOTED, NOT_LOADED, NOT_ON_VIEW, build_abtest_view
 

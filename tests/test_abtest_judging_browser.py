@@ -12,9 +12,9 @@ import pytest
 from abtest_ledger import fill_abtest, record_definition, store_previews
 from browser_support import chromium_page, paramlab_server, require_browser
 
-from paramlab.abtest.ledger_io import stored_votes
 from paramlab.ledger import Ledger
-from paramlab.paths import resolve_ledger_url
+from paramlab.ledger.reads.abtest import stored_votes
+from paramlab.ledger.urls import resolve_ledger_url
 
 pytestmark = pytest.mark.browser
 NAMES = ("Fast draft", "Careful")

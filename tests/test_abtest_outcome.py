@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 from abtest_ledger import fill_abtest, record_definition
 
-from paramlab.abtest.ledger_io import abtest_images, record_vote
 from paramlab.abtest.outcome import outcome, save_winner
 from paramlab.abtest.pairs import all_pairs
 from paramlab.ledger import Ledger
+from paramlab.ledger.edits.abtest import record_vote
+from paramlab.ledger.reads.abtest import abtest_images
 from paramlab.profiles import ProfileError
 from paramlab.profiles.store import ProfileStore
 

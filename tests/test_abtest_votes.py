@@ -8,10 +8,11 @@ import random
 import pytest
 from abtest_ledger import fill_abtest
 
-from paramlab.abtest.ledger_io import JudgingError, abtest_images, abtest_names, record_vote, stored_votes
 from paramlab.abtest.pairs import all_pairs, next_pair, progress
 from paramlab.ledger import Ledger
 from paramlab.ledger.actor import Actor, acting_as
+from paramlab.ledger.edits.abtest import JudgingError, record_vote
+from paramlab.ledger.reads.abtest import abtest_images, abtest_names, stored_votes
 from paramlab.ledger.store import LedgerReadOnly
 
 

@@ -89,7 +89,7 @@ def test_an_installed_psycopg_is_left_alone(monkeypatch) -> None:
 
 
 def test_a_bare_postgresql_url_uses_psycopg_3(tmp_path: Path) -> None:
-    from paramlab.paths import resolve_ledger_url
+    from paramlab.ledger.urls import resolve_ledger_url
 
     assert resolve_ledger_url("postgresql://u@db/paramlab", tmp_path).drivername == "postgresql+psycopg"
     assert resolve_ledger_url("postgres://u@db/paramlab", tmp_path).drivername == "postgresql+psycopg"

@@ -12,7 +12,7 @@ from browser_support import choose_option, chromium_page, paramlab_server, requi
 from upscale_ledger import fill_upscale_ledger
 
 from paramlab.ledger import Ledger, RunRecord
-from paramlab.paths import resolve_ledger_url
+from paramlab.ledger.urls import resolve_ledger_url
 
 COLOURED_PIXELS_JS = """(selector) => {
     const canvas = document.querySelector(selector + ' canvas');

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from paramlab.ledger import ImageRecord, Ledger, LedgerError, RunRecord, migrations, schema
 from paramlab.ledger.dialect import prompt_search_clause
-from paramlab.paths import LedgerLocationError, resolve_ledger_url
+from paramlab.ledger.urls import LedgerLocationError, resolve_ledger_url
 
 
 def make_run(prompt: str = "a lighthouse at dusk", images: int = 2, **overrides) -> RunRecord:
@@ -310,7 +310,7 @@ def test_processes_opening_a_new_ledger_at_once_migrate_it_once(tmp_path: Path) 
 
     path = tmp_path / "together.sqlite"
     code = (
-        "import sys; from paramlab.ledger import Ledger; from paramlab.paths import resolve_ledger_url; "
+        "import sys; from paramlab.ledger import Ledger; from paramlab.ledger.urls import resolve_ledger_url; "
         "Ledger.open(resolve_ledger_url(sys.argv[1], None)).close(); print('ok')"
     )
     repo = Path(__file__).resolve().parent.parent

@@ -19,7 +19,7 @@ from paramlab.ledger.owner import this_process
 from paramlab.ledger.pixels import pixel_sha256
 from paramlab.ledger.records import JobRecord
 from paramlab.ledger.rows import find_source_image
-from paramlab.paths import resolve_ledger_url
+from paramlab.ledger.urls import resolve_ledger_url
 
 DEAD_OWNER = f"{socket.gethostname()}/4194303/0"  # this machine, a process id no process has
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from paramlab.ledger import Ledger, schema
-from paramlab.paths import resolve_ledger_url
+from paramlab.ledger.urls import resolve_ledger_url
 
 TESTS = Path(__file__).resolve().parent
 WRITERS, RUNS, BATCHES, BATCH_SIZE = 3, 4, 3, 2

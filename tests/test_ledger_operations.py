@@ -21,8 +21,8 @@ from paramlab.ledger.operations import (
     operation_from_json,
     operation_to_line,
 )
+from paramlab.ledger.urls import resolve_ledger_url
 from paramlab.ledger.writer import LedgerWriter
-from paramlab.paths import resolve_ledger_url
 
 FAST_RETRY = (0.05, 0.05, 0.1)
 

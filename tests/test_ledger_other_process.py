@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 WRITER = textwrap.dedent("""
     import os, sys
     from paramlab.ledger import Ledger, ImageRecord, RunRecord
-    from paramlab.paths import resolve_ledger_url
+    from paramlab.ledger.urls import resolve_ledger_url
     url = resolve_ledger_url(sys.argv[1], None)
     first = Ledger.open(url)
     second = Ledger.open(url)
@@ -74,7 +74,7 @@ def open_with_plain_sqlite(path: Path) -> None:
 
 
 def open_with_ledger_api(path: Path) -> None:
-    code = ("import sys; from paramlab.ledger import Ledger; from paramlab.paths import resolve_ledger_url; "
+    code = ("import sys; from paramlab.ledger import Ledger; from paramlab.ledger.urls import resolve_ledger_url; "
             "ledger = Ledger.open(resolve_ledger_url(sys.argv[1], None)); ledger.counts(); ledger.close()")
     subprocess.run([sys.executable, "-c", code, str(path)], cwd=REPO, check=True, capture_output=True, timeout=60)
 
@@ -127,7 +127,7 @@ def test_a_new_ledger_opened_by_several_at_once_opens_for_all(tmp_path: Path) ->
     import threading
 
     from paramlab.ledger import Ledger
-    from paramlab.paths import resolve_ledger_url
+    from paramlab.ledger.urls import resolve_ledger_url
 
     failures: list[str] = []
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from test_ledger_schema_v8 import WHEN, counts, fill_old_ledger
 
 from paramlab.ledger import Ledger, migrations, schema
-from paramlab.paths import resolve_ledger_url
+from paramlab.ledger.urls import resolve_ledger_url
 
 
 def fill_version_9(conn: sa.Connection) -> None:

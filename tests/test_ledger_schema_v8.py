@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from paramlab.ledger import Ledger, migrations, schema
-from paramlab.paths import resolve_ledger_url
+from paramlab.ledger.urls import resolve_ledger_url
 
 WHEN = datetime(2026, 1, 1, 10, 0, tzinfo=timezone.utc)
 

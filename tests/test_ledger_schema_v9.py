@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from test_ledger_schema_v8 import counts, fill_old_ledger
 
 from paramlab.ledger import Ledger, migrations, schema
-from paramlab.paths import resolve_ledger_url
+from paramlab.ledger.urls import resolve_ledger_url
 
 
 def test_a_version_8_ledger_gains_the_votes_table_and_keeps_its_rows(empty_ledger_location: str,

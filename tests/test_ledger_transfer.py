@@ -19,7 +19,7 @@ from paramlab.ledger import ImageRecord, Ledger, LedgerError, RunRecord, migrati
 from paramlab.ledger.actor import acting_as, operator
 from paramlab.ledger.operations import store_thumbnail
 from paramlab.ledger.thumbnails import render_thumbnail, stored_thumbnail
-from paramlab.paths import resolve_ledger_url
+from paramlab.ledger.urls import resolve_ledger_url
 from paramlab.profiles import Profile, ProfileStore
 from paramlab.seeds import Series, SeriesStore
 

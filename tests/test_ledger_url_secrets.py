@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from paramlab import cli
-from paramlab.paths import LedgerLocationError, describe_url, resolve_ledger_url
+from paramlab.ledger.urls import LedgerLocationError, describe_url, holds_password, resolve_ledger_url
 
 SECRET = "s3cret-pw"
 REPO = Path(__file__).resolve().parent.parent
@@ -62,6 +62,13 @@ def test_the_webui_warns_once_about_a_password_in_the_url_without_printing_it(
         runtime.warn_about_a_password_in(make_url(f"postgresql+psycopg://paramlab:{SECRET}@db/paramlab"))
         runtime.warn_about_a_password_in(make_url("postgresql+psycopg://paramlab@db/paramlab"))
     assert len(caplog.records) == 1 and "PGPASSFILE" in caplog.text and SECRET not in caplog.text
+
+
+def test_a_password_in_the_url_is_noticed_in_either_place() -> None:
+    assert holds_password(make_url(f"postgresql+psycopg://paramlab:{SECRET}@db/paramlab"))
+    assert holds_password(make_url(f"postgresql+psycopg://paramlab@db/paramlab?sslmode=require&Password={SECRET}"))
+    assert not holds_password(make_url("postgresql+psycopg://paramlab@db/paramlab?sslmode=require"))
+    assert not holds_password(resolve_ledger_url(None, REPO))
 
 
 def test_the_readme_puts_no_password_on_a_command_line() -> None:

@@ -11,7 +11,7 @@ from browser_support import chromium_page, paramlab_server, require_browser
 from matrix_ledger import SAILOR_CFGS, SAILOR_STEPS, fill_xyz_job
 
 from paramlab.ledger import Ledger
-from paramlab.paths import resolve_ledger_url
+from paramlab.ledger.urls import resolve_ledger_url
 
 
 @pytest.mark.browser

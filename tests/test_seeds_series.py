@@ -144,7 +144,7 @@ def test_a_failed_write_changes_nothing(store: SeriesStore, ledger: Ledger) -> N
 
 
 def test_a_missing_ledger_file_refuses_writes(tmp_path: Path) -> None:
-    from paramlab.paths import resolve_ledger_url
+    from paramlab.ledger.urls import resolve_ledger_url
 
     path = tmp_path / "gone.sqlite"
     ledger = Ledger.open(resolve_ledger_url(path, tmp_path))

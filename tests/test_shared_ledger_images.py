@@ -20,7 +20,7 @@ from webui_support import LoadedExtension
 
 from paramlab.ledger import Ledger, schema
 from paramlab.ledger.locations import KnownFolders, PathMap, locate, use_path_map
-from paramlab.paths import resolve_ledger_url
+from paramlab.ledger.urls import resolve_ledger_url
 from paramlab.tab.access import AccessRule
 from paramlab.tab.files import register_file_routes
 from paramlab.tab.query import image_detail

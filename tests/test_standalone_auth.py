@@ -17,7 +17,7 @@ from PIL import Image
 
 from paramlab.cli import is_loopback_host, main
 from paramlab.ledger import ImageRecord, Ledger, RunRecord
-from paramlab.paths import resolve_ledger_url
+from paramlab.ledger.urls import resolve_ledger_url
 from paramlab.standalone import launch_page
 from paramlab.tab.access import PROCESS_SIGNER
 from paramlab.tab.ledger_actions import ANY, FILTER_FIELDS, LedgerActions

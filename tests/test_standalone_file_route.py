@@ -23,7 +23,7 @@ from test_standalone_auth import record_images
 
 from paramlab.gradio_compat import IS_GRADIO_4, event_wiring, process_event
 from paramlab.ledger import Ledger
-from paramlab.paths import resolve_ledger_url
+from paramlab.ledger.urls import resolve_ledger_url
 from paramlab.standalone import launch_page
 
 PASSWORDS = ("boss-pw", "guest-pw")

@@ -11,7 +11,7 @@ from browser_support import chromium_page, paramlab_server, require_browser
 from PIL import Image
 
 from paramlab.ledger import ImageRecord, Ledger, RunRecord
-from paramlab.paths import resolve_ledger_url
+from paramlab.ledger.urls import resolve_ledger_url
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 

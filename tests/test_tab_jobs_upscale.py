@@ -13,11 +13,11 @@ from upscale_ledger import DRAFT_SECONDS, METHODS, apply, fill_upscale_ledger
 
 from paramlab.ledger import ImageRecord, Ledger, RunRecord
 from paramlab.ledger.job_operations import StartJob
+from paramlab.ledger.reads.jobs import JobNotFound, job_detail, list_jobs
 from paramlab.ledger.records import JobRecord
-from paramlab.paths import resolve_ledger_url
+from paramlab.ledger.urls import resolve_ledger_url
 from paramlab.tab import upscale_charts
 from paramlab.tab.charts import chart_rows
-from paramlab.tab.jobs_query import JobNotFound, job_detail, list_jobs
 from paramlab.tab.jobs_view import build_jobs_view, job_detail_html, jobs_table_html
 from paramlab.tab.page import build_tab_contents
 from paramlab.tab.upscale_view import build_upscale_view

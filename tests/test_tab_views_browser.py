@@ -12,7 +12,7 @@ import pytest
 from browser_support import assert_side_by_side, chart_point, chromium_page, paramlab_server, require_browser
 
 from paramlab.ledger import ImageRecord, Ledger, RunRecord
-from paramlab.paths import resolve_ledger_url
+from paramlab.ledger.urls import resolve_ledger_url
 from paramlab.seeds import Series, SeriesStore
 
 pytestmark = pytest.mark.browser

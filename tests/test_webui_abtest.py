@@ -14,8 +14,8 @@ from modules._standin_ui import default_script_args
 from modules.api import api
 from webui_support import LoadedExtension
 
-from paramlab.abtest.ledger_io import abtest_images, abtest_names
 from paramlab.abtest.spec import SCRIPT_TITLE
+from paramlab.ledger.reads.abtest import abtest_images, abtest_names
 from paramlab.profiles import Profile
 from paramlab.webui import runtime
 

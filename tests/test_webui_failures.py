@@ -25,8 +25,8 @@ from modules.api import api
 from webui_support import LoadedExtension, ledger_table
 
 from paramlab.ledger import Ledger, recovery
+from paramlab.ledger.reads.jobs import list_jobs
 from paramlab.profiles.stats import profile_figures
-from paramlab.tab.jobs_query import list_jobs
 from paramlab.tab.jobs_view import build_jobs_view
 from paramlab.webui import failures, jobs, recorder, runtime, script, xyz_axis
 from paramlab.webui.profile_actions import figures_text

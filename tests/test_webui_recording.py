@@ -243,7 +243,7 @@ class LedgerPeek(scripts.Script):
     def process_batch(self, p: Any, *args: Any, **kwargs: Any) -> None:
         import sqlite3
 
-        from paramlab.paths import sqlite_path
+        from paramlab.ledger.urls import sqlite_path
         from paramlab.webui import runtime
 
         assert runtime.get_writer().flush(10, background=False)  # figures wait until the host is idle

@@ -15,8 +15,8 @@ from paramlab.aftercare.jobs import WorkSettings
 from paramlab.aftercare.work import sha256_of_file
 from paramlab.ledger import ImageRecord, Ledger, LedgerError, RunRecord
 from paramlab.ledger.thumbnails import stored_thumbnail
+from paramlab.ledger.urls import resolve_ledger_url
 from paramlab.ledger.writer import LedgerWriter
-from paramlab.paths import resolve_ledger_url
 
 FAST_RETRY = (0.05, 0.05, 0.1)
 

@@ -11,7 +11,7 @@ from paramlab.ledger import ImageRecord, Ledger, RunRecord
 from paramlab.ledger.job_operations import FinishJob, MarkTileJob, StartJob
 from paramlab.ledger.operations import FinishRun, StartRun, WriteRun
 from paramlab.ledger.records import JobRecord
-from paramlab.paths import resolve_ledger_url
+from paramlab.ledger.urls import resolve_ledger_url
 
 MODEL = {"model_name": "sd15", "model_hash": "abcd1234"}
 # method → (seconds for the 1024² output, sharpness): Extras is cheapest, tiled is sharpest.

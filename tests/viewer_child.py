@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from paramlab.ledger import Ledger  # noqa: E402
-from paramlab.paths import resolve_ledger_url  # noqa: E402
+from paramlab.ledger.urls import resolve_ledger_url  # noqa: E402
 from paramlab.tab.query import LedgerFilter, filter_options, image_detail, query_page  # noqa: E402
 
 

@@ -9,15 +9,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
-
-from paramlab.abtest.ledger_io import abtest_images, stored_votes
 from paramlab.abtest.spec import SCRIPT_TITLE, ABTestArgs, ABTestError, parse_abtest_args
 from paramlab.analysis.ab_decision import Decision, decide
+from paramlab.analysis.bradley_terry import Vote
 from paramlab.analysis.frame import composite_quality
 from paramlab.analysis.load import load_frame
-from paramlab.ledger import schema
-from paramlab.ledger.store import Ledger
+from paramlab.ledger import Ledger, database_errors
+from paramlab.ledger.reads.abtest import abtest_images, newest_script_args, stored_votes
 from paramlab.profiles import Profile, ProfileError
 from paramlab.profiles.store import ProfileStore
 
@@ -49,21 +47,13 @@ def _mean(values: list[float]) -> float | None:
 
 def definition_of(ledger: Ledger, name: str) -> ABTestArgs | None:
     """The test as its newest run defined it (kept in its job's ``script_args``)."""
-    jobs = schema.jobs
-    query = (sa.select(jobs.c.script_args).where(jobs.c.script_name == SCRIPT_TITLE, jobs.c.script_args.is_not(None))
-             .order_by(jobs.c.id.desc()))
-    with ledger.engine.connect() as conn:
-        for (text,) in conn.execute(query):
-            try:
-                data = json.loads(text)
-            except ValueError:
-                continue
-            if isinstance(data, dict) and data.get("name") == name:
-                try:
-                    return parse_abtest_args({**data, "confirm": True})
-                except ABTestError:
-                    return None
-    return None
+    data = newest_script_args(ledger, SCRIPT_TITLE, name)
+    if data is None:
+        return None
+    try:
+        return parse_abtest_args({**data, "confirm": True})
+    except ABTestError:
+        return None
 
 
 def outcome(ledger: Ledger, name: str, resamples: int = 400) -> Outcome:
@@ -76,7 +66,8 @@ def outcome(ledger: Ledger, name: str, resamples: int = 400) -> Outcome:
         by_variant[image.variant].append(image)
     composite: dict[int, float] = {}
     if images:
-        frame = load_frame(ledger, {"image_ids": [image.id for image in images]})
+        with database_errors("read the A/B test's quality figures"):  # until analysis/load reads through the ledger
+            frame = load_frame(ledger, {"image_ids": [image.id for image in images]})
         composite = dict(zip(frame["id"].astype(int), composite_quality(frame)))
     figures = []
     for variant in variants:
@@ -86,7 +77,7 @@ def outcome(ledger: Ledger, name: str, resamples: int = 400) -> Outcome:
             variant, len(own), _mean([image.cost_seconds for image in own]),
             _mean([composite.get(image.id, math.nan) for image in own]),
             (sum(flawed) / len(flawed)) if flawed else None))
-    votes = [vote.as_vote() for vote in stored_votes(ledger, name)]
+    votes = [Vote(vote.left_variant, vote.right_variant, vote.choice) for vote in stored_votes(ledger, name)]
     votes = [vote for vote in votes if vote.left in variants and vote.right in variants]
     costs = {figure.variant: figure.cost_per_image for figure in figures}
     decision = decide(variants, votes, costs, resamples=resamples)

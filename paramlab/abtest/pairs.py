@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from paramlab.abtest.ledger_io import ABImage, StoredVote
+from paramlab.ledger.reads.abtest import ABImage, StoredVote
 
 
 @dataclass(frozen=True)

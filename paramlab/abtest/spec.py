@@ -22,8 +22,6 @@ from paramlab.profiles import ProfileError, normalise_settings
 from paramlab.strict_model import StrictBool, StrictModel, root_validator, validator
 
 SCRIPT_TITLE = "ParamLab A/B test"
-TEST_KEY = "ParamLab A/B test"  # infotext keys on every image of a test: how the ledger finds them
-VARIANT_KEY = "ParamLab A/B variant"
 MAX_VARIANTS = 8
 DEFAULT_MAX_IMAGES = 200  # more needs ``confirm``: a typo in a seed count must not book the GPU for a day
 NAME_MAX = 200

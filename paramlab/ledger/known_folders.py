@@ -22,7 +22,8 @@ import sqlalchemy as sa
 
 from paramlab.ledger import Ledger, schema
 from paramlab.ledger.locations import FolderText, KnownFolders, PathMap, current_path_map
-from paramlab.paths import THUMBNAIL_DIRNAME, sqlite_path
+from paramlab.ledger.urls import sqlite_path
+from paramlab.paths import THUMBNAIL_DIRNAME
 
 
 def recorded_output_folders(ledger: Ledger, here: str | None = None) -> list[str]:

@@ -13,7 +13,7 @@ from sqlalchemy.engine import URL
 
 from paramlab.ledger import actor, dialect, migrations, schema
 from paramlab.ledger.records import RunRecord
-from paramlab.paths import describe_url, sqlite_path
+from paramlab.ledger.urls import describe_url, sqlite_path
 
 
 class LedgerError(RuntimeError):

@@ -28,7 +28,7 @@ from tqdm import tqdm
 from paramlab.ledger import schema
 from paramlab.ledger.operations import store_thumbnail
 from paramlab.ledger.store import Ledger, LedgerError
-from paramlab.paths import describe_url, sqlite_path
+from paramlab.ledger.urls import describe_url, sqlite_path
 
 CHUNK = 1000
 NATURAL_KEYS: dict[str, tuple[str, ...]] = {"profiles": ("name_key",), "series": ("name_key",)}

@@ -1,8 +1,8 @@
-"""Convergence from the user's own ledger: step sweeps found among recorded images.
-
-Images that share prompt, negative prompt, seed, sampler, schedule, size and model but differ in
-steps form a sweep; each is compared (SSIM) with the sweep's most-steps image, loaded from the saved
-file or, failing that, from the thumbnail (both sides of one sweep come from the same source size).
+"""Convergence from the user's own ledger: the step sweeps it holds (read by
+:func:`paramlab.ledger.reads.convergence.sweep_rows`: images alike but for their steps), each image compared
+(SSIM) with its sweep's most-steps image, loaded from the saved file or, failing that, from the thumbnail
+(both sides of one sweep come from the same source size). No SQL here: a database failure arrives as
+:class:`~paramlab.ledger.LedgerError`.
 """
 
 from __future__ import annotations
@@ -12,28 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import sqlalchemy as sa
 from PIL import Image
 
-from paramlab.ledger import Ledger, schema
-from paramlab.ledger.thumbnails import stored_thumbnail
+from paramlab.ledger import Ledger
+from paramlab.ledger.reads.convergence import sweep_rows
+from paramlab.ledger.reads.thumbnails import stored_preview
 from paramlab.quality.convergence import convergence_table, steps_to_converge
-
-SWEEP_COLUMNS = ("prompt", "negative_prompt", "seed", "sampler", "scheduler", "width", "height", "model_hash")
-
-
-def sweep_rows(ledger: Ledger, limit: int = 5000) -> pd.DataFrame:
-    """The newest ``limit`` images that belong to a sweep (≥ 2 distinct step counts in their group)."""
-    i = schema.images
-    columns = [i.c.id, i.c.steps, i.c.image_path, i.c.thumbnail_path, *(i.c[name] for name in SWEEP_COLUMNS)]
-    query = sa.select(*columns).where(i.c.status == "ok", i.c.steps.is_not(None)).order_by(i.c.id.desc()).limit(limit)
-    with ledger.engine.connect() as conn:
-        frame = pd.DataFrame([dict(row._mapping) for row in conn.execute(query)])
-    if frame.empty:
-        return frame
-    keys = frame[list(SWEEP_COLUMNS)].astype(str).agg("\x1f".join, axis=1)
-    distinct_steps = frame.groupby(keys)["steps"].transform("nunique")
-    return frame[distinct_steps >= 2].reset_index(drop=True)
 
 
 def load_recorded_image(row: dict[str, Any], ledger: Ledger | None = None) -> Image.Image | None:
@@ -43,8 +27,7 @@ def load_recorded_image(row: dict[str, Any], ledger: Ledger | None = None) -> Im
         with Image.open(path) as image:
             return image.convert("RGB")
     if ledger is not None:
-        with ledger.engine.connect() as conn:
-            stored = stored_thumbnail(conn, int(row["id"]))
+        stored = stored_preview(ledger, int(row["id"]))
         if stored is not None:
             with Image.open(io.BytesIO(stored[0])) as image:
                 return image.convert("RGB")

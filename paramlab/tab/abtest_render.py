@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import math
 
-from paramlab.abtest.ledger_io import ABImage
 from paramlab.abtest.outcome import Outcome
+from paramlab.ledger.reads.abtest import ABImage
 from paramlab.tab.ledger_render import esc
 
 VIEW_CSS = """

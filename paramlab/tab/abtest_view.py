@@ -20,14 +20,14 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
-import sqlalchemy as sa
 
-from paramlab.abtest.ledger_io import JudgingError, abtest_images, abtest_names, record_vote, stored_votes
 from paramlab.abtest.outcome import outcome, save_winner
 from paramlab.abtest.pairs import next_pair, progress
 from paramlab.gradio_compat import current_blocks, js_kwargs, update
 from paramlab.ledger import Ledger, LedgerError
 from paramlab.ledger.actor import current as current_actor
+from paramlab.ledger.edits.abtest import JudgingError, record_vote
+from paramlab.ledger.reads.abtest import abtest_images, abtest_names, stored_votes
 from paramlab.profiles import ProfileError
 from paramlab.tab.abtest_previews import blind_preview
 from paramlab.tab.abtest_render import VIEW_CSS, decision_html, message_html, pair_html, reveal_html
@@ -123,7 +123,7 @@ def build_abtest_view(ledger_provider: Callable[[], Ledger]) -> ABTestViewCompon
     def open_test(name: str | None) -> list[Any]:
         try:
             return show_next(name)
-        except (LedgerError, sa.exc.SQLAlchemyError) as exc:
+        except LedgerError as exc:
             return [_failure(exc), None, ""]
 
     def refused(on_view: dict[str, Any], reason: str) -> list[Any]:
@@ -151,7 +151,7 @@ def build_abtest_view(ledger_provider: Callable[[], Ledger]) -> ABTestViewCompon
                     spent.release(token)
                     raise
                 return show_next(name, reveal_html(left, right, choice))
-            except (JudgingError, LedgerError, sa.exc.SQLAlchemyError) as exc:
+            except (JudgingError, LedgerError) as exc:
                 return [update(), on_view, message_html(str(exc), error=True)]
         return cast
 
@@ -160,7 +160,7 @@ def build_abtest_view(ledger_provider: Callable[[], Ledger]) -> ABTestViewCompon
             return [PICK_TEST, update()]
         try:
             result = outcome(ledger_provider(), name)
-        except (LedgerError, sa.exc.SQLAlchemyError) as exc:
+        except LedgerError as exc:
             return [_failure(exc), update()]
         winner = result.decision.winner
         return [decision_html(result), update(value=f"{winner} ({name})"[:100] if winner else "")]
@@ -171,14 +171,14 @@ def build_abtest_view(ledger_provider: Callable[[], Ledger]) -> ABTestViewCompon
         try:
             ledger = ledger_provider()
             profile = save_winner(ledger, outcome(ledger, name), (new_profile or "").strip())
-        except (ProfileError, LedgerError, sa.exc.SQLAlchemyError) as exc:
+        except (ProfileError, LedgerError) as exc:
             return message_html(str(exc), error=True)
         return message_html(f"Saved the profile {profile.name!r}: {profile.description}")
 
     def refresh(current: str | None = None) -> list[Any]:
         try:
             names = abtest_names(ledger_provider())
-        except (LedgerError, sa.exc.SQLAlchemyError) as exc:
+        except LedgerError as exc:
             return [update(), _failure(exc)]
         value = current if current in names else (names[0] if names else None)
         return [update(choices=names, value=value), update()]

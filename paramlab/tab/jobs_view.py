@@ -10,20 +10,21 @@ from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
-import sqlalchemy as sa
 
 from paramlab.analysis.frame import format_number
-from paramlab.ledger import Ledger, LedgerError, schema
+from paramlab.ledger import Ledger, LedgerError
 from paramlab.ledger.failures import FAILED, failure_cause
-from paramlab.tab.jobs_query import KIND_LABELS, JobNotFound, UnknownStatus, job_detail, list_jobs
+from paramlab.ledger.reads.jobs import JOB_STATUSES, JobNotFound, UnknownStatus, job_detail, list_jobs
 from paramlab.tab.ledger_render import esc, local_time
 from paramlab.tab.matrix_links import open_matrix_button
 
 SELECTED_JOB_ELEM_ID = "paramlab_selected_job"
 ANY_STATUS = "any status"
-STATUS_CHOICES = (ANY_STATUS, *schema.JOB_STATUSES)
+STATUS_CHOICES = (ANY_STATUS, *JOB_STATUSES)
 PAGE_SIZE = 50
 RUNS_SHOWN = 100
+KIND_LABELS = {"generate": "Generate", "script": "Script", "tile_upscale": "Tile upscale", "extras": "Extras",
+               "import": "Import"}
 # A row click writes the job id into the "Job id" box and fires gradio's input event (as the ledger's rows).
 SELECT_JOB_JS = (
     "(function(id){"
@@ -178,7 +179,7 @@ def build_jobs_view(ledger_provider: Callable[[], Ledger]) -> JobsViewComponents
             rows, total = list_jobs(ledger_provider(), PAGE_SIZE, status=wanted)
         except UnknownStatus as exc:
             return [f"<div class='paramlab-error'>{esc(str(exc))}</div>"]
-        except (LedgerError, sa.exc.SQLAlchemyError) as exc:
+        except LedgerError as exc:
             return [f"<div class='paramlab-error'>{esc(f'Jobs unavailable: {exc}')}</div>"]
         return [jobs_table_html(rows, total, wanted)]
 
@@ -189,7 +190,7 @@ def build_jobs_view(ledger_provider: Callable[[], Ledger]) -> JobsViewComponents
             return job_detail_html(job_detail(ledger_provider(), key))
         except JobNotFound as exc:
             return f"<div class='paramlab-error'>{esc(str(exc))}</div>"
-        except (LedgerError, sa.exc.SQLAlchemyError) as exc:
+        except LedgerError as exc:
             return f"<div class='paramlab-error'>{esc(f'Jobs unavailable: {exc}')}</div>"
 
     refresh_button.click(refresh, inputs=[status], outputs=[table])

@@ -15,10 +15,10 @@ from typing import Any
 import gradio as gr
 from modules import processing, scripts, shared
 
-from paramlab.abtest.ledger_io import done_cells
-from paramlab.abtest.spec import SCRIPT_TITLE, TEST_KEY, VARIANT_KEY, ABTestArgs, ABTestError, Cell, parse_abtest_args
+from paramlab.abtest.spec import SCRIPT_TITLE, ABTestArgs, ABTestError, Cell, parse_abtest_args
 from paramlab.abtest.ui_value import compose_value
 from paramlab.ledger import LedgerError
+from paramlab.ledger.reads.abtest import TEST_KEY, VARIANT_KEY, done_cells
 from paramlab.profiles import ProfileError, to_override_settings, to_p_values
 from paramlab.tab.guard import build_part
 from paramlab.webui import jobs, profile_apply, runtime

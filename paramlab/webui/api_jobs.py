@@ -10,12 +10,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import sqlalchemy as sa
 from fastapi import FastAPI, HTTPException, Query
 from fastapi.responses import Response
 
 from paramlab.ledger import LedgerError
-from paramlab.tab.jobs_query import JobNotFound, UnknownStatus, job_detail, list_jobs
+from paramlab.ledger.reads.jobs import JobNotFound, UnknownStatus, job_detail, list_jobs
 from paramlab.webui import runtime
 
 
@@ -35,7 +34,7 @@ def jobs_route(limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0
         rows, total = list_jobs(runtime.get_ledger(), limit, offset, status=status or None)
     except UnknownStatus as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from exc
-    except (LedgerError, sa.exc.SQLAlchemyError) as exc:
+    except LedgerError as exc:
         raise HTTPException(status_code=503, detail=str(exc)) from exc
     return _json_response({"total": total, "jobs": rows})
 
@@ -48,7 +47,7 @@ def job_route(key: str) -> Response:
         return _json_response(job_detail(runtime.get_ledger(), key))
     except JobNotFound as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
-    except (LedgerError, sa.exc.SQLAlchemyError) as exc:
+    except LedgerError as exc:
         raise HTTPException(status_code=503, detail=str(exc)) from exc
 
 

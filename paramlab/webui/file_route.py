@@ -13,7 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from paramlab.paths import THUMBNAIL_DIRNAME, sqlite_path
+from paramlab.ledger.urls import sqlite_path
+from paramlab.paths import THUMBNAIL_DIRNAME
 from paramlab.webui import runtime
 
 SQLITE_SIDE_FILES = ("", "-wal", "-shm", "-journal")

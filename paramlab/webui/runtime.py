@@ -11,13 +11,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from modules import paths_internal, shared
-from sqlalchemy.engine import URL
 
 from paramlab.aftercare.jobs import WorkSettings
 from paramlab.ledger import Ledger
 from paramlab.ledger.locations import PathMap
+from paramlab.ledger.urls import URL, describe_url, holds_password, resolve_ledger_url, sqlite_path
 from paramlab.ledger.writer import LedgerWriter
-from paramlab.paths import THUMBNAIL_DIRNAME, describe_url, resolve_ledger_url, sqlite_path, webui_data_dir
+from paramlab.paths import THUMBNAIL_DIRNAME, webui_data_dir
 
 log = logging.getLogger("paramlab")
 
@@ -65,7 +65,7 @@ def get_writer() -> LedgerWriter:
 def warn_about_a_password_in(url: URL) -> None:
     """A password written into the ledger URL shows in ``ps``, in A1111's sysinfo (which hides only its own
     login flags) and in config.json: say so once, without the password, and where it belongs."""
-    if url.password or any(key.lower() == "password" for key in url.query):
+    if holds_password(url):
         log.warning("ParamLab: the ledger URL %s holds a password, which other users of this machine can read "
                     "from the command line, and which the WebUI's sysinfo and config.json show. Remove it from "
                     "the URL and put it in a PGPASSFILE (or PGPASSWORD) instead; see the README's For teams.",

@@ -17,10 +17,10 @@ from typing import Any, TypeVar
 import gradio as gr
 from modules import scripts, shared
 
-from paramlab.abtest.spec import VARIANT_KEY
 from paramlab.args import INFOTEXT_KEYS, ParamLabArgs, ParamLabArgsError, parse_script_args
 from paramlab.gradio_compat import update
 from paramlab.ledger import LedgerError
+from paramlab.ledger.reads.abtest import VARIANT_KEY
 from paramlab.profiles import ProfileError
 from paramlab.seeds import SeedLockError
 from paramlab.tab.guard import build_part

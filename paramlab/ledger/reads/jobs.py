@@ -1,6 +1,7 @@
 """Jobs read back from the ledger: the newest first, and one job with its runs (an X/Y/Z plot's cells, a
 tile upscale's passes), its images and each image's history (draft → final → upscale, with the cost of
-each step and the sum). Pure: the tab's jobs view and the WebUI's ``/paramlab/v1/jobs`` use it."""
+each step and the sum). The tab's jobs view and the ``/paramlab/v1/jobs`` route read them here, as plain
+dicts, and see a database failure only as :class:`~paramlab.ledger.LedgerError`."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ import sqlalchemy as sa
 
 from paramlab.ledger import schema
 from paramlab.ledger.failures import error_text
+from paramlab.ledger.schema import JOB_STATUSES
+from paramlab.ledger.store import Ledger
 
 MAX_JOBS_PAGE = 200
 MAX_HISTORY = 8  # steps followed back through source images (a loop in the data cannot run forever)
-KIND_LABELS = {"generate": "Generate", "script": "Script", "tile_upscale": "Tile upscale", "extras": "Extras",
-               "import": "Import"}
 JOB_LIST_COLUMNS = ("id", "job_uid", "started_at", "finished_at", "tab", "source", "kind", "script_name", "status",
                     "run_count", "image_count", "wall_seconds", "cost_seconds", "model_evaluations", "error_type",
                     "error")
@@ -32,19 +33,19 @@ class UnknownStatus(ValueError):
     """A status filter that is no job status."""
 
 
-def list_jobs(ledger: Any, limit: int = 50, offset: int = 0,
+def list_jobs(ledger: Ledger, limit: int = 50, offset: int = 0,
               status: str | None = None) -> tuple[list[dict[str, Any]], int]:
-    """One page of jobs, newest first, and how many there are; ``status`` (one of
-    :data:`~paramlab.ledger.schema.JOB_STATUSES`) keeps only the jobs with it, e.g. the failed ones."""
+    """One page of jobs, newest first, and how many there are; ``status`` (one of :data:`JOB_STATUSES`)
+    keeps only the jobs with it, e.g. the failed ones."""
     jobs = schema.jobs
     limit = max(1, min(int(limit), MAX_JOBS_PAGE))
     where = []
     if status:
-        if status not in schema.JOB_STATUSES:
+        if status not in JOB_STATUSES:
             raise UnknownStatus(f"ParamLab: {str(status)[:40]!r} is no job status; use one of "
-                                f"{', '.join(schema.JOB_STATUSES)}.")
+                                f"{', '.join(JOB_STATUSES)}.")
         where.append(jobs.c.status == status)
-    with ledger.engine.connect() as conn:
+    with ledger.read("list the jobs") as conn:
         total = int(conn.execute(sa.select(sa.func.count()).select_from(jobs).where(*where)).scalar_one())
         rows = conn.execute(sa.select(*[jobs.c[name] for name in JOB_LIST_COLUMNS]).where(*where)
                             .order_by(jobs.c.started_at.desc(), jobs.c.id.desc()).limit(limit).offset(max(offset, 0)))
@@ -59,14 +60,14 @@ def _job_row(conn: sa.Connection, key: Any) -> dict[str, Any] | None:
     return dict(row) if row is not None else None
 
 
-def job_detail(ledger: Any, key: Any) -> dict[str, Any]:
+def job_detail(ledger: Ledger, key: Any) -> dict[str, Any]:
     """The job (by id or uid) with its runs, its images and each image's history; :class:`JobNotFound`."""
     runs, images = schema.runs, schema.images
-    with ledger.engine.connect() as conn:
+    with ledger.read("read the job") as conn:
         job = _job_row(conn, key)
         if job is None:
             raise JobNotFound(f"ParamLab: no job {str(key)[:80]!r} in the ledger.")
-        job["script_args"] = _json(job.get("script_args"))
+        job["script_args"] = _json_cell(job.get("script_args"))
         run_rows = [dict(row) for row in conn.execute(sa.select(
             runs.c.id, runs.c.run_uid, runs.c.role, runs.c.status, runs.c.started_at, runs.c.wall_seconds,
             runs.c.image_count, runs.c.script_name, runs.c.settings, runs.c.error, runs.c.error_type,
@@ -75,10 +76,10 @@ def job_detail(ledger: Any, key: Any) -> dict[str, Any]:
             sa.select(*[images.c[name] for name in IMAGE_COLUMNS])
             .where(images.c.run_id.in_([run["id"] for run in run_rows] or [-1])).order_by(images.c.id)).mappings()]
         for image in image_rows:
-            image["upscale"] = _json(image.get("upscale"))
+            image["upscale"] = _json_cell(image.get("upscale"))
             image["history"] = history(conn, image)
     for run in run_rows:
-        run["settings"] = _json(run.get("settings"))
+        run["settings"] = _json_cell(run.get("settings"))
         run["error_text"] = error_text(run.get("error_type"), run.get("error")) or None
     job["error_text"] = error_text(job.get("error_type"), job.get("error")) or None
     job["runs"] = run_rows
@@ -89,7 +90,7 @@ def job_detail(ledger: Any, key: Any) -> dict[str, Any]:
 
 def step_label(image: dict[str, Any]) -> str:
     """What made an image: a generation (with or without hires), a tile upscale or an Extras upscale."""
-    upscale = image.get("upscale") if isinstance(image.get("upscale"), dict) else _json(image.get("upscale"))
+    upscale = image.get("upscale") if isinstance(image.get("upscale"), dict) else _json_cell(image.get("upscale"))
     method = (upscale or {}).get("method")
     if method == "tiled":
         return f"tile upscale ({(upscale or {}).get('script') or 'script'})"
@@ -119,7 +120,9 @@ def history(conn: sa.Connection, image: dict[str, Any]) -> dict[str, Any]:
     return {"steps": steps, "total_seconds": None if None in costs else sum(costs)}
 
 
-def _json(text: Any) -> Any:
+def _json_cell(text: Any) -> Any:
+    """A JSON column's value decoded; anything else (None, a dict already, text that is no JSON) as it is.
+    (analysis/matrix_load.py holds the same reader: one shared home in the ledger is to come.)"""
     if not isinstance(text, str) or not text:
         return text
     try:
