@@ -40,5 +40,11 @@ def allow(ledger: Ledger, name: str, table: str) -> None:
         conn.execute(sa.text(f"DROP FUNCTION {name}_fn()"))
 
 
+def take_away(ledger: Ledger, table: str) -> None:
+    """Rename ``table`` away, as a damaged or half-migrated database would lack it: every read of it fails."""
+    with ledger.engine.begin() as conn:
+        conn.execute(sa.text(f"ALTER TABLE {table} RENAME TO {table}_gone"))
+
+
 MISSING_TABLE = "no such table|does not exist"
 """How SQLite and PostgreSQL say a table is not there."""

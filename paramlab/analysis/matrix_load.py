@@ -1,4 +1,4 @@
-"""Reading one X/Y/Z job's cells from the ledger for the matrix (SQLAlchemy Core; SQLite and PostgreSQL).
+"""One X/Y/Z job's cells for the matrix, shaped from the ledger's read (:mod:`paramlab.ledger.reads.matrix`).
 
 Each cell's run keeps its place in the plot in ``runs.settings`` (``{"xyz_cell": …}``, written by the
 WebUI adapter); the axis types come from the job's script arguments ("X type", "Y type", "Z type").
@@ -6,20 +6,18 @@ WebUI adapter); the axis types come from the job's script arguments ("X type", "
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 
-from paramlab.analysis.load import fetch_rows, load_metrics
 from paramlab.analysis.matrix import AXES, Layout, MatrixError
-from paramlab.ledger import schema
+from paramlab.ledger import Ledger
+from paramlab.ledger.json_cells import json_cell
+from paramlab.ledger.reads.matrix import cell_images, job_run_of_image, job_runs
 
 CELL_KEY = "xyz_cell"
-IMAGE_COLUMNS = ("id", "run_id", "seed", "cost_seconds", "flaws", "rating", "status")
 AXIS_TYPE_KEYS = ("X type", "Y type", "Z type")
 
 
@@ -34,71 +32,45 @@ class JobCells:
     left_out: int  # images not finished (interrupted, skipped, failed)
 
 
-def _json(text: Any) -> Any:
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None
-
-
 def cell_place(settings: Any) -> dict[str, Any] | None:
     """A run's X/Y/Z place, or None (not a cell, or recorded before places were noted)."""
-    loaded = _json(settings) if isinstance(settings, str) else settings
+    loaded = json_cell(settings) if isinstance(settings, str) else settings
     place = loaded.get(CELL_KEY) if isinstance(loaded, dict) else None
     if not isinstance(place, dict) or not all(isinstance(place.get(axis), int) for axis in AXES):
         return None
     return place
 
 
-def _job(conn: sa.Connection, key: Any) -> dict[str, Any]:
-    jobs = schema.jobs
+def job_of_image(ledger: Ledger, image_id: int) -> int | None:
+    """The X/Y/Z job an image is a cell of, or None."""
+    found = job_run_of_image(ledger, image_id)
+    if found is None or found[0] is None or cell_place(found[1]) is None:
+        return None
+    return int(found[0])
+
+
+def load_job_cells(ledger: Ledger, key: Any) -> JobCells:
+    """The job's cells and their images; :class:`MatrixError` when it is no X/Y/Z plot with places."""
     text = str(key if key is not None else "").strip()
     if not text:
         raise MatrixError("Give a job id (the Jobs list's first column) to draw its matrix.")
-    condition = jobs.c.id == int(text) if text.isdigit() else jobs.c.job_uid == text
-    row = conn.execute(sa.select(jobs.c.id, jobs.c.job_uid, jobs.c.script_name, jobs.c.script_args,
-                                 jobs.c.started_at).where(condition)).mappings().first()
-    if row is None:
+    found = job_runs(ledger, text)
+    if found is None:
         raise MatrixError(f"No job {text[:80]!r} in the ledger.")
-    return dict(row)
-
-
-def job_of_image(ledger: Any, image_id: int) -> int | None:
-    """The X/Y/Z job an image is a cell of, or None."""
-    runs, images = schema.runs, schema.images
-    with ledger.engine.connect() as conn:
-        row = conn.execute(sa.select(runs.c.job_id, runs.c.settings).select_from(
-            images.join(runs, images.c.run_id == runs.c.id)).where(images.c.id == int(image_id))).first()
-    if row is None or row[0] is None or cell_place(row[1]) is None:
-        return None
-    return int(row[0])
-
-
-def load_job_cells(ledger: Any, key: Any) -> JobCells:
-    """The job's cells and their images; :class:`MatrixError` when it is no X/Y/Z plot with places."""
-    runs, images = schema.runs, schema.images
-    with ledger.engine.connect() as conn:
-        job = _job(conn, key)
-        run_rows = conn.execute(sa.select(runs.c.id, runs.c.settings, runs.c.batch_size)
-                                .where(runs.c.job_id == job["id"])).all()
-        places = {int(run_id): (cell_place(settings), batch_size) for run_id, settings, batch_size in run_rows}
-        placed = {run_id: value for run_id, value in places.items() if value[0] is not None}
-        if not placed:
-            what = job["script_name"] or "this job"
-            raise MatrixError(f"Job {job['id']} ({what}) has no X/Y/Z cells with their place in the plot: only "
-                              "X/Y/Z plots run with this version of ParamLab have them.")
-        where = [images.c.run_id.in_(list(placed))]
-        frame = fetch_rows(conn, sa.select(*[images.c[name] for name in IMAGE_COLUMNS]).where(*where).order_by(
-            images.c.id), IMAGE_COLUMNS)
-        metrics = load_metrics(conn, where, None) if len(frame) else None
+    job = found.job
+    places = {run.id: (cell_place(run.settings), run.batch_size) for run in found.runs}
+    placed = {run_id: value for run_id, value in places.items() if value[0] is not None}
+    if not placed:
+        what = job["script_name"] or "this job"
+        raise MatrixError(f"Job {job['id']} ({what}) has no X/Y/Z cells with their place in the plot: only "
+                          "X/Y/Z plots run with this version of ParamLab have them.")
+    cells = cell_images(ledger, list(placed))
     return JobCells(int(job["id"]), str(job["job_uid"]), job["script_name"], job["started_at"],
-                    _layout(job, [place for place, _ in placed.values()]), *_shape(frame, metrics, placed))
+                    _layout(job, [place for place, _ in placed.values()]), *_shape(cells.images, cells.figures, placed))
 
 
 def _layout(job: dict[str, Any], places: list[dict[str, Any]]) -> Layout:
-    arguments = _json(job.get("script_args")) or {}
+    arguments = job.get("script_args") or {}
     names = [str(arguments.get(key) or "") if isinstance(arguments, dict) else "" for key in AXIS_TYPE_KEYS]
     names = ["" if name == "Nothing" else name for name in names]
     sizes = [max([int((place.get("size") or [1, 1, 1])[axis]) for place in places] +
@@ -136,7 +108,7 @@ def _shape(frame: pd.DataFrame, metrics: pd.DataFrame | None,
 
 
 def _flaw_codes(text: Any) -> str:
-    loaded = _json(text)
+    loaded = json_cell(text)
     if not isinstance(loaded, list):
         return ""
     return ",".join(str(item.get("code", "")) for item in loaded if isinstance(item, dict) and item.get("code"))

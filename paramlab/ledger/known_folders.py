@@ -33,7 +33,7 @@ def recorded_output_folders(ledger: Ledger, here: str | None = None) -> list[str
     this_machine = sa.or_(runs.c.host_name.is_(None), runs.c.host_name == "",
                           sa.func.lower(runs.c.host_name) == here.lower())
     query = sa.select(runs.c.output_dir).where(runs.c.output_dir.is_not(None), this_machine).distinct()
-    with ledger.engine.connect() as conn:
+    with ledger.read("read the runs' output folders") as conn:
         return [folder for folder in conn.execute(query).scalars() if folder]
 
 

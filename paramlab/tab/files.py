@@ -20,17 +20,17 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-import sqlalchemy as sa
 from fastapi import Depends, FastAPI, HTTPException
 from fastapi.responses import FileResponse, Response
 from PIL import Image
 
-from paramlab.ledger import Ledger, LedgerError, schema
+from paramlab.ledger import Ledger, LedgerError
 from paramlab.ledger.known_folders import known_folders, recorded_output_folders
-from paramlab.ledger.locations import FileLocation, KnownFolders, PathMap, is_this_machine, locate
-from paramlab.ledger.thumbnails import render_thumbnail, stored_thumbnail
+from paramlab.ledger.locations import FileLocation, KnownFolders
+from paramlab.ledger.reads.image_files import Kind, locate_recorded, recorded_file, thumbnail_in_ledger
+from paramlab.ledger.thumbnails import render_thumbnail
 from paramlab.tab.access import AccessRule
 
 ROUTE_PREFIX = "/paramlab/v1/images"
@@ -41,41 +41,6 @@ FILE_HEADERS = {  # on every answer of the file routes, errors included
     "Content-Security-Policy": "default-src 'none'; img-src 'self'; sandbox",
 }
 RECORDED_FOLDERS_SECONDS = 30.0  # how long the runs' output folders are reused (each request would scan runs)
-Kind = Literal["thumbnail", "image"]
-_COLUMNS = {"thumbnail": schema.images.c.thumbnail_path, "image": schema.images.c.image_path}
-
-
-def locate_recorded(ledger: Ledger, image_id: int, kind: Kind, folders: KnownFolders | None = None
-                    ) -> FileLocation:
-    """The file the ledger recorded for this image (``kind``) as reachable from here inside ``folders``
-    (default: :func:`paramlab.ledger.known_folders.known_folders`), or why it is not."""
-    column = _COLUMNS.get(kind)
-    if column is None:
-        raise ValueError(f"kind must be 'thumbnail' or 'image', got {kind!r}")
-    try:
-        image_id = int(image_id)
-    except (TypeError, ValueError):
-        return FileLocation(None, f"ParamLab: {image_id!r} is not an image id.")
-    images, runs = schema.images, schema.runs
-    query = (sa.select(column, runs.c.host_name, runs.c.output_dir)
-             .select_from(images.join(runs, images.c.run_id == runs.c.id)))
-    with ledger.engine.connect() as conn:
-        row = conn.execute(query.where(images.c.id == image_id)).first()
-    if row is None:
-        return FileLocation(None, f"ParamLab: there is no image {image_id} in the ledger.")
-    folders = folders if folders is not None else known_folders(ledger)
-    if kind == "thumbnail":  # a thumbnail file lives beside the ledger that made it: never mapped
-        return locate(row[0], None, PathMap(), folders=folders) if row[0] else FileLocation(None, "no thumbnail file")
-    if is_this_machine(row.host_name):  # its own run's folder, even when newer than the caller's list
-        folders = folders.adding([row.output_dir])
-    return locate(row[0], row.host_name, folders=folders)
-
-
-def recorded_file(ledger: Ledger, image_id: int, kind: Kind, folders: KnownFolders | None = None) -> Path | None:
-    """The file the ledger recorded for this image (``kind``), when it is reachable here as a regular file."""
-    return locate_recorded(ledger, image_id, kind, folders).path
-
-
 def sniffed_media_type(data: bytes) -> str | None:
     """JPEG, PNG or WebP, told by the first bytes; None for anything else (never served)."""
     if data.startswith(b"\xff\xd8\xff"):
@@ -191,9 +156,8 @@ def register_file_routes(app: FastAPI, ledger_provider: Callable[[], Ledger], *,
     def reading(action: Callable[[], Any]) -> Any:
         try:
             return action()
-        except sa.exc.SQLAlchemyError as exc:
-            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-            raise HTTPException(status_code=503, detail=f"ParamLab: cannot read the ledger: {reason}") from exc
+        except LedgerError as exc:  # the ledger answered with an error: unavailable, not missing
+            raise HTTPException(status_code=503, detail=str(exc)) from exc
 
     def find(image_id: int, kind: Kind) -> FileLocation:
         def read() -> FileLocation:
@@ -210,11 +174,7 @@ def register_file_routes(app: FastAPI, ledger_provider: Callable[[], Ledger], *,
         return HTTPException(status_code=404, detail=f"ParamLab: image {image_id} has no {what} on disk.")
 
     def in_ledger(image_id: int) -> tuple[bytes, str] | None:
-        def read() -> tuple[bytes, str] | None:
-            with ledger().engine.connect() as conn:
-                return stored_thumbnail(conn, image_id)
-
-        return reading(read)
+        return reading(lambda: thumbnail_in_ledger(ledger(), image_id))
 
     def thumbnail(image_id: int) -> Response:
         """The thumbnail kept in the ledger, else an older thumbnail file, else a preview of the image file."""
@@ -260,5 +220,7 @@ def register_file_routes(app: FastAPI, ledger_provider: Callable[[], Ledger], *,
     return previews
 
 
+# locate_recorded and recorded_file are the ledger's reads (paramlab.ledger.reads.image_files), named here too
+# for the callers that find them beside the file routes
 __all__ = ["FILE_HEADERS", "PreviewCache", "image_media_type", "locate_recorded", "recorded_file",
            "register_file_routes", "render_preview", "sniffed_media_type"]

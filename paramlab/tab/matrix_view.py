@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
-import sqlalchemy as sa
 
 from paramlab import gradio_compat
 from paramlab.analysis.frame import COMPOSITE, COMPOSITE_LABEL
@@ -81,7 +80,7 @@ def build_matrix_view(ledger_provider: Callable[[], Ledger]) -> MatrixViewCompon
             body, choices, key, _matrix = draw_matrix(ledger_provider(), job_value, quality_value, percent_value)
         except MatrixError as exc:
             return [_note(str(exc), "paramlab-error"), gradio_compat.update()]
-        except (LedgerError, sa.exc.SQLAlchemyError) as exc:
+        except LedgerError as exc:
             return [_note(f"Matrix unavailable: {exc}", "paramlab-error"), gradio_compat.update()]
         labels = list(choices.values())
         return [body, gradio_compat.update(choices=labels, value=choices[key])]
@@ -91,7 +90,7 @@ def build_matrix_view(ledger_provider: Callable[[], Ledger]) -> MatrixViewCompon
             _body, _choices, _key, matrix = draw_matrix(ledger_provider(), job_value, quality_value, percent_value)
         except MatrixError as exc:
             return [None, _note(str(exc), "paramlab-error")]
-        except (LedgerError, sa.exc.SQLAlchemyError) as exc:
+        except LedgerError as exc:
             return [None, _note(f"Matrix unavailable: {exc}", "paramlab-error")]
         name = f"paramlab-matrix-job-{str(job_value).strip()[:36]}.csv"
         file_name = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)

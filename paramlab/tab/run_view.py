@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import altair as alt
 import pandas as pd
-import sqlalchemy as sa
 
 from paramlab.analysis.frame import format_number
-from paramlab.analysis.load import load_metrics
-from paramlab.ledger import schema
+from paramlab.ledger import Ledger
+from paramlab.ledger.reads.runs import newest_run_id, run_with_images
 from paramlab.tab.chart_style import EMBED_OPTIONS
 from paramlab.tab.charts import CHART_WIDTH, empty_chart, inline_data
 from paramlab.tab.links import image_link
@@ -18,24 +15,12 @@ from paramlab.tab.links import image_link
 PHASES = (("first_pass_seconds", "First pass"), ("hires_seconds", "Hires"), ("vae_decode_seconds", "VAE decode"))
 
 
-def newest_run_id(ledger: Any) -> int | None:
-    with ledger.engine.connect() as conn:
-        return conn.execute(sa.select(sa.func.max(schema.runs.c.id))).scalar_one_or_none()
-
-
-def run_summary(ledger: Any, run_id: int) -> dict:
+def run_summary(ledger: Ledger, run_id: int) -> dict:
     """One press of Generate: its phases (first pass / hires / VAE / other) and its images' cost and figures."""
-    runs, images = schema.runs, schema.images
-    with ledger.engine.connect() as conn:
-        run = conn.execute(sa.select(runs).where(runs.c.id == int(run_id))).mappings().first()
-        if run is None:
-            return {"found": False, "run_id": int(run_id)}
-        picked = [images.c[n] for n in ("id", "index_in_run", "status", "seed", "sampler", "scheduler", "steps",
-                                        "cfg_scale", "width", "height", "cost_seconds", "model_evaluations",
-                                        "energy_joules", "rating")]
-        rows = [dict(r) for r in conn.execute(
-            sa.select(*picked).where(images.c.run_id == int(run_id)).order_by(images.c.index_in_run)).mappings()]
-        figures = load_metrics(conn, [images.c.run_id == int(run_id)], None) if rows else None
+    read = run_with_images(ledger, int(run_id))
+    if read is None:
+        return {"found": False, "run_id": int(run_id)}
+    run, rows, figures = read.run, read.images, read.figures
     phases = {label: float(run[key]) for key, label in PHASES if run[key] is not None}
     wall = run["wall_seconds"]
     if wall is not None and phases:
@@ -52,7 +37,7 @@ def run_summary(ledger: Any, run_id: int) -> dict:
             "phases": phases, "images": rows}
 
 
-def run_chart(ledger: Any, run_id: int) -> alt.Chart | None:
+def run_chart(ledger: Ledger, run_id: int) -> alt.Chart | None:
     """The run's phase split as one stacked bar, above its images' costs (click an image to open it)."""
     summary = run_summary(ledger, run_id)
     if not summary["found"]:
@@ -83,3 +68,7 @@ def run_chart(ledger: Any, run_id: int) -> alt.Chart | None:
         return empty_chart(f"Run {run_id} has no timing recorded (imported images have no cost).", f"Run {run_id}")
     return alt.vconcat(*parts).properties(title=f"Run {run_id}: {summary['image_count']} image(s)",
                                           usermeta=EMBED_OPTIONS)
+
+
+# newest_run_id is the ledger's read, named here too because the charts view asks this module for it
+__all__ = ["PHASES", "newest_run_id", "run_chart", "run_summary"]

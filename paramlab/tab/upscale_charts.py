@@ -16,18 +16,16 @@ from typing import Any
 import altair as alt
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 
 from paramlab.analysis.frame import COMPOSITE, LOWER_IS_BETTER, composite_quality, format_number
-from paramlab.analysis.load import fetch_rows, load_metrics
-from paramlab.ledger import schema
+from paramlab.ledger import Ledger
+from paramlab.ledger.reads.runs import batch_costs
+from paramlab.ledger.reads.upscales import NEWEST_UPSCALES, upscaled_images
 from paramlab.tab.charts import CHART_HEIGHT, CHART_WIDTH, empty_chart, inline_data, quality_label
 
-MAX_ROWS = 20_000  # newest upscaled images read at most
+MAX_ROWS = NEWEST_UPSCALES
 MIN_SAMPLES = 3
 METHODS = ("Latent hires", "Pixel-upscaler hires", "Tiled SD upscale", "Extras")
-UPSCALE_COLUMNS = ("id", "model_hash", "model_name", "width", "height", "hires_enabled", "hires_upscaler",
-                   "upscale", "cost_seconds", "source_cost", "rating")
 
 
 @dataclass
@@ -54,21 +52,10 @@ def method_of(hires_enabled: Any, hires_upscaler: Any, upscale: Any) -> str | No
     return None
 
 
-def upscale_data(ledger: Any) -> UpscaleData:
-    images = schema.images
-    source = images.alias("source")
-    columns = [images.c.id, images.c.model_hash, images.c.model_name, images.c.width, images.c.height,
-               images.c.hires_enabled, images.c.hires_upscaler, images.c.upscale, images.c.cost_seconds,
-               source.c.cost_seconds.label("source_cost"), images.c.rating]
-    where = [sa.or_(images.c.hires_enabled.is_(True), images.c.upscale.is_not(None)), images.c.status == "ok"]
-    with ledger.engine.connect() as conn:
-        total = int(conn.execute(sa.select(sa.func.count()).select_from(images).where(*where)).scalar_one())
-        query = (sa.select(*columns).select_from(images.outerjoin(source, images.c.source_image_id == source.c.id))
-                 .where(*where).order_by(images.c.id.desc()).limit(MAX_ROWS))
-        rows = fetch_rows(conn, query, UPSCALE_COLUMNS)
-        metrics = load_metrics(conn, [*where, images.c.id.in_(
-            sa.select(images.c.id).where(*where).order_by(images.c.id.desc()).limit(MAX_ROWS))], None) \
-            if len(rows) else None
+def upscale_data(ledger: Ledger) -> UpscaleData:
+    """The newest upscaled images by method and output size, with their cost per output megapixel."""
+    read = upscaled_images(ledger, MAX_ROWS)
+    rows, metrics, total = read.rows, read.figures, read.total
     if rows.empty:
         return UpscaleData(rows.assign(method=pd.Series(dtype="object")), 0, "No upscaled images in the ledger yet.")
     rows["method"] = [method_of(*values) for values in zip(rows["hires_enabled"], rows["hires_upscaler"],
@@ -164,17 +151,9 @@ def upscale_recommendation(data: UpscaleData, size: str | None, quality: str = C
 # -- seconds per image by batch size --------------------------------------------------------------
 
 
-def batch_frame(ledger: Any) -> pd.DataFrame:
+def batch_frame(ledger: Ledger) -> pd.DataFrame:
     """Median seconds per image for each model, size and batch size (ordinary runs only)."""
-    images, runs = schema.images, schema.runs
-    group = [images.c.model_name, images.c.width, images.c.height, runs.c.batch_size]
-    query = (sa.select(*group, sa.func.count(), sa.func.avg(images.c.cost_seconds))
-             .select_from(images.join(runs, images.c.run_id == runs.c.id))
-             .where(images.c.cost_seconds.is_not(None), runs.c.batch_size.is_not(None), images.c.status == "ok",
-                    sa.or_(runs.c.role.is_(None), runs.c.role == "run"))
-             .group_by(*group))
-    with ledger.engine.connect() as conn:
-        frame = fetch_rows(conn, query, ("model", "width", "height", "batch_size", "n", "seconds"))
+    frame = batch_costs(ledger)
     if frame.empty:
         return frame.assign(group=pd.Series(dtype="object"))
     frame["group"] = [f"{m or 'unknown model'} · {int(w)}×{int(h)}" for m, w, h in

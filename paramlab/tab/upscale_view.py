@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
-import sqlalchemy as sa
 
 from paramlab import gradio_compat
 from paramlab.analysis.frame import COMPOSITE, MEASURE_COLUMNS, RATING
@@ -76,7 +75,7 @@ def build_upscale_view(ledger_provider: Callable[[], Ledger]) -> UpscaleViewComp
     def refresh(size_label: Any = None, quality_value: Any = None, percent_value: Any = 5.0) -> list[Any]:
         try:
             return draw(size_label, quality_value, percent_value)
-        except (LedgerError, ValueError, sa.exc.SQLAlchemyError) as exc:
+        except (LedgerError, ValueError) as exc:
             message = f"Charts unavailable: {exc}"
             empty = gradio_compat.update(value=empty_chart(message))
             return [gradio_compat.update(), empty, _note(message, "paramlab-error"), empty, ""]

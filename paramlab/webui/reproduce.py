@@ -15,7 +15,8 @@ from typing import Any
 from modules import call_queue, processing, shared
 from PIL import Image
 
-from paramlab.ledger.thumbnails import stored_thumbnail, thumbnail_as_recorded
+from paramlab.ledger.reads.replay import replay_row
+from paramlab.ledger.thumbnails import thumbnail_as_recorded
 from paramlab.seeds import ImageComparison, compare_images, diff_fingerprints, load_fingerprint
 from paramlab.seeds.fingerprint import FingerprintChange
 from paramlab.webui import runtime
@@ -56,20 +57,11 @@ class ReproduceResult:
 
 
 def load_row(image_id: int) -> dict[str, Any]:
-    from paramlab.ledger import schema
-
-    ledger = runtime.get_ledger()
-    with ledger.engine.connect() as conn:
-        row = conn.execute(ledger.image_query().where(schema.images.c.id == image_id)).first()
-        if row is None:
-            raise ReproduceError(f"ParamLab: there is no image {image_id} in the ledger.")
-        data = dict(row._mapping)
-        fingerprint = conn.execute(
-            schema.runs.select().with_only_columns(schema.runs.c.fingerprint).where(schema.runs.c.id == data["run_id"])
-        ).scalar_one_or_none()
-        data["stored_thumbnail"] = stored_thumbnail(conn, image_id)
-    data["fingerprint"] = fingerprint
-    return data
+    """The image's row with its run's fingerprint and the thumbnail kept in the ledger."""
+    row = replay_row(runtime.get_ledger(), image_id)
+    if row is None:
+        raise ReproduceError(f"ParamLab: there is no image {image_id} in the ledger.")
+    return row
 
 
 def processing_for(row: dict[str, Any]) -> Any:
