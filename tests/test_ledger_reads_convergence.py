@@ -9,7 +9,7 @@ from db_faults import MISSING_TABLE
 from paramlab.ledger import ImageRecord, Ledger, LedgerError, RunRecord
 from paramlab.ledger.operations import store_thumbnail
 from paramlab.ledger.reads.convergence import sweep_rows
-from paramlab.ledger.reads.thumbnails import stored_preview
+from paramlab.ledger.reads.image_files import thumbnail_in_ledger
 
 ALIKE = {"prompt": "a lighthouse", "seed": 7, "sampler": "Euler", "scheduler": "Karras", "width": 64, "height": 64,
          "model_hash": "abcd1234"}
@@ -29,10 +29,10 @@ def test_images_alike_but_for_their_steps_form_a_sweep(ledger: Ledger) -> None:
 def test_an_image_preview_comes_back_as_stored(ledger: Ledger) -> None:
     ledger.write_runs([RunRecord(tab="txt2img", source="ui", images=[ImageRecord(index_in_run=0, **ALIKE)])])
     image_id = ledger.recent_images(1)[0]["id"]
-    assert stored_preview(ledger, image_id) is None
+    assert thumbnail_in_ledger(ledger, image_id) is None
     with ledger.write() as conn:
         store_thumbnail(conn, image_id, b"\xff\xd8\xff not really a JPEG")
-    assert stored_preview(ledger, image_id) == (b"\xff\xd8\xff not really a JPEG", "image/jpeg")
+    assert thumbnail_in_ledger(ledger, image_id) == (b"\xff\xd8\xff not really a JPEG", "image/jpeg")
 
 
 def test_a_database_failure_arrives_as_a_ledger_error(ledger: Ledger) -> None:
@@ -41,5 +41,5 @@ def test_a_database_failure_arrives_as_a_ledger_error(ledger: Ledger) -> None:
         conn.exec_driver_sql("ALTER TABLE images RENAME TO images_elsewhere")
     with pytest.raises(LedgerError, match=f"could not find step sweeps: .*({MISSING_TABLE})"):
         sweep_rows(ledger)
-    with pytest.raises(LedgerError, match=f"could not read the image's preview: .*({MISSING_TABLE})"):
-        stored_preview(ledger, 1)
+    with pytest.raises(LedgerError, match=rf"could not read image \d+'s thumbnail: .*({MISSING_TABLE})"):
+        thumbnail_in_ledger(ledger, 1)

@@ -16,7 +16,7 @@ from PIL import Image
 
 from paramlab.ledger import Ledger
 from paramlab.ledger.reads.convergence import sweep_rows
-from paramlab.ledger.reads.thumbnails import stored_preview
+from paramlab.ledger.reads.image_files import thumbnail_in_ledger
 from paramlab.quality.convergence import convergence_table, steps_to_converge
 
 
@@ -27,7 +27,7 @@ def load_recorded_image(row: dict[str, Any], ledger: Ledger | None = None) -> Im
         with Image.open(path) as image:
             return image.convert("RGB")
     if ledger is not None:
-        stored = stored_preview(ledger, int(row["id"]))
+        stored = thumbnail_in_ledger(ledger, int(row["id"]))
         if stored is not None:
             with Image.open(io.BytesIO(stored[0])) as image:
                 return image.convert("RGB")

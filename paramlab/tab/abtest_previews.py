@@ -13,8 +13,8 @@ import io
 
 from PIL import Image
 
-from paramlab.ledger import Ledger, database_errors
-from paramlab.ledger.reads.thumbnails import stored_preview
+from paramlab.ledger import Ledger
+from paramlab.ledger.reads.image_files import thumbnail_in_ledger
 from paramlab.ledger.thumbnails import THUMBNAIL_MEDIA_TYPE, render_thumbnail
 from paramlab.tab.files import recorded_file, render_preview
 
@@ -32,13 +32,12 @@ def blind_preview(ledger: Ledger, image_id: int) -> str | None:
     """A ``data:`` URL of the image's preview (the ledger's thumbnail, else a thumbnail file, else the
     image file), or None when none is reachable from here. A ledger that cannot be read raises
     :class:`~paramlab.ledger.LedgerError`, as every other read of the A/B view does."""
-    stored = stored_preview(ledger, image_id)
+    stored = thumbnail_in_ledger(ledger, image_id)
     data = _reencoded(stored[0]) if stored is not None else None
     for kind in ("thumbnail", "image"):
         if data is not None:
             break
-        with database_errors("find the image's file"):  # until tab/files reads through the ledger's read side
-            path = recorded_file(ledger, image_id, kind)
+        path = recorded_file(ledger, image_id, kind)
         data = render_preview(path) if path is not None else None
     if data is None:
         return None

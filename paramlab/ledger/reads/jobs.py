@@ -5,13 +5,13 @@ dicts, and see a database failure only as :class:`~paramlab.ledger.LedgerError`.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import sqlalchemy as sa
 
 from paramlab.ledger import schema
 from paramlab.ledger.failures import error_text
+from paramlab.ledger.json_cells import json_cell
 from paramlab.ledger.schema import JOB_STATUSES
 from paramlab.ledger.store import Ledger
 
@@ -67,7 +67,7 @@ def job_detail(ledger: Ledger, key: Any) -> dict[str, Any]:
         job = _job_row(conn, key)
         if job is None:
             raise JobNotFound(f"ParamLab: no job {str(key)[:80]!r} in the ledger.")
-        job["script_args"] = _json_cell(job.get("script_args"))
+        job["script_args"] = json_cell(job.get("script_args"), otherwise=job.get("script_args"))
         run_rows = [dict(row) for row in conn.execute(sa.select(
             runs.c.id, runs.c.run_uid, runs.c.role, runs.c.status, runs.c.started_at, runs.c.wall_seconds,
             runs.c.image_count, runs.c.script_name, runs.c.settings, runs.c.error, runs.c.error_type,
@@ -76,10 +76,10 @@ def job_detail(ledger: Ledger, key: Any) -> dict[str, Any]:
             sa.select(*[images.c[name] for name in IMAGE_COLUMNS])
             .where(images.c.run_id.in_([run["id"] for run in run_rows] or [-1])).order_by(images.c.id)).mappings()]
         for image in image_rows:
-            image["upscale"] = _json_cell(image.get("upscale"))
+            image["upscale"] = json_cell(image.get("upscale"), otherwise=image.get("upscale"))
             image["history"] = history(conn, image)
     for run in run_rows:
-        run["settings"] = _json_cell(run.get("settings"))
+        run["settings"] = json_cell(run.get("settings"), otherwise=run.get("settings"))
         run["error_text"] = error_text(run.get("error_type"), run.get("error")) or None
     job["error_text"] = error_text(job.get("error_type"), job.get("error")) or None
     job["runs"] = run_rows
@@ -90,7 +90,9 @@ def job_detail(ledger: Ledger, key: Any) -> dict[str, Any]:
 
 def step_label(image: dict[str, Any]) -> str:
     """What made an image: a generation (with or without hires), a tile upscale or an Extras upscale."""
-    upscale = image.get("upscale") if isinstance(image.get("upscale"), dict) else _json_cell(image.get("upscale"))
+    upscale = image.get("upscale")
+    if not isinstance(upscale, dict):
+        upscale = json_cell(upscale)
     method = (upscale or {}).get("method")
     if method == "tiled":
         return f"tile upscale ({(upscale or {}).get('script') or 'script'})"
@@ -118,14 +120,3 @@ def history(conn: sa.Connection, image: dict[str, Any]) -> dict[str, Any]:
             current = dict(row) if row is not None else None
     costs = [step["cost_seconds"] for step in steps]
     return {"steps": steps, "total_seconds": None if None in costs else sum(costs)}
-
-
-def _json_cell(text: Any) -> Any:
-    """A JSON column's value decoded; anything else (None, a dict already, text that is no JSON) as it is.
-    (analysis/matrix_load.py holds the same reader: one shared home in the ledger is to come.)"""
-    if not isinstance(text, str) or not text:
-        return text
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
