@@ -189,13 +189,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         from paramlab.abtest import client as abtest_client
 
         return abtest_client.run(args)
+    from paramlab.ledger.filters import FilterError
+
     logins: list[tuple[str, str]] = []
-    if args.command == "serve":
-        try:
-            logins = serve_logins(args)
-        except ServeRefused as exc:
-            print(exc, file=sys.stderr)
-            return 2
+    try:  # what the flags say is checked before the ledger is opened
+        logins = serve_logins(args) if args.command == "serve" else []
+        export_filter = filter_from_flags(args) if args.command == "export" else None
+    except (ServeRefused, FilterError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
     try:
         ledger = open_ledger(args.db)
     except (LedgerError, LedgerLocationError) as exc:
@@ -222,23 +224,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0 if report.ok else 1
         if args.command == "export":
             from paramlab.ledger.edits.images import export_filtered
-            from paramlab.ledger.filters import FilterError
 
-            try:
-                filt = filter_from_flags(args)
-            except FilterError as exc:
-                print(exc, file=sys.stderr)
-                return 2
             if args.output is None:
                 # UTF-8 and no newline translation whatever the console's locale (CSV has its own \r\n).
                 sys.stdout.reconfigure(encoding="utf-8", newline="")
                 try:
-                    count = export_filtered(ledger, filt, args.format, sys.stdout)
+                    count = export_filtered(ledger, export_filter, args.format, sys.stdout)
                 except BrokenPipeError:  # e.g. piped into `head`
                     return 0
             else:
                 with args.output.open("w", encoding="utf-8", newline="") as handle:
-                    count = export_filtered(ledger, filt, args.format, handle)
+                    count = export_filtered(ledger, export_filter, args.format, handle)
             print(f"ParamLab: exported {count} image row(s) as {args.format}.", file=sys.stderr)
             return 0
         if args.command == "profiles":

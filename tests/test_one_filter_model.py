@@ -12,10 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from browser_support import free_port
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
-from modules import script_callbacks, shared
-from webui_support import LoadedExtension
+from test_webui_api_routes import extension, start_app  # noqa: F401 - the WebUI's extension fixture
 
 from paramlab import cli
 from paramlab.ledger import ImageRecord, Ledger, RunRecord
@@ -98,28 +95,13 @@ def cli_ids(location: str, params: dict[str, Any], tmp_path: Path, fmt: str = "j
         return [int(row["id"]) for row in csv.DictReader(handle)]
 
 
-@pytest.fixture
-def extension(tmp_path: Path, ledger_location: str):
-    loaded = LoadedExtension(tmp_path, ledger=ledger_location)
-    yield loaded
-    loaded.close()
-
-
-def webui_client(api_auth: str | None = None) -> TestClient:
-    """The WebUI's app with ParamLab's routes, registered as A1111 does at start-up."""
-    shared.cmd_opts.api_auth = api_auth
-    app = FastAPI()
-    script_callbacks.app_started_callback(None, app)
-    return TestClient(app)
-
-
-def test_the_tab_the_route_and_the_cli_select_the_same_images(extension: LoadedExtension, ledger_location: str,
-                                                              tmp_path: Path) -> None:
+@pytest.mark.usefixtures("extension")
+def test_the_tab_the_route_and_the_cli_select_the_same_images(ledger_location: str, tmp_path: Path) -> None:
     from paramlab.webui import runtime
 
     ledger = runtime.get_ledger()
     fill(ledger)
-    client = webui_client()
+    client = start_app()
     for number, (params, chosen) in enumerate(CASES):
         expected = image_ids(ledger, ImageFilter.from_params(params))
         answer = client.get(ROUTE, params={**params, "page_size": "500"})
@@ -132,8 +114,8 @@ def test_the_tab_the_route_and_the_cli_select_the_same_images(extension: LoadedE
     assert len(image_ids(ledger, ImageFilter())) == 6 and image_ids(ledger, ImageFilter(sampler="nope")) == []
 
 
-def test_several_values_paging_jobs_and_ids_through_the_route_and_the_cli(extension: LoadedExtension,
-                                                                          ledger_location: str,
+@pytest.mark.usefixtures("extension")
+def test_several_values_paging_jobs_and_ids_through_the_route_and_the_cli(ledger_location: str,
                                                                           tmp_path: Path) -> None:
     """What the tab's dropdowns cannot say (several samplers, a job, a status, image ids) still means the same
     through the route and the CLI."""
@@ -141,7 +123,7 @@ def test_several_values_paging_jobs_and_ids_through_the_route_and_the_cli(extens
 
     ledger = runtime.get_ledger()
     fill(ledger)
-    client = webui_client()
+    client = start_app()
     newest_job = str(ledger.recent_images(limit=1)[0]["run_id"])  # one job per write here: run id = job id
     for params in ({"sampler": ["Euler a", "DPM++ 2M"], "cfg_max": "7"}, {"status": "interrupted"},
                    {"job": newest_job}, {"ids": ["1", "3", "999"]}):
@@ -159,9 +141,9 @@ def test_several_values_paging_jobs_and_ids_through_the_route_and_the_cli(extens
     assert entry["created_at"] == T0.isoformat() and entry["seed"] == 100
 
 
-def test_a_bad_filter_is_a_400_naming_the_parameter(extension: LoadedExtension, ledger_location: str,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
-    client = webui_client()
+@pytest.mark.usefixtures("extension")
+def test_a_bad_filter_is_a_400_naming_the_parameter(ledger_location: str, capsys: pytest.CaptureFixture[str]) -> None:
+    client = start_app()
     for params, fragment in (({"steps_min": "many"}, "steps_min 'many' is not a whole number"),
                              ({"colour": "red"}, "unknown filter parameter 'colour'"),
                              ({"from": "June 1st"}, "from 'June 1st' is not a date"),
@@ -173,8 +155,9 @@ def test_a_bad_filter_is_a_400_naming_the_parameter(extension: LoadedExtension, 
     assert "steps_min 'many' is not a whole number" in capsys.readouterr().err
 
 
-def test_the_route_keeps_the_webui_login(extension: LoadedExtension) -> None:
-    client = webui_client(api_auth="alice:secret")
+@pytest.mark.usefixtures("extension")
+def test_the_route_keeps_the_webui_login() -> None:
+    client = start_app(api_auth="alice:secret")
     assert client.get(ROUTE).status_code == 401
     assert client.get(ROUTE, auth=("alice", "secret")).json()["total"] == 0
 

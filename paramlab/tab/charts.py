@@ -18,7 +18,6 @@ import pandas as pd
 
 from paramlab.analysis.frame import (
     COMPOSITE,
-    COMPOSITE_LABEL,
     LEARNED_MEASURES,
     MEASURE_COLUMNS,
     RATING,
@@ -26,6 +25,7 @@ from paramlab.analysis.frame import (
     describe_setting,
     empty_frame,
     format_number,
+    quality_label,
 )
 from paramlab.analysis.load import FINISHED_IMAGES, IMAGE_COLUMNS, shape_frame
 from paramlab.analysis.pareto import SettingSummary, analyse
@@ -96,25 +96,9 @@ def quality_choices(frame: pd.DataFrame) -> dict[str, str]:
     choices = {}
     for name in (*known, *sorted(extra)):
         if name in frame.columns and pd.to_numeric(frame[name], errors="coerce").notna().any():
-            choices[name] = _measure_label(name)
+            choices[name] = quality_label(name)
     choices[RATING], choices[COMPOSITE] = quality_label(RATING), quality_label(COMPOSITE)
     return choices
-
-
-def _measure_label(name: str) -> str:
-    """The documented label; the measure module imports torch, so it is read only when asked for."""
-    from paramlab.quality.measures import MEASURES
-
-    learned = {"aesthetic": "Aesthetic (LAION predictor)", "clip_score": "CLIP score"}
-    doc = MEASURES.get(name)
-    return doc.label if doc else learned.get(name, name.replace("_", " ").capitalize())
-
-
-def quality_label(key: str) -> str:
-    """The y axis's name for a quality key (a measure's documented label, the rating or the composite)."""
-    if key == RATING:
-        return "Rating (1–5)"
-    return COMPOSITE_LABEL if key == COMPOSITE else _measure_label(key)
 
 
 def _numbers(frame: pd.DataFrame, name: str) -> pd.Series:
