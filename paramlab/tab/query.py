@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from paramlab.analysis.matrix_load import cell_place
-from paramlab.ledger import Ledger
+from paramlab.ledger import Ledger, database_errors
 from paramlab.ledger.filters import SORTS, ImageFilter
 from paramlab.ledger.reads.images import PageResult, filter_choices, image_page, image_record, parse_flaws
 from paramlab.seeds.fingerprint import load_fingerprint
@@ -24,7 +24,8 @@ def image_detail(ledger: Ledger, image_id: Any) -> dict[str, Any] | None:
     if detail is None:
         return None
     if detail.get("image_path"):  # a shared ledger: the file may be on another machine
-        detail["file_note"] = locate_recorded(ledger, detail["id"], "image").note
+        with database_errors(f"find the file of image {detail['id']}"):
+            detail["file_note"] = locate_recorded(ledger, detail["id"], "image").note
     detail["fingerprint"] = load_fingerprint(detail.get("fingerprint"))
     detail["xyz_job"] = detail.get("job_id") if cell_place(detail.pop("run_settings", None)) else None
     return detail
