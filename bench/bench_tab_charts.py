@@ -27,6 +27,7 @@ for entry in (str(REPO_ROOT), str(Path(__file__).resolve().parent)):
 from bench_pareto import synthetic_frame  # noqa: E402
 
 from paramlab.ledger import ImageRecord, Ledger, RunRecord  # noqa: E402
+from paramlab.ledger.filters import ImageFilter  # noqa: E402
 from paramlab.ledger.urls import resolve_ledger_url  # noqa: E402
 from paramlab.tab.charts import (  # noqa: E402
     chart_data,
@@ -108,7 +109,8 @@ def bench(rows: int) -> None:
     ledger = Ledger.open(resolve_ledger_url(path, FOLDER))
     try:
         target = TARGETS.get(rows, 3.0)
-        for label, filters in (("no filter", None), ("sampler = DPM++ 2M", {"sampler": "DPM++ 2M"})):
+        cases = (("no filter", None), ("sampler = DPM++ 2M", ImageFilter(sampler="DPM++ 2M", status="ok")))
+        for label, filters in cases:
             def chart_part(filters=filters):
                 data = chart_data(ledger, filters)
                 cost_quality_chart(data, "cost_seconds", "composite", "sampler").to_dict()

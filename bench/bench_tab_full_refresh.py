@@ -10,6 +10,7 @@ from __future__ import annotations
 import statistics
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -18,17 +19,18 @@ sys.path[:0] = [str(REPO), str(REPO / "bench")]
 from bench_tab_charts import FOLDER, build  # noqa: E402
 
 from paramlab.ledger import Ledger  # noqa: E402
+from paramlab.ledger.filters import ImageFilter  # noqa: E402
 from paramlab.ledger.urls import resolve_ledger_url  # noqa: E402
 from paramlab.tab.charts import chart_data, cost_quality_chart, recommendation_text, steps_quality_chart  # noqa: E402
-from paramlab.tab.query import LedgerFilter, filter_options, query_page, where_clause  # noqa: E402
+from paramlab.tab.query import filter_options, image_page  # noqa: E402
 
 TARGETS = {100_000: 1.0, 1_000_000: 3.0}
 
 
-def refresh(ledger: Ledger, filt: LedgerFilter) -> str:
-    page = query_page(ledger, filt, page=1, page_size=50)
+def refresh(ledger: Ledger, filt: ImageFilter) -> str:
+    page = image_page(ledger, filt)
     filter_options(ledger)
-    data = chart_data(ledger, None, where=where_clause(filt, ledger.engine.dialect.name))
+    data = chart_data(ledger, replace(filt, status=("ok",)))  # the charts: finished images only
     cost_quality_chart(data, "cost_seconds", "composite", "sampler").to_json()
     steps_quality_chart(data, "composite").to_json()
     recommendation_text(data, "cost_seconds", "composite")
@@ -40,8 +42,8 @@ def main() -> None:
         path = build(rows)
         ledger = Ledger.open(resolve_ledger_url(path, FOLDER))
         try:
-            for label, filt in (("no filter", LedgerFilter()),
-                                ("sampler + prompt words", LedgerFilter(sampler="DPM++ 2M", text="oil painting"))):
+            for label, filt in (("no filter", ImageFilter()),
+                                ("sampler + prompt words", ImageFilter(sampler="DPM++ 2M", text="oil painting"))):
                 refresh(ledger, filt)  # warm-up: imports, page cache
                 samples = []
                 for _ in range(5):

@@ -118,9 +118,9 @@ def median_seconds(fn: Callable[[], Any], repeat: int = 5) -> float:
 
 def explain(ledger: Ledger, filt: Any) -> None:
     """Print SQLite's plan for the page query and the count of ``filt``."""
-    from paramlab.tab import query
+    from paramlab.ledger.reads.images import page_statements
 
-    page_sql, count_sql = query.page_statements(ledger, filt, page=1, page_size=50, sort="newest")
+    page_sql, count_sql = page_statements(ledger, filt)
     with ledger.engine.connect() as conn:
         for label, statement in (("page", page_sql), ("count", count_sql)):
             compiled = statement.compile(dialect=ledger.engine.dialect)
@@ -132,28 +132,29 @@ def explain(ledger: Ledger, filt: Any) -> None:
 
 
 def run(rows: int) -> None:
+    from paramlab.ledger.filters import ImageFilter
     from paramlab.tab import query
 
     path = build(rows)
     ledger = open_ledger(path)
     target = TARGETS.get(rows, 3.0)
     cases = {
-        "unfiltered": query.LedgerFilter(),
-        "sampler": query.LedgerFilter(sampler="DPM++ 2M"),
-        "text": query.LedgerFilter(text="lighthouse dusk"),
-        "sampler + text": query.LedgerFilter(sampler="DPM++ 2M", text="lighthouse dusk"),
-        "model + steps + cfg + rating": query.LedgerFilter(model="dreamshaper_8", steps_min=20, steps_max=30,
+        "unfiltered": ImageFilter(),
+        "sampler": ImageFilter(sampler="DPM++ 2M"),
+        "text": ImageFilter(text="lighthouse dusk"),
+        "sampler + text": ImageFilter(sampler="DPM++ 2M", text="lighthouse dusk"),
+        "model + steps + cfg + rating": ImageFilter(model="dreamshaper_8", steps_min=20, steps_max=30,
                                                            cfg_min=5, cfg_max=8, rating_min=4),
-        "last 30 days": query.LedgerFilter(created_from=datetime(2024, 12, 1, tzinfo=timezone.utc)),
-        "flaw": query.LedgerFilter(flaw="cfg_burn"),
+        "last 30 days": ImageFilter(created_from=datetime(2024, 12, 1, tzinfo=timezone.utc)),
+        "flaw": ImageFilter(flaw="cfg_burn"),
     }
     try:
         print(f"{rows:,} rows ({path}); target ≤ {target:g} s")
         options = median_seconds(lambda: query.filter_options(ledger))
         print(f"  filter_options: {options:.3f} s")
         for label, filt in cases.items():
-            result = query.query_page(ledger, filt)
-            seconds = median_seconds(lambda filt=filt: query.query_page(ledger, filt))
+            result = query.image_page(ledger, filt)
+            seconds = median_seconds(lambda filt=filt: query.image_page(ledger, filt))
             verdict = "ok" if seconds <= target else "MISSED"
             print(f"  {label:30s} {seconds:.3f} s  ({result.total:,} rows, {len(result.rows)} shown)  {verdict}")
             if seconds > target:

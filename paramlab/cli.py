@@ -54,10 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("folder", type=Path, help="an outputs folder; searched recursively")
     importer.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    exporter = commands.add_parser("export", help="write the ledger's images as CSV or JSON")
+    exporter = commands.add_parser("export", help="write the ledger's images (all, or those the filter flags "
+                                   "select) as CSV or JSON")
     exporter.add_argument("--db", metavar="PATH_OR_URL", default=argparse.SUPPRESS, help="as above")
     exporter.add_argument("--format", choices=("csv", "json"), default="csv")
     exporter.add_argument("--output", "-o", type=Path, default=None, help="file to write (default: stdout)")
+    add_filter_flags(exporter.add_argument_group("filter (the same as GET /paramlab/v1/images takes)"))
 
     migrate = commands.add_parser("migrate", help="copy this ledger into another database (e.g. the team's "
                                   "PostgreSQL); verified, safe to run again, the source is never changed")
@@ -92,6 +94,25 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--keep-unknown", action="store_true",
                       help="keep profiles naming samplers/models this machine lacks (checked inside the WebUI)")
     return parser
+
+
+def add_filter_flags(group: Any) -> None:
+    """One flag per parameter of the ledger's filter that selects images, generated so they cannot drift from
+    the HTTP route's: ``steps_min`` is ``--steps-min``; a choice (``--sampler``) may be given several times."""
+    from paramlab.ledger.filters import FILTER_PARAMS
+
+    for param in FILTER_PARAMS:
+        if param.selects:
+            group.add_argument(f"--{param.name.replace('_', '-')}", dest=f"filter_{param.name}", metavar="VALUE",
+                               action="append" if param.several else "store", default=None, help=param.help)
+
+
+def filter_from_flags(args: argparse.Namespace) -> Any:
+    """The :class:`~paramlab.ledger.filters.ImageFilter` the filter flags give (raises ``FilterError``)."""
+    from paramlab.ledger.filters import FILTER_PARAMS, ImageFilter
+
+    given = {param.name: getattr(args, f"filter_{param.name}", None) for param in FILTER_PARAMS}
+    return ImageFilter.from_params({name: value for name, value in given.items() if value is not None})
 
 
 def open_ledger(db: str | None) -> Ledger:
@@ -169,13 +190,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         from paramlab.abtest import client as abtest_client
 
         return abtest_client.run(args)
+    from paramlab.ledger.filters import FilterError
+
     logins: list[tuple[str, str]] = []
-    if args.command == "serve":
-        try:
-            logins = serve_logins(args)
-        except ServeRefused as exc:
-            print(exc, file=sys.stderr)
-            return 2
+    try:  # what the flags say is checked before the ledger is opened
+        logins = serve_logins(args) if args.command == "serve" else []
+        export_filter = filter_from_flags(args) if args.command == "export" else None
+    except (ServeRefused, FilterError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
     try:
         ledger = open_ledger(args.db)
     except (LedgerError, LedgerLocationError) as exc:
@@ -201,18 +224,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(report.summary(), file=sys.stderr)
             return 0 if report.ok else 1
         if args.command == "export":
-            from paramlab.ledger.exporter import export_images
+            from paramlab.ledger.edits.images import export_filtered
 
             if args.output is None:
                 # UTF-8 and no newline translation whatever the console's locale (CSV has its own \r\n).
                 sys.stdout.reconfigure(encoding="utf-8", newline="")
                 try:
-                    count = export_images(ledger, args.format, sys.stdout)
+                    count = export_filtered(ledger, export_filter, args.format, sys.stdout)
                 except BrokenPipeError:  # e.g. piped into `head`
                     return 0
             else:
                 with args.output.open("w", encoding="utf-8", newline="") as handle:
-                    count = export_images(ledger, args.format, handle)
+                    count = export_filtered(ledger, export_filter, args.format, handle)
             print(f"ParamLab: exported {count} image row(s) as {args.format}.", file=sys.stderr)
             return 0
         if args.command == "profiles":

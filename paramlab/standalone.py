@@ -19,6 +19,7 @@ import socket
 from collections.abc import Callable, Sequence
 
 import gradio as gr
+from fastapi import Depends
 
 from paramlab import gradio_compat as gr_compat
 from paramlab.ledger import Ledger
@@ -28,6 +29,7 @@ from paramlab.tab.access import AccessRule
 from paramlab.tab.actors import act_per_event
 from paramlab.tab.files import register_file_routes
 from paramlab.tab.page import build_tab_contents
+from paramlab.web.images import register_image_routes
 
 
 def build_page(ledger: Ledger) -> gr.Blocks:
@@ -75,6 +77,7 @@ def launch_page(ledger: Ledger, host: str = "127.0.0.1", port: int = 7870,
         ) from exc
     access = AccessRule(gradio_auth=bool(logins), gradio_app=demo.server_app)
     register_file_routes(demo.server_app, lambda: ledger, access=access)
+    register_image_routes(demo.server_app, lambda: ledger, [Depends(access.dependency())])
     return demo
 
 

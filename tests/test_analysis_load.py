@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
-import pytest
 import sqlalchemy as sa
 
 from paramlab.analysis import FRAME_COLUMNS, analyse, load_frame
 from paramlab.ledger import ImageRecord, RunRecord
+from paramlab.ledger.filters import ImageFilter
 
 T0 = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -45,7 +45,7 @@ def test_loads_every_column(ledger) -> None:
     assert row["cost_seconds"] == 1.0 and row["energy_joules"] == 100.0 and row["profile"] == "Balanced"
     assert df["hires_enabled"].dtype == bool and df["hires_enabled"].sum() == 2
     assert df["sharpness"].isna().all() and df["rating"].isna().all()
-    assert len(load_frame(ledger, {"status": None})) == 12
+    assert len(load_frame(ledger, ImageFilter())) == 12
 
 
 def test_ledgers_without_ratings_or_metrics_load_nan(ledger) -> None:
@@ -65,17 +65,16 @@ def test_ledgers_without_ratings_or_metrics_load_nan(ledger) -> None:
 
 def test_filters_and_limit(ledger) -> None:
     fill(ledger)
-    assert set(load_frame(ledger, {"model_hash": "bbb222"})["model_hash"]) == {"bbb222"}
-    assert len(load_frame(ledger, {"sampler": ["Euler a", "DPM++ 2M"]})) == 8
-    assert len(load_frame(ledger, {"profile": "Balanced"})) == 2
-    assert len(load_frame(ledger, {"series": "hero"})) == 2
-    window = load_frame(ledger, {"created_from": T0 + timedelta(hours=1), "created_to": T0 + timedelta(hours=3)})
+    assert set(load_frame(ledger, ImageFilter(model="bbb222", status="ok"))["model_hash"]) == {"bbb222"}
+    assert len(load_frame(ledger, ImageFilter(sampler=("Euler a", "DPM++ 2M"), status="ok"))) == 8
+    assert len(load_frame(ledger, ImageFilter(profile="Balanced", status="ok"))) == 2
+    assert len(load_frame(ledger, ImageFilter(series="hero", status="ok"))) == 2
+    window = load_frame(ledger, ImageFilter(created_from=T0 + timedelta(hours=1),
+                                                created_to=T0 + timedelta(hours=3), status="ok"))
     assert sorted(set(window["cost_seconds"])) == [2.0, 3.0]
     newest = load_frame(ledger, limit=3)
     assert len(newest) == 3 and newest["id"].is_monotonic_decreasing
-    with pytest.raises(ValueError, match="unknown filter"):
-        load_frame(ledger, {"modle_hash": "x"})
-    assert load_frame(ledger, {"model_hash": "nope"}).empty
+    assert load_frame(ledger, ImageFilter(model="nope")).empty
 
 
 def _add_quality_tables(ledger) -> None:

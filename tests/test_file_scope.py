@@ -14,10 +14,10 @@ from fastapi.testclient import TestClient
 from PIL import Image, PngImagePlugin
 
 from paramlab.ledger import ImageRecord, Ledger, RunRecord
+from paramlab.ledger.edits.images import delete_images
 from paramlab.ledger.locations import PathMap, use_path_map
 from paramlab.tab.access import AccessRule
 from paramlab.tab.files import register_file_routes
-from paramlab.tab.ledger_edits import delete_images
 
 OTHER = "gpu-2"
 

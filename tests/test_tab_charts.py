@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from paramlab.ledger import ImageRecord, RunRecord
+from paramlab.ledger.filters import ImageFilter
 from paramlab.tab import charts, run_view
 from paramlab.tab.charts import (
     ChartData,
@@ -69,7 +70,7 @@ def test_chart_data_loads_every_image_with_its_figures_when_few(ledger: Any) -> 
     assert frame["sharpness"].notna().all() and frame["composite"].notna().all()
     assert set(frame["series"].dropna()) == {"Kaito"} and frame["run_id"].nunique() == 6
     assert frame["prompt"].str.len().max() <= charts.PROMPT_CHARS + 1  # truncated in SQL
-    only = chart_data(ledger, {"sampler": "Euler a"})
+    only = chart_data(ledger, ImageFilter(sampler="Euler a", status="ok"))
     assert only.total_rows == 12 and set(only.frame["sampler"]) == {"Euler a"}
 
 

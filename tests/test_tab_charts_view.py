@@ -10,6 +10,7 @@ from test_tab_charts import fill
 
 from paramlab.gradio_compat import event_wiring
 from paramlab.ledger import LedgerError
+from paramlab.ledger.filters import ImageFilter
 from paramlab.tab import charts, run_view
 from paramlab.tab.charts_view import build_charts_view, run_summary_html
 
@@ -26,10 +27,9 @@ def run_event(blocks: Any, target: Any, trigger: str, *inputs: Any) -> dict[Any,
     raise AssertionError(f"no {trigger} event wired on {target}")
 
 
-def build(ledger: Any, filters: dict | None = None, where: list | None = None) -> tuple[gr.Blocks, Any]:
+def build(ledger: Any, filt: ImageFilter | None = None) -> tuple[gr.Blocks, Any]:
     with gr.Blocks() as blocks:
-        view = build_charts_view(lambda: ledger, (lambda: filters) if filters else None,
-                                 (lambda: where) if where else None)
+        view = build_charts_view(lambda: ledger, (lambda: filt) if filt else None)
     return blocks, view
 
 
@@ -90,9 +90,7 @@ def test_empty_ledger_and_filters_and_extra_conditions(ledger: Any) -> None:
     assert chart_of(empty[view.scatter]).to_dict()["mark"]["type"] == "text"
     assert "Not enough data" in empty[view.recommendation] and "No runs" in empty[view.run_summary]
     fill(ledger)
-    from paramlab.ledger import schema
-
-    _, narrowed = build(ledger, {"sampler": "Euler a"}, [schema.images.c.steps >= 20])
+    _, narrowed = build(ledger, ImageFilter(sampler="Euler a", steps_min=20, status="ok"))
     result = dict(zip(narrowed.outputs, narrowed.refresh("Seconds per image", "Composite", "Sampler", 5, 0)))
     assert "Showing all 8 images." in result[narrowed.note]
 
@@ -112,5 +110,6 @@ def test_user_text_is_escaped_and_failures_are_reported(ledger: Any) -> None:
     assert "the ledger is locked" in result[view.note] and "paramlab-error" in result[view.note]
     assert chart_of(result[view.scatter]).to_dict()["mark"]["type"] == "text"
     with gr.Blocks():
-        bad = build_charts_view(lambda: ledger, lambda: {"colour": "red"})
-    assert "unknown filter colour" in dict(zip(bad.outputs, bad.refresh("x", "y", "z", 5, 0)))[bad.note]
+        bad = build_charts_view(lambda: ledger, lambda: ImageFilter.from_params({"colour": "red"}))
+    note = dict(zip(bad.outputs, bad.refresh("x", "y", "z", 5, 0)))[bad.note]
+    assert "unknown filter parameter" in note and "colour" in note

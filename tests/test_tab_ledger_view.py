@@ -215,5 +215,5 @@ def test_send_to_gets_the_infotext_box(ledger: Ledger) -> None:
 
 
 def test_build_filter_maps_the_inputs() -> None:
-    filt, sort = build_filter(filter_values(rating="unrated", sort="oldest first", steps_max=30.4, model="m"))
-    assert (filt.rating_min, filt.steps_max, filt.model, sort) == (0, 30, "m", "oldest")
+    filt = build_filter(filter_values(rating="unrated", sort="oldest first", steps_max=30.4, model="m"))
+    assert (filt.rating_min, filt.steps_max, filt.model, filt.order) == (0, 30, ("m",), "oldest")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -15,16 +16,11 @@ from PIL import Image
 from sqlalchemy.dialects import postgresql
 
 from paramlab.ledger import ImageRecord, Ledger, RunRecord, schema
-from paramlab.tab.ledger_edits import delete_images, export_filtered
-from paramlab.tab.query import (
-    LedgerFilter,
-    filter_options,
-    fts5_query,
-    image_detail,
-    query_page,
-    search_tokens,
-    where_clause,
-)
+from paramlab.ledger.dialect import fts5_query
+from paramlab.ledger.edits.images import delete_images, export_filtered
+from paramlab.ledger.filters import ImageFilter, search_tokens, where_clause
+from paramlab.ledger.reads.images import PageResult, image_page
+from paramlab.tab.query import filter_options, image_detail
 
 T0 = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -47,7 +43,12 @@ def write(ledger: Ledger, *images: ImageRecord, **run: Any) -> int:
     return ledger.write_runs([RunRecord(images=list(images), **run)])[0]
 
 
-def seeds(ledger: Ledger, filt: LedgerFilter, **kwargs: Any) -> list[int]:
+def query_page(ledger: Ledger, filt: ImageFilter, page: int = 1, page_size: int = 50,
+               sort: str = "newest") -> PageResult:
+    return image_page(ledger, replace(filt, page=page, page_size=page_size, order=sort))
+
+
+def seeds(ledger: Ledger, filt: ImageFilter, **kwargs: Any) -> list[int]:
     return [row["seed"] for row in query_page(ledger, filt, page_size=500, **kwargs).rows]
 
 
@@ -61,35 +62,35 @@ def filled(ledger: Ledger) -> Ledger:
 
 
 def test_every_filter_narrows(filled: Ledger) -> None:
-    assert seeds(filled, LedgerFilter()) == [1004, 1003, 1002, 1001, 1000]
-    assert seeds(filled, LedgerFilter(created_from=T0 + timedelta(days=2))) == [1004, 1003, 1002]
-    assert seeds(filled, LedgerFilter(created_to=T0 + timedelta(days=2))) == [1001, 1000]
-    assert seeds(filled, LedgerFilter(model="dreamshaper_8")) == [1002]
-    assert seeds(filled, LedgerFilter(model="879db523c3")) == [1002]
-    assert seeds(filled, LedgerFilter(profile="Final render")) == [1002]
-    assert seeds(filled, LedgerFilter(series="Kaito")) == [1003]
-    assert seeds(filled, LedgerFilter(sampler="DPM++ 2M")) == [1001]
-    assert seeds(filled, LedgerFilter(scheduler="Karras")) == [1001]
-    assert seeds(filled, LedgerFilter(steps_min=25)) == [1001]
-    assert seeds(filled, LedgerFilter(steps_max=15)) == [1004]
-    assert seeds(filled, LedgerFilter(cfg_min=10)) == [1003]
-    assert seeds(filled, LedgerFilter(cfg_max=6)) == [1001]
-    assert seeds(filled, LedgerFilter(rating_min=4)) == [1004, 1001]
-    assert seeds(filled, LedgerFilter(rating_min=0)) == [1003, 1000]
-    assert seeds(filled, LedgerFilter(flaw="cfg_burn")) == [1003]
-    assert seeds(filled, LedgerFilter(flaw="under_converged")) == []
-    assert seeds(filled, LedgerFilter(status="ok")) == [1004, 1003, 1002, 1001, 1000]
-    assert seeds(filled, LedgerFilter(sampler="Euler a", steps_min=20, rating_min=0)) == [1003, 1000]
-    assert seeds(filled, LedgerFilter(), sort="oldest") == [1000, 1001, 1002, 1003, 1004]
-    assert seeds(filled, LedgerFilter(), sort="rating")[:3] == [1004, 1001, 1002]
+    assert seeds(filled, ImageFilter()) == [1004, 1003, 1002, 1001, 1000]
+    assert seeds(filled, ImageFilter(created_from=T0 + timedelta(days=2))) == [1004, 1003, 1002]
+    assert seeds(filled, ImageFilter(created_to=T0 + timedelta(days=2))) == [1001, 1000]
+    assert seeds(filled, ImageFilter(model="dreamshaper_8")) == [1002]
+    assert seeds(filled, ImageFilter(model="879db523c3")) == [1002]
+    assert seeds(filled, ImageFilter(profile="Final render")) == [1002]
+    assert seeds(filled, ImageFilter(series="Kaito")) == [1003]
+    assert seeds(filled, ImageFilter(sampler="DPM++ 2M")) == [1001]
+    assert seeds(filled, ImageFilter(scheduler="Karras")) == [1001]
+    assert seeds(filled, ImageFilter(steps_min=25)) == [1001]
+    assert seeds(filled, ImageFilter(steps_max=15)) == [1004]
+    assert seeds(filled, ImageFilter(cfg_min=10)) == [1003]
+    assert seeds(filled, ImageFilter(cfg_max=6)) == [1001]
+    assert seeds(filled, ImageFilter(rating_min=4)) == [1004, 1001]
+    assert seeds(filled, ImageFilter(rating_min=0)) == [1003, 1000]
+    assert seeds(filled, ImageFilter(flaw="cfg_burn")) == [1003]
+    assert seeds(filled, ImageFilter(flaw="under_converged")) == []
+    assert seeds(filled, ImageFilter(status="ok")) == [1004, 1003, 1002, 1001, 1000]
+    assert seeds(filled, ImageFilter(sampler="Euler a", steps_min=20, rating_min=0)) == [1003, 1000]
+    assert seeds(filled, ImageFilter(), sort="oldest") == [1000, 1001, 1002, 1003, 1004]
+    assert seeds(filled, ImageFilter(), sort="rating")[:3] == [1004, 1001, 1002]
 
 
 def test_text_search_matches_words_and_prefixes_in_the_prompt_only(filled: Ledger) -> None:
-    assert seeds(filled, LedgerFilter(text="lighthouse dusk")) == [1003]
-    assert seeds(filled, LedgerFilter(text="LIGHT")) == [1003]  # prefix, any case
-    assert seeds(filled, LedgerFilter(text="fox number1")) == [1001]
-    assert seeds(filled, LedgerFilter(text="blurry")) == []  # the negative prompt is not searched
-    assert seeds(filled, LedgerFilter(text=HOSTILE)) == [1004]
+    assert seeds(filled, ImageFilter(text="lighthouse dusk")) == [1003]
+    assert seeds(filled, ImageFilter(text="LIGHT")) == [1003]  # prefix, any case
+    assert seeds(filled, ImageFilter(text="fox number1")) == [1001]
+    assert seeds(filled, ImageFilter(text="blurry")) == []  # the negative prompt is not searched
+    assert seeds(filled, ImageFilter(text=HOSTILE)) == [1004]
 
 
 @pytest.mark.parametrize("hostile", [
@@ -97,36 +98,36 @@ def test_text_search_matches_words_and_prefixes_in_the_prompt_only(filled: Ledge
     "%", "_", "\\", HOSTILE, "a' OR 1=1 --", "\x00", "fox*", "🦊", "  ",
 ])
 def test_hostile_search_text_never_errors(filled: Ledger, hostile: str) -> None:
-    result = query_page(filled, LedgerFilter(text=hostile))
+    result = query_page(filled, ImageFilter(text=hostile))
     assert result.total == len(result.rows) <= 5
 
 
 def test_punctuation_only_search_is_a_literal_substring(ledger: Ledger) -> None:
     write(ledger, image(0, prompt="100% (masterpiece)"), image(1, prompt="plain"))
-    assert seeds(ledger, LedgerFilter(text="%")) == [1000]
-    assert seeds(ledger, LedgerFilter(text="_")) == []
+    assert seeds(ledger, ImageFilter(text="%")) == [1000]
+    assert seeds(ledger, ImageFilter(text="_")) == []
     assert search_tokens("NEAR(a*b) \"x\"") == ["NEAR", "a", "b", "x"]
     assert fts5_query(["NEAR", "a"]) == 'prompt : ("NEAR"* "a"*)'
 
 
 def test_search_compiles_for_postgresql_and_other_dialects() -> None:
-    (clause,) = where_clause(LedgerFilter(text="red fox"), dialect="postgresql")
+    (clause,) = where_clause(ImageFilter(text="red fox"), dialect="postgresql")
     sql = str(clause.compile(dialect=postgresql.dialect()))
     assert "to_tsvector('simple', coalesce(images.prompt, '') || ' ' || coalesce(images.negative_prompt, ''))" in sql
     assert "to_tsquery('simple'" in sql and "ILIKE" in sql
-    (other,) = where_clause(LedgerFilter(text="red fox"), dialect="mysql")
+    (other,) = where_clause(ImageFilter(text="red fox"), dialect="mysql")
     assert "images_fts" not in str(other)
 
 
 def test_pagination_totals(ledger: Ledger) -> None:
     write(ledger, *[image(n, index_in_run=n) for n in range(23)])
-    first = query_page(ledger, LedgerFilter(), page=1, page_size=10)
+    first = query_page(ledger, ImageFilter(), page=1, page_size=10)
     assert (first.total, first.pages, first.page, len(first.rows)) == (23, 3, 1, 10)
-    last = query_page(ledger, LedgerFilter(), page=3, page_size=10)
+    last = query_page(ledger, ImageFilter(), page=3, page_size=10)
     assert len(last.rows) == 3 and last.rows[-1]["seed"] == 1000
-    beyond = query_page(ledger, LedgerFilter(), page=99, page_size=10)
+    beyond = query_page(ledger, ImageFilter(), page=99, page_size=10)
     assert beyond.page == 3 and len(beyond.rows) == 3
-    empty = query_page(ledger, LedgerFilter(sampler="nope"))
+    empty = query_page(ledger, ImageFilter(sampler="nope"))
     assert (empty.total, empty.pages, empty.page, empty.rows) == (0, 1, 1, [])
     assert {"wall_seconds", "tab", "run_uid"} <= set(first.rows[0])  # joined run columns
 
@@ -138,7 +139,7 @@ def test_detail_has_figures_flaws_fingerprint_and_cost(ledger: Ledger) -> None:
     write(ledger, img, other, wall_seconds=8.0, first_pass_seconds=6.5, vae_decode_seconds=1.0,
           peak_vram_bytes=6 * 2**30, peak_vram_method="peak", energy_joules=100.0,
           fingerprint=json.dumps({"rng_source": "GPU", "device": "cuda:0"}))
-    first_id = query_page(ledger, LedgerFilter(), sort="oldest").rows[0]["id"]
+    first_id = query_page(ledger, ImageFilter(), sort="oldest").rows[0]["id"]
 
     detail = image_detail(ledger, first_id)
 
@@ -165,20 +166,20 @@ def test_filter_options_are_distinct_and_sorted(filled: Ledger) -> None:
 
 def test_export_of_filtered_rows_parses_back(filled: Ledger) -> None:
     buffer = io.StringIO()
-    assert export_filtered(filled, LedgerFilter(sampler="Euler a", rating_min=0), "csv", buffer, chunk_size=1) == 2
+    assert export_filtered(filled, ImageFilter(sampler="Euler a", rating_min=0), "csv", buffer, chunk_size=1) == 2
     rows = list(csv.DictReader(io.StringIO(buffer.getvalue())))
     assert [row["seed"] for row in rows] == ["1000", "1003"] and "wall_seconds" in rows[0]
 
     buffer = io.StringIO()
-    assert export_filtered(filled, LedgerFilter(text=HOSTILE), "json", buffer) == 1
+    assert export_filtered(filled, ImageFilter(text=HOSTILE), "json", buffer) == 1
     (row,) = json.loads(buffer.getvalue())
     assert row["prompt"] == HOSTILE and row["created_at"].endswith("+00:00")
 
     buffer = io.StringIO()
-    assert export_filtered(filled, LedgerFilter(sampler="none"), "json", buffer) == 0
+    assert export_filtered(filled, ImageFilter(sampler="none"), "json", buffer) == 0
     assert json.loads(buffer.getvalue()) == []
     with pytest.raises(ValueError, match="unknown export format"):
-        export_filtered(filled, LedgerFilter(), "xml", io.StringIO())
+        export_filtered(filled, ImageFilter(), "xml", io.StringIO())
 
 
 def _png(path: Path) -> str:
@@ -193,13 +194,13 @@ def test_delete_keeps_files_without_confirm_and_removes_orphan_runs(ledger: Ledg
     a_img.metrics = {"sharpness": (1.0, None)}
     write(ledger, a_img)
     write(ledger, image(1, image_path=b), image(2, index_in_run=1))
-    ids = {row["seed"]: row["id"] for row in query_page(ledger, LedgerFilter()).rows}
+    ids = {row["seed"]: row["id"] for row in query_page(ledger, ImageFilter()).rows}
 
     for delete_files, confirm in ((False, False), (True, False), (False, True)):
         report = delete_images(ledger, [ids[1000]], delete_files=delete_files, confirm=confirm)
         assert report.files_deleted == []
         write(ledger, image(0, image_path=a, thumbnail_path=thumb)) if report.rows_deleted else None
-        ids = {row["seed"]: row["id"] for row in query_page(ledger, LedgerFilter()).rows}
+        ids = {row["seed"]: row["id"] for row in query_page(ledger, ImageFilter()).rows}
     assert Path(a).exists() and Path(thumb).exists()
 
     report = delete_images(ledger, [ids[1001]])
@@ -220,7 +221,7 @@ def test_delete_with_confirm_removes_only_recorded_files(ledger: Ledger, tmp_pat
     write(ledger, image(0, image_path=a, thumbnail_path=thumb), image(1, index_in_run=1, image_path=shared), **saved_in)
     write(ledger, image(2, image_path=shared), image(3, index_in_run=1, image_path=str(tmp_path / "gone.png")),
           **saved_in)
-    ids = {row["seed"]: row["id"] for row in query_page(ledger, LedgerFilter()).rows}
+    ids = {row["seed"]: row["id"] for row in query_page(ledger, ImageFilter()).rows}
 
     report = delete_images(ledger, [ids[1000], ids[1001], ids[1003]], delete_files=True, confirm=True)
 

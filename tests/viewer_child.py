@@ -16,8 +16,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from paramlab.ledger import Ledger  # noqa: E402
+from paramlab.ledger.filters import ImageFilter  # noqa: E402
 from paramlab.ledger.urls import resolve_ledger_url  # noqa: E402
-from paramlab.tab.query import LedgerFilter, filter_options, image_detail, query_page  # noqa: E402
+from paramlab.tab.query import filter_options, image_detail, image_page  # noqa: E402
 
 
 def main() -> None:
@@ -26,7 +27,7 @@ def main() -> None:
     rounds, ratings, errors = 0, 0, []
     while not stop.exists():
         try:
-            page = query_page(ledger, LedgerFilter())
+            page = image_page(ledger, ImageFilter())
             filter_options(ledger)
             if page.rows:
                 newest = page.rows[0]["id"]

@@ -13,8 +13,9 @@ from paramlab.abtest.spec import SCRIPT_TITLE, ABTestArgs, ABTestError, parse_ab
 from paramlab.analysis.ab_decision import Decision, decide
 from paramlab.analysis.bradley_terry import Vote
 from paramlab.analysis.frame import composite_quality
-from paramlab.analysis.load import load_frame
-from paramlab.ledger import Ledger, database_errors
+from paramlab.analysis.load import DEFAULT_STATUS, load_frame
+from paramlab.ledger import Ledger
+from paramlab.ledger.filters import ImageFilter
 from paramlab.ledger.reads.abtest import abtest_images, newest_script_args, stored_votes
 from paramlab.profiles import Profile, ProfileError
 from paramlab.profiles.store import ProfileStore
@@ -66,8 +67,7 @@ def outcome(ledger: Ledger, name: str, resamples: int = 400) -> Outcome:
         by_variant[image.variant].append(image)
     composite: dict[int, float] = {}
     if images:
-        with database_errors("read the A/B test's quality figures"):  # until analysis/load reads through the ledger
-            frame = load_frame(ledger, {"image_ids": [image.id for image in images]})
+        frame = load_frame(ledger, ImageFilter(ids=tuple(image.id for image in images), status=DEFAULT_STATUS))
         composite = dict(zip(frame["id"].astype(int), composite_quality(frame)))
     figures = []
     for variant in variants:

@@ -49,6 +49,20 @@ FRAME_COLUMNS = (
 COST_UNITS = {"cost_seconds": "s", "model_evaluations": "model evaluations", "energy_joules": "J"}
 
 
+def quality_label(name: str) -> str:
+    """A quality key's name for people: a measure's documented label, the rating's, the composite's. The
+    measures' module imports torch, so it is read only when a measure is named."""
+    if name == COMPOSITE:
+        return COMPOSITE_LABEL
+    if name == RATING:
+        return "Rating (1–5)"
+    from paramlab.quality.measures import MEASURES
+
+    learned = {"aesthetic": "Aesthetic (LAION predictor)", "clip_score": "CLIP score"}
+    doc = MEASURES.get(name)
+    return doc.label if doc else learned.get(name, name.replace("_", " ").capitalize())
+
+
 def empty_frame() -> pd.DataFrame:
     """A frame with every column and no rows (what an empty ledger loads as)."""
     return pd.DataFrame({name: pd.Series(dtype=_dtype(name)) for name in FRAME_COLUMNS})

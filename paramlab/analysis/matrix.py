@@ -25,6 +25,7 @@ from paramlab.analysis.frame import (
     RATING,
     composite_quality,
     higher_is_better,
+    quality_label,
 )
 from paramlab.csv_cells import safe_row
 
@@ -32,9 +33,6 @@ DEFAULT_PERCENT = 5.0
 FLAGGED_SHARE = 0.5  # a cell whose images carry a flaw more often than this is never the pick
 SEED_AXES = frozenset({"seed", "var. seed"})  # axes summarised within a cell rather than laid out
 AXES = ("x", "y", "z")
-LEARNED_LABELS = {"aesthetic": "Aesthetic (LAION predictor)", "clip_score": "CLIP score"}
-
-
 class MatrixError(ValueError):
     """A matrix that cannot be drawn (no such job, no X/Y/Z cells, a bad setting): the message says why."""
 
@@ -110,19 +108,8 @@ def quality_choices(frame: pd.DataFrame) -> dict[str, str]:
     choices = {COMPOSITE: COMPOSITE_LABEL}
     for name in (*MEASURE_COLUMNS, *LEARNED_MEASURES, RATING):
         if name in frame.columns and pd.to_numeric(frame[name], errors="coerce").notna().any():
-            choices[name] = measure_label(name)
+            choices[name] = quality_label(name)
     return choices
-
-
-def measure_label(name: str) -> str:
-    if name == COMPOSITE:
-        return COMPOSITE_LABEL
-    if name == RATING:
-        return "Rating (1–5)"
-    from paramlab.quality.measures import MEASURES
-
-    doc = MEASURES.get(name)
-    return doc.label if doc else LEARNED_LABELS.get(name, name.replace("_", " ").capitalize())
 
 
 def parse_percent(value: Any) -> float:
@@ -177,7 +164,7 @@ def build_matrix(frame: pd.DataFrame, layout: Layout, quality: str = COMPOSITE,
             place = tuple(int(v) for v in places[rows[0]])
             cells[place] = _cell(place, rows, shown, laid_out, quality_array, cost_array, image_ids, seeds, flaws,
                                  batch)
-    matrix = Matrix(list(layout.axis_names), labels, cells, quality, measure_label(quality), percent,
+    matrix = Matrix(list(layout.axis_names), labels, cells, quality, quality_label(quality), percent,
                     folded=[layout.axis_names[axis] for axis in folded])
     _choose(matrix)
     return matrix

@@ -9,19 +9,15 @@ chart says how many images it shows out of how many.
 from __future__ import annotations
 
 import json
-import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import altair as alt
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 
 from paramlab.analysis.frame import (
     COMPOSITE,
-    COMPOSITE_LABEL,
     LEARNED_MEASURES,
     MEASURE_COLUMNS,
     RATING,
@@ -29,10 +25,12 @@ from paramlab.analysis.frame import (
     describe_setting,
     empty_frame,
     format_number,
+    quality_label,
 )
-from paramlab.analysis.load import IMAGE_COLUMNS, fetch_rows, filter_conditions, load_metrics, shape_frame
+from paramlab.analysis.load import FINISHED_IMAGES, IMAGE_COLUMNS, shape_frame
 from paramlab.analysis.pareto import SettingSummary, analyse
-from paramlab.ledger import schema
+from paramlab.ledger.filters import ImageFilter
+from paramlab.ledger.reads.frames import sampled_rows
 from paramlab.tab.chart_notes import few_images_hint, group_label
 from paramlab.tab.chart_style import EMBED_OPTIONS, category_scale, padded, text_values
 from paramlab.tab.links import image_link
@@ -47,10 +45,6 @@ EXTRA_COLUMNS = ("run_id", "series")  # loaded beside the analysis frame's colum
 MAX_COLOURS = 20  # more legend entries than this are unreadable; the rest become "other"
 MAX_FRONTS = 3  # with this many comparable groups or fewer, each gets its front; else the largest only
 PROMPT_CHARS = 120
-# Knuth's multiplicative hash (2^32 / golden ratio): a deterministic, well spread order of ids.
-_HASH_MULTIPLIER = 2654435761
-_HASH_MODULUS = 2**32
-_SEED_STRIDE = 7919
 # A fixed width: "container" renders 0 px wide when the chart is drawn inside a hidden tab.
 CHART_WIDTH, CHART_HEIGHT = 640, 360
 
@@ -69,52 +63,20 @@ class ChartData:
 # -- data ------------------------------------------------------------------------------------------
 
 
-def _sample_hash(seed: int) -> sa.ColumnElement[Any]:
-    """A pseudo-random but reproducible key per image id, computed by the database (SQLite and PostgreSQL)."""
-    images = schema.images
-    shifted = images.c.id + sa.literal(int(seed) * _SEED_STRIDE, sa.BigInteger)
-    return (shifted * sa.literal(_HASH_MULTIPLIER, sa.BigInteger)) % sa.literal(_HASH_MODULUS, sa.BigInteger)
-
-
-def chart_data(
-    ledger: Any, filters: dict | None = None, max_points: int = 5000, seed: int = 0,
-    where: Sequence[sa.ColumnElement[bool]] = (),
-) -> ChartData:
-    """The images to chart: all that match when they fit in ``max_points``, else a deterministic
-    sample drawn in SQL (smallest hash of the id; never ORDER BY RANDOM() over the whole table).
-
-    ``filters`` are :func:`paramlab.analysis.load.load_frame`'s; ``where`` adds SQLAlchemy conditions
-    on ``images`` (e.g. the tab's prompt search) so the charts follow the same query as the table.
+def chart_data(ledger: Any, filt: ImageFilter | None = None, max_points: int = 5000, seed: int = 0) -> ChartData:
+    """The images to chart (default: the finished ones): all that match when they fit in ``max_points``, else a
+    deterministic sample drawn in SQL (:func:`paramlab.ledger.reads.frames.sampled_rows`). ``filt`` is the
+    ledger's one filter, so the charts can follow the same query as the table; its order and paging do not apply.
     """
-    images = schema.images
-    conditions = [*filter_conditions(filters), *where]
     names = [*IMAGE_COLUMNS, RATING, *EXTRA_COLUMNS]
-    columns = [sa.func.substr(images.c.prompt, 1, PROMPT_CHARS + 1) if n == "prompt" else images.c[n] for n in names]
-    with ledger.engine.connect() as conn:
-        total = int(conn.execute(sa.select(sa.func.count()).select_from(images).where(*conditions)).scalar_one())
-        sampled = total > max_points
-        query = sa.select(*columns).where(*conditions)
-        if sampled:
-            key = _sample_hash(seed)
-            # Pre-filter to about 1.2 × max_points rows so the database sorts few rows, not all of them.
-            threshold = min(_HASH_MODULUS, math.ceil(_HASH_MODULUS * (max_points * 1.2 + 200) / total))
-            rows = fetch_rows(conn, query.where(key < threshold).order_by(key, images.c.id).limit(max_points), names)
-            if len(rows) < max_points:  # filters correlated with the hash: take the slow, exact path
-                rows = fetch_rows(conn, query.order_by(key, images.c.id).limit(max_points), names)
-            rows = rows.sort_values("id", kind="stable").reset_index(drop=True)
-        else:
-            rows = fetch_rows(conn, query.order_by(images.c.id), names)
-        metrics = None
-        if len(rows):
-            ids = [int(i) for i in rows["id"]]
-            literal_ids = sa.bindparam("chart_ids", ids, expanding=True, literal_execute=True)
-            metrics = load_metrics(conn, [images.c.id.in_(literal_ids)], None)
+    found = sampled_rows(ledger, FINISHED_IMAGES if filt is None else filt, names, max_points, seed, PROMPT_CHARS)
+    rows = found.rows
     extra = {name: rows.pop(name) for name in EXTRA_COLUMNS}
-    frame = shape_frame(rows, metrics) if len(rows) else empty_frame()
+    frame = shape_frame(rows, found.metrics) if len(rows) else empty_frame()
     for name, values in extra.items():
         frame[name] = values.to_numpy() if len(rows) else pd.Series(dtype="object")
     frame[COMPOSITE] = composite_quality(frame).to_numpy(dtype=np.float64) if len(frame) else np.nan
-    return ChartData(frame, total, len(frame), sampled, _count_note(total, len(frame), sampled))
+    return ChartData(frame, found.total, len(frame), found.sampled, _count_note(found.total, len(frame), found.sampled))
 
 
 def _count_note(total: int, shown: int, sampled: bool) -> str:
@@ -134,25 +96,9 @@ def quality_choices(frame: pd.DataFrame) -> dict[str, str]:
     choices = {}
     for name in (*known, *sorted(extra)):
         if name in frame.columns and pd.to_numeric(frame[name], errors="coerce").notna().any():
-            choices[name] = _measure_label(name)
+            choices[name] = quality_label(name)
     choices[RATING], choices[COMPOSITE] = quality_label(RATING), quality_label(COMPOSITE)
     return choices
-
-
-def _measure_label(name: str) -> str:
-    """The documented label; the measure module imports torch, so it is read only when asked for."""
-    from paramlab.quality.measures import MEASURES
-
-    learned = {"aesthetic": "Aesthetic (LAION predictor)", "clip_score": "CLIP score"}
-    doc = MEASURES.get(name)
-    return doc.label if doc else learned.get(name, name.replace("_", " ").capitalize())
-
-
-def quality_label(key: str) -> str:
-    """The y axis's name for a quality key (a measure's documented label, the rating or the composite)."""
-    if key == RATING:
-        return "Rating (1–5)"
-    return COMPOSITE_LABEL if key == COMPOSITE else _measure_label(key)
 
 
 def _numbers(frame: pd.DataFrame, name: str) -> pd.Series:

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import html
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import gradio as gr
-import sqlalchemy as sa
 
 from paramlab import gradio_compat
 from paramlab.analysis.frame import COMPOSITE, format_number
 from paramlab.ledger import Ledger, LedgerError
+from paramlab.ledger.filters import ImageFilter
 from paramlab.tab import charts, run_view
 from paramlab.tab.links import image_link
 
@@ -96,21 +96,19 @@ def run_summary_html(summary: dict) -> str:
 
 def build_charts_view(
     ledger_provider: Callable[[], Ledger],
-    filters_provider: Callable[[], dict] | None = None,
-    where_provider: Callable[[], Sequence[sa.ColumnElement[bool]]] | None = None,
+    filter_provider: Callable[[], ImageFilter] | None = None,
 ) -> ChartsViewComponents:
     """Dropdowns, the scatter, the steps curves, the run view and the recommendation, built in place.
 
-    ``filters_provider`` returns :func:`paramlab.analysis.load.load_frame` filters and
-    ``where_provider`` extra SQL conditions on ``images``, so the charts follow the tab's query.
+    ``filter_provider`` returns the ledger's one filter (:class:`~paramlab.ledger.filters.ImageFilter`), so
+    the charts can follow the tab's query; without it they show every finished image.
     """
     cache: dict[str, Any] = {}
     lock = threading.Lock()
 
     def load() -> charts.ChartData:
-        filters = filters_provider() if filters_provider else None
-        where = list(where_provider()) if where_provider else []
-        data = charts.chart_data(ledger_provider(), filters, max_points=MAX_POINTS, where=where)
+        filt = filter_provider() if filter_provider else None
+        data = charts.chart_data(ledger_provider(), filt, max_points=MAX_POINTS)
         with lock:
             cache["data"] = data
         return data
@@ -183,14 +181,14 @@ def build_charts_view(
     def refresh(x_label: Any, y_label: Any, colour_label: Any, percent_value: Any, run_value: Any) -> list[Any]:
         try:
             drawn = draw(load(), x_label, y_label, colour_label, percent_value)
-        except (LedgerError, ValueError, sa.exc.SQLAlchemyError) as exc:
+        except (LedgerError, ValueError) as exc:
             return [*failed(exc), gradio_compat.update(value=charts.empty_chart(f"Charts unavailable: {exc}")), ""]
         return [*drawn, *show_run(run_value)]
 
     def redraw(x_label: Any, y_label: Any, colour_label: Any, percent_value: Any) -> list[Any]:
         try:
             return draw(current(), x_label, y_label, colour_label, percent_value)
-        except (LedgerError, ValueError, sa.exc.SQLAlchemyError) as exc:
+        except (LedgerError, ValueError) as exc:
             return failed(exc)
 
     def on_percent(x_label: Any, y_label: Any, percent_value: Any) -> str:
@@ -199,13 +197,13 @@ def build_charts_view(
             qualities = charts.quality_choices(data.frame)
             x_key, y_key = _key(charts.X_CHOICES, x_label, DEFAULT_X), _key(qualities, y_label, DEFAULT_Y)
             return recommend(data, x_key, y_key, percent_value)
-        except (LedgerError, ValueError, sa.exc.SQLAlchemyError) as exc:
+        except (LedgerError, ValueError) as exc:
             return _html_note(f"Charts unavailable: {exc}", "paramlab-error")
 
     def on_run(run_value: Any) -> list[Any]:
         try:
             return show_run(run_value)
-        except (LedgerError, sa.exc.SQLAlchemyError) as exc:
+        except LedgerError as exc:
             return [gradio_compat.update(value=charts.empty_chart(str(exc))), _html_note(str(exc), "paramlab-error")]
 
     def on_newest() -> list[Any]:

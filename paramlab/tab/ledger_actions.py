@@ -8,26 +8,21 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import gradio as gr
-import sqlalchemy as sa
 
 from paramlab import gradio_compat
 from paramlab.ledger import Ledger, LedgerError
+from paramlab.ledger.edits.images import delete_images, export_filtered
+from paramlab.ledger.filters import FilterError, ImageFilter
 from paramlab.seeds.series import SeriesError, SeriesStore
 from paramlab.tab import ledger_render as render
-from paramlab.tab.ledger_edits import delete_images, export_filtered
-from paramlab.tab.query import (
-    LedgerFilter,
-    filter_options,
-    image_detail,
-    query_page,
-)
+from paramlab.tab.query import filter_options, image_detail, image_page
 
 ANY = "(any)"
 RATING_CHOICES: dict[str, int | None] = {
@@ -43,23 +38,8 @@ FILTER_FIELDS = ("date_from", "date_to", "model", "profile", "series", "sampler"
                  "steps_max", "cfg_min", "cfg_max", "rating", "flaw", "text", "sort")
 
 
-class FilterInputError(ValueError):
-    """A filter field the user typed cannot be read; the message names it."""
-
-
 def _choice(value: Any) -> str | None:
     return None if value in (None, "", ANY) else str(value)
-
-
-def _date(value: Any, label: str) -> datetime | None:
-    """``YYYY-MM-DD`` as local midnight (the table shows local time), made timezone-aware."""
-    text = (value or "").strip() if isinstance(value, str) else value
-    if not text:
-        return None
-    try:
-        return datetime.strptime(str(text), "%Y-%m-%d").astimezone()
-    except ValueError as exc:
-        raise FilterInputError(f"{label}: '{text}' is not a date; write it as YYYY-MM-DD.") from exc
 
 
 def _num(value: Any, as_int: bool = False) -> float | int | None:
@@ -72,21 +52,19 @@ def _num(value: Any, as_int: bool = False) -> float | int | None:
     return int(round(number)) if as_int else number
 
 
-def build_filter(values: Sequence[Any]) -> tuple[LedgerFilter, str]:
-    """The filter and sort order from the filter inputs' values (in :data:`FILTER_FIELDS` order)."""
+def build_filter(values: Sequence[Any]) -> ImageFilter:
+    """The ledger's filter from the filter inputs' values (in :data:`FILTER_FIELDS` order), read by the same
+    parser as the HTTP route and the CLI (:meth:`ImageFilter.from_params`); raises :class:`FilterError`."""
     v = dict(zip(FILTER_FIELDS, values))
-    date_from, date_to = _date(v.get("date_from"), "From"), _date(v.get("date_to"), "To")
-    filt = LedgerFilter(
-        created_from=date_from,
-        created_to=date_to + timedelta(days=1) if date_to else None,  # "to" includes that whole day
-        model=_choice(v.get("model")), profile=_choice(v.get("profile")), series=_choice(v.get("series")),
-        sampler=_choice(v.get("sampler")), scheduler=_choice(v.get("scheduler")),
-        steps_min=_num(v.get("steps_min"), True), steps_max=_num(v.get("steps_max"), True),
-        cfg_min=_num(v.get("cfg_min")), cfg_max=_num(v.get("cfg_max")),
-        rating_min=RATING_CHOICES.get(v.get("rating") or ANY), flaw=_choice(v.get("flaw")),
-        text=(v.get("text") or "").strip() or None,
-    )
-    return filt, SORT_CHOICES.get(v.get("sort") or "", "newest")
+    params = {
+        "from": v.get("date_from"), "to": v.get("date_to"),  # "to" includes that whole day
+        **{name: _choice(v.get(name)) for name in ("model", "profile", "series", "sampler", "scheduler", "flaw")},
+        **{name: _num(v.get(name), name.startswith("steps")) for name in ("steps_min", "steps_max", "cfg_min",
+                                                                          "cfg_max")},
+        "rating_min": RATING_CHOICES.get(v.get("rating") or ANY), "text": v.get("text"),
+        "order": SORT_CHOICES.get(v.get("sort") or "", "newest"),
+    }
+    return ImageFilter.from_params({name: value for name, value in params.items() if value is not None})
 
 
 def _image_id(value: Any) -> int | None:
@@ -115,7 +93,9 @@ def image_param(request: Any) -> str | None:
 
 
 def _reason(exc: BaseException) -> str:
-    return str(getattr(exc, "orig", None) or exc).splitlines()[0]
+    """The database's own words when the ledger passes them on (its error's cause), else the error's."""
+    cause = exc.__cause__ if isinstance(exc, LedgerError) and exc.__cause__ is not None else exc
+    return str(getattr(cause, "orig", None) or cause).splitlines()[0]
 
 
 @dataclass
@@ -131,12 +111,11 @@ class LedgerActions:
         """(table HTML, pager text, page number, message) for filter values followed by the page number."""
         *filters, page = values
         try:
-            filt, sort = build_filter(filters)
-            result = query_page(self.ledger_provider(), filt, page=_num(page, True) or 1,
-                                page_size=self.page_size, sort=sort)
-        except FilterInputError as exc:
+            filt = replace(build_filter(filters), page=_num(page, True) or 1, page_size=self.page_size)
+            result = image_page(self.ledger_provider(), filt)
+        except FilterError as exc:
             return "", "", 1, render.error_html(str(exc))
-        except (sa.exc.SQLAlchemyError, LedgerError) as exc:
+        except LedgerError as exc:
             return "", "", 1, render.error_html(f"Cannot read the ledger: {_reason(exc)}")
         return render.table_html(result), render.pager_html(result), result.page, ""
 
@@ -155,7 +134,7 @@ class LedgerActions:
         """Dropdown updates (choices from the ledger), keeping each dropdown's current value."""
         try:
             found = filter_options(self.ledger_provider())
-        except (sa.exc.SQLAlchemyError, LedgerError):
+        except LedgerError:
             found = {key: [] for key in OPTION_KEYS}
         updates = []
         for key, value in zip(OPTION_KEYS, current):
@@ -181,7 +160,7 @@ class LedgerActions:
             return render.detail_html(None), "", ""
         try:
             detail = image_detail(self.ledger_provider(), image_id)
-        except (sa.exc.SQLAlchemyError, LedgerError) as exc:
+        except LedgerError as exc:
             return render.detail_html(None), "", render.error_html(f"Cannot read the ledger: {_reason(exc)}")
         if detail is None:
             return render.detail_html(None), "", render.error_html(f"There is no image {image_id} in the ledger.")
@@ -211,7 +190,7 @@ class LedgerActions:
             if not self.ledger_provider().set_rating(image_id, rating):
                 return [gradio_compat.update(), render.error_html(f"There is no image {image_id} in the ledger."),
                         *unchanged]
-        except (sa.exc.SQLAlchemyError, LedgerError) as exc:
+        except LedgerError as exc:
             return [gradio_compat.update(), render.error_html(f"The rating was not saved: {_reason(exc)}"),
                     *unchanged]
         html_text, _, _ = self.detail(image_id)
@@ -252,7 +231,7 @@ class LedgerActions:
                     gradio_compat.update(), *unchanged]
         try:
             report = delete_images(self.ledger_provider(), [image_id], delete_files=bool(delete_file), confirm=True)
-        except (sa.exc.SQLAlchemyError, LedgerError) as exc:
+        except LedgerError as exc:
             return [render.error_html(f"Nothing was deleted: {_reason(exc)}"), False,
                     gradio_compat.update(), *unchanged]
         if not report.rows_deleted:
@@ -275,14 +254,14 @@ class LedgerActions:
         """(file for download, message): the filtered rows as CSV or JSON."""
         fmt = fmt if fmt in EXPORT_CHOICES else "csv"
         try:
-            filt, _ = build_filter(filters)
+            filt = build_filter(filters)
             folder = Path(tempfile.mkdtemp(prefix="paramlab-export-"))
             path = folder / f"paramlab-ledger-{datetime.now().strftime('%Y%m%d-%H%M%S')}.{fmt}"
             with path.open("w", encoding="utf-8", newline="") as handle:
                 count = export_filtered(self.ledger_provider(), filt, fmt, handle)
-        except FilterInputError as exc:
+        except FilterError as exc:
             return None, render.error_html(str(exc))
-        except (sa.exc.SQLAlchemyError, LedgerError, OSError) as exc:
+        except (LedgerError, OSError) as exc:
             return None, render.error_html(f"The export failed: {_reason(exc)}")
         return str(path), render.note_html(f"Exported {count:,} row(s) as {fmt.upper()}.")
 
@@ -292,6 +271,6 @@ class LedgerActions:
             return render.error_html("Select an image first.")
         try:
             detail = image_detail(self.ledger_provider(), image_id)
-        except (sa.exc.SQLAlchemyError, LedgerError) as exc:
+        except LedgerError as exc:
             return render.error_html(f"Cannot read the ledger: {_reason(exc)}")
         return detail if detail is not None else render.error_html(f"There is no image {image_id} in the ledger.")

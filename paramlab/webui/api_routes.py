@@ -20,6 +20,7 @@ from paramlab.profiles.fileformat import export_profiles, import_profiles
 from paramlab.profiles.store import ProfileLocked
 from paramlab.tab.actors import act_per_event, actor_dependency
 from paramlab.tab.files import register_file_routes
+from paramlab.web.images import register_image_routes
 from paramlab.webui import api_jobs, api_series, api_stats, catalog, runtime
 from paramlab.webui.access import webui_access_rule, webui_actor
 
@@ -163,4 +164,5 @@ def register(demo: Any, app: FastAPI) -> None:
     api_series.register(app, PREFIX, deps)
     api_stats.register(app, PREFIX, deps)
     api_jobs.register(app, PREFIX, deps)
+    register_image_routes(app, runtime.get_ledger, deps)
     register_file_routes(app, runtime.get_ledger, access=access)

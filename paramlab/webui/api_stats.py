@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import Body, FastAPI, HTTPException, Query
 
 from paramlab.ledger import LedgerError
+from paramlab.ledger.filters import ImageFilter
 from paramlab.webui import runtime
 
 COSTS = ("cost_seconds", "model_evaluations", "energy_joules")
@@ -26,13 +27,14 @@ def pareto(
 ) -> dict[str, Any]:
     """Pareto front, knee and recommendation per comparable group (same model and size)."""
     from paramlab.analysis import analyse, load_frame
+    from paramlab.analysis.load import DEFAULT_STATUS
 
     if cost not in COSTS:
         raise HTTPException(status_code=422, detail=f"ParamLab: cost must be one of {', '.join(COSTS)}.")
-    filters = {key: value for key, value in (("model_hash", model_hash), ("sampler", sampler),
-                                              ("profile", profile), ("series", series)) if value}
+    filt = ImageFilter(model=model_hash or None, sampler=sampler or None, profile=profile or None,
+                       series=series or None, status=DEFAULT_STATUS)
     try:
-        frame = load_frame(runtime.get_ledger(), filters)
+        frame = load_frame(runtime.get_ledger(), filt)
     except LedgerError as exc:
         raise HTTPException(status_code=503, detail=str(exc)) from exc
     if quality not in frame.columns and quality != "composite":

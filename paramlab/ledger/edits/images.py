@@ -1,4 +1,4 @@
-"""The ledger view's writes: export the filtered rows, delete rows (and, only on request, their files).
+"""Direct writes on the ledger's images: export the filtered rows, delete rows (and, only on request, their files).
 
 A file is deleted where the file routes would serve it from (:func:`paramlab.ledger.locations.locate`):
 the path map's file for another machine's row, never a path outside the folders the ledger knows.
@@ -13,11 +13,11 @@ from typing import Any, TextIO
 
 import sqlalchemy as sa
 
-from paramlab.ledger import Ledger, schema
+from paramlab.ledger import Ledger, database_errors, schema
 from paramlab.ledger.exporter import export_images
+from paramlab.ledger.filters import ImageFilter, where_clause
 from paramlab.ledger.known_folders import known_folders
 from paramlab.ledger.locations import FileLocation, KnownFolders, PathMap, is_this_machine, locate
-from paramlab.tab.query import LedgerFilter, where_clause
 
 images, runs, metrics_table = schema.images, schema.runs, schema.image_metrics
 IN_CHUNK = 500  # ids per IN (...) so SQLite's parameter limit is never reached
@@ -51,11 +51,12 @@ class _RecordedFile:
         return locate(self.path, self.host, folders=folders.adding(own))
 
 
-def export_filtered(ledger: Ledger, filt: LedgerFilter, fmt: str, handle: TextIO,
+def export_filtered(ledger: Ledger, filt: ImageFilter, fmt: str, handle: TextIO,
                     chunk_size: int = EXPORT_CHUNK) -> int:
-    """The filtered rows, oldest first, in the CLI export's exact CSV/JSON shape; returns the row count."""
-    return export_images(ledger, fmt, handle, where=where_clause(filt, ledger.engine.dialect.name),
-                         chunk_size=chunk_size)
+    """The filtered rows (all pages), oldest first, in the CLI export's CSV/JSON shape; returns the row count."""
+    with database_errors("export the ledger's images"):
+        return export_images(ledger, fmt, handle, where=where_clause(filt, ledger.engine.dialect.name),
+                             chunk_size=chunk_size)
 
 
 # -- delete ---------------------------------------------------------------------------------------
@@ -93,8 +94,9 @@ def delete_images(ledger: Ledger, ids: Iterable[Any], delete_files: bool = False
     files: list[_RecordedFile] = []
     removing_files = delete_files and confirm
     ledger.ensure_present()
-    folders = known_folders(ledger) if removing_files else KnownFolders()  # before the runs' folders go
-    with ledger.write() as conn:
+    with database_errors("read the ledger's folders"):
+        folders = known_folders(ledger) if removing_files else KnownFolders()  # before the runs' folders go
+    with ledger.transaction("delete the images") as conn:
         found: dict[int, tuple[int, str | None, str | None, str | None, str | None]] = {}
         statement = (sa.select(images.c.id, images.c.run_id, images.c.image_path, images.c.thumbnail_path,
                                runs.c.host_name, runs.c.output_dir)
