@@ -57,7 +57,6 @@ from webui_support import LoadedExtension  # noqa: E402
 
 from paramlab.aftercare.runner import QUIET_SECONDS, Aftercare  # noqa: E402
 from paramlab.ledger import Ledger, schema  # noqa: E402
-from paramlab.ledger.operations import RecordFindings  # noqa: E402
 from paramlab.ledger.writer import LedgerWriter  # noqa: E402
 from paramlab.webui import runtime  # noqa: E402
 
@@ -158,8 +157,9 @@ def use_writer(in_process: bool) -> None:
         runtime.get_writer()
         return
     url = runtime.ledger_url()
-    writer = LedgerWriter(lambda: Ledger.open(url), runtime.data_dir(), work_settings=runtime.work_settings,
-                          aftercare=Aftercare(lambda found: writer.submit(RecordFindings(found)), use_child=False))
+    writer = LedgerWriter(lambda: Ledger.open(url), runtime.data_dir(),
+                          aftercare=lambda deliver: Aftercare(deliver, use_child=False,
+                                                              work_settings=runtime.work_settings))
     runtime._writer = writer
 
 

@@ -38,8 +38,8 @@ import numpy as np  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from paramlab.aftercare.jobs import ImageJob  # noqa: E402
-from paramlab.aftercare.work import run_job  # noqa: E402
+from paramlab.aftercare.tasks import ImageTask  # noqa: E402
+from paramlab.aftercare.work import run_task  # noqa: E402
 from paramlab.ledger import ImageRecord, Ledger, RunRecord, schema  # noqa: E402
 from paramlab.ledger.job_operations import FinishJob, StartJob  # noqa: E402
 from paramlab.ledger.operations import AddImages, Findings, FinishRun, Operation, RecordFindings, StartRun  # noqa: E402
@@ -63,8 +63,8 @@ EXTRA = (
 def sample_findings() -> Findings:
     """What the background process sends back for one 512×768 image: run once, for real."""
     pixels = np.random.default_rng(0).integers(0, 256, (768, 512, 3), dtype=np.uint8)
-    findings = run_job(ImageJob("sample", image=Image.fromarray(pixels), thumbnail=True, measure=True,
-                                prompt=PROMPT, flaw_context={"cfg_scale": 7.0, "steps": 28, "sampler": "DPM++ 2M"}))
+    findings = run_task(ImageTask("sample", image=Image.fromarray(pixels), thumbnail=True, measure=True,
+                                  prompt=PROMPT, flaw_context={"cfg_scale": 7.0, "steps": 28, "sampler": "DPM++ 2M"}))
     assert findings.thumbnail and findings.metrics, f"the background work made no figures: {findings.problems}"
     return findings
 

@@ -11,10 +11,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
-
-from paramlab.ledger import schema
 
 # Verbatim from A1111 v1.10.1 (``re_param_code`` and ``re_imagesize``).
 PARAM_RE = re.compile(r'\s*(\w[\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)')
@@ -106,10 +104,6 @@ def split_sampler_name(name: str) -> tuple[str, str | None]:
 
 # -- typed conversion --------------------------------------------------------------------------
 
-def _column_length(name: str) -> int | None:
-    return getattr(schema.images.c[name].type, "length", None)
-
-
 def _as_int(limit: int) -> Callable[[str], int]:
     def convert(value: str) -> int:
         try:
@@ -133,9 +127,7 @@ def _as_float(value: str) -> float:
     return number
 
 
-def _as_text(column: str) -> Callable[[str], str]:
-    limit = _column_length(column)
-
+def _as_text(limit: int | None) -> Callable[[str], str]:
     def convert(value: str) -> str:
         if limit is not None and len(value) > limit:
             raise ValueError(f"longer than the column ({limit})")
@@ -144,26 +136,25 @@ def _as_text(column: str) -> Callable[[str], str]:
     return convert
 
 
-def _as_long_text(value: str) -> str:
-    return value
-
-
+# Infotext key → ImageRecord field, for text kept as written (when it fits its column).
+TEXT_FIELDS: dict[str, str] = {
+    "Prompt": "prompt",
+    "Negative prompt": "negative_prompt",
+    "Schedule type": "scheduler",
+    "Model": "model_name",
+    "Model hash": "model_hash",
+    "Hires upscaler": "hires_upscaler",
+}
 # Infotext key → (ImageRecord field, converter). Hires/img2img denoising and the sampler split are
 # handled in image_fields because they depend on other keys.
-FIELD_MAP: dict[str, tuple[str, Callable[[str], Any]]] = {
-    "Prompt": ("prompt", _as_long_text),
-    "Negative prompt": ("negative_prompt", _as_long_text),
+NUMBER_FIELDS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "Seed": ("seed", _as_int(_INT64)),
     "Variation seed": ("subseed", _as_int(_INT64)),
     "Variation seed strength": ("subseed_strength", _as_float),
-    "Schedule type": ("scheduler", _as_text("scheduler")),
     "Steps": ("steps", _as_int(_INT32)),
     "CFG scale": ("cfg_scale", _as_float),
     "Size-1": ("width", _as_int(_INT32)),
     "Size-2": ("height", _as_int(_INT32)),
-    "Model": ("model_name", _as_text("model_name")),
-    "Model hash": ("model_hash", _as_text("model_hash")),
-    "Hires upscaler": ("hires_upscaler", _as_text("hires_upscaler")),
     "Hires upscale": ("hires_scale", _as_float),
     "Hires resize-1": ("hires_resize_x", _as_int(_INT32)),
     "Hires resize-2": ("hires_resize_y", _as_int(_INT32)),
@@ -171,17 +162,17 @@ FIELD_MAP: dict[str, tuple[str, Callable[[str], Any]]] = {
     "Clip skip": ("clip_skip", _as_int(_INT32)),
 }
 SPECIAL_KEYS = ("Sampler", "Denoising strength")
-_SAMPLER_TEXT = _as_text("sampler")
 
 # Every infotext key stored in its own column; all other keys go to ``extra_params``.
-mapped_keys: frozenset[str] = frozenset(FIELD_MAP) | frozenset(SPECIAL_KEYS)
+mapped_keys: frozenset[str] = frozenset(TEXT_FIELDS) | frozenset(NUMBER_FIELDS) | frozenset(SPECIAL_KEYS)
 
 
-def image_fields(params: dict[str, str]) -> dict[str, Any]:
+def image_fields(params: dict[str, str], column_lengths: Mapping[str, int]) -> dict[str, Any]:
     """Map :func:`parse_infotext` output to ImageRecord keyword arguments; never raises on bad values.
 
-    A value that does not convert (``Steps: many``) leaves its field None and is kept verbatim in
-    ``extra_params``, so nothing the image said is lost.
+    A value that does not convert (``Steps: many``), or text longer than its column in
+    ``column_lengths`` (the ledger's :data:`~paramlab.ledger.schema.IMAGE_TEXT_LENGTHS`), leaves its
+    field None and is kept verbatim in ``extra_params``, so nothing the image said is lost.
     """
     fields: dict[str, Any] = {}
     extra: dict[str, str] = {key: str(value) for key, value in params.items() if key not in mapped_keys}
@@ -196,7 +187,9 @@ def image_fields(params: dict[str, str]) -> dict[str, Any]:
             fields[field_name] = None
             extra[key] = str(raw)
 
-    for key, (field_name, convert) in FIELD_MAP.items():
+    for key, field_name in TEXT_FIELDS.items():
+        put(key, field_name, _as_text(column_lengths.get(field_name)))
+    for key, (field_name, convert) in NUMBER_FIELDS.items():
         put(key, field_name, convert)
 
     if "Sampler" in params:
@@ -206,7 +199,7 @@ def image_fields(params: dict[str, str]) -> dict[str, Any]:
             if legacy_scheduler is not None:
                 fields["scheduler"] = legacy_scheduler
         try:
-            fields["sampler"] = _SAMPLER_TEXT(sampler)
+            fields["sampler"] = _as_text(column_lengths.get("sampler"))(sampler)
         except ValueError:
             fields["sampler"] = None
             extra["Sampler"] = str(params["Sampler"])

@@ -166,3 +166,21 @@ def import_cycles(graph: dict[str, list[Import]]) -> list[ImportCycle]:
         for component in _strongly_connected(graph)
         if len(component) > 1
     ]
+
+
+def package_of(module: str, depth: int = 2) -> str:
+    """The part of the package ``module`` belongs to: ``paramlab.ledger.writer`` → ``paramlab.ledger``;
+    a top-level module (``paramlab.infotext``) is a part of its own."""
+    return ".".join(module.split(".")[:depth])
+
+
+def package_graph(graph: dict[str, list[Import]], depth: int = 2) -> dict[str, list[Import]]:
+    """The import graph between the package's parts (subpackages and top-level modules): each import of
+    one part's module by another part's, kept with its file and line; imports inside a part are dropped."""
+    parts: dict[str, list[Import]] = {package_of(module, depth): [] for module in graph}
+    for edges in graph.values():
+        for edge in edges:
+            source, target = package_of(edge.source, depth), package_of(edge.target, depth)
+            if source != target:
+                parts[source].append(Import(source, target, edge.path, edge.line))
+    return parts

@@ -15,8 +15,8 @@ import pytest
 from PIL import Image
 
 from paramlab.aftercare import runner
-from paramlab.aftercare.jobs import ImageJob, Pixels, WorkSettings, job_for_image
 from paramlab.aftercare.runner import Aftercare
+from paramlab.aftercare.tasks import ImageTask, Pixels, WorkSettings, task_for_image
 from paramlab.aftercare.work import sha256_of_file
 from paramlab.ledger import ImageRecord
 from paramlab.ledger.operations import Findings
@@ -49,7 +49,7 @@ def test_unsaved_and_saved_images_get_thumbnail_hash_figures_and_flaws(tmp_path:
     unsaved = ImageRecord(index_in_run=0, pil_image=noisy(300), cfg_scale=7, steps=6, sampler="Euler")
     on_disk = ImageRecord(index_in_run=1, image_path=str(saved), cfg_scale=7, steps=30, sampler="Euler")
     for image in (unsaved, on_disk):
-        aftercare.submit(job_for_image(image, settings))
+        aftercare.submit(task_for_image(image, settings))
     assert aftercare.flush(60)
     aftercare.close()
     first, second = collected.items[unsaved.image_uid], collected.items[on_disk.image_uid]
@@ -63,15 +63,15 @@ def test_unsaved_and_saved_images_get_thumbnail_hash_figures_and_flaws(tmp_path:
     assert json.loads(second.flaws) == []  # as noisy, but at 30 steps the steps are not to blame
 
 
-def test_nothing_to_do_makes_no_job(tmp_path: Path) -> None:
+def test_nothing_to_do_makes_no_task(tmp_path: Path) -> None:
     quiet = WorkSettings(thumbnails=False, measure=False)
-    assert job_for_image(ImageRecord(index_in_run=0, pil_image=noisy()), quiet) is None
-    assert job_for_image(ImageRecord(index_in_run=0), WorkSettings()) is None
-    job = job_for_image(ImageRecord(index_in_run=0, pil_image=noisy(), image_path="/a.png"), WorkSettings())
-    assert job is not None and job.pixels is None  # a saved image is read back from its file
-    assert not job.thumbnail  # its file is the preview, unless the ledger is shared with other machines
+    assert task_for_image(ImageRecord(index_in_run=0, pil_image=noisy()), quiet) is None
+    assert task_for_image(ImageRecord(index_in_run=0), WorkSettings()) is None
+    task = task_for_image(ImageRecord(index_in_run=0, pil_image=noisy(), image_path="/a.png"), WorkSettings())
+    assert task is not None and task.pixels is None  # a saved image is read back from its file
+    assert not task.thumbnail  # its file is the preview, unless the ledger is shared with other machines
     shared = WorkSettings(thumbnails_of_saved=True)
-    assert job_for_image(ImageRecord(index_in_run=0, image_path="/a.png"), shared).thumbnail
+    assert task_for_image(ImageRecord(index_in_run=0, image_path="/a.png"), shared).thumbnail
 
 
 @pytest.mark.skipif(not LINUX, reason="reads the child's scheduling policy and threads from /proc")
@@ -79,7 +79,7 @@ def test_the_child_runs_at_idle_priority_on_one_thread_without_torch(tmp_path: P
     collected = Collected()
     aftercare = Aftercare(collected)
     image = ImageRecord(index_in_run=0, pil_image=noisy())
-    aftercare.submit(job_for_image(image, WorkSettings()))
+    aftercare.submit(task_for_image(image, WorkSettings()))
     assert aftercare.flush(60)
     pid = aftercare.child_pid
     assert pid is not None and pid != os.getpid()
@@ -97,11 +97,11 @@ def test_a_killed_child_is_restarted_and_the_work_goes_on(tmp_path: Path) -> Non
     collected = Collected()
     aftercare = Aftercare(collected)
     first = ImageRecord(index_in_run=0, pil_image=noisy())
-    aftercare.submit(job_for_image(first, WorkSettings()))
+    aftercare.submit(task_for_image(first, WorkSettings()))
     assert aftercare.flush(60)
     os.kill(aftercare.child_pid, 9)
     second = ImageRecord(index_in_run=1, pil_image=noisy())
-    aftercare.submit(job_for_image(second, WorkSettings()))
+    aftercare.submit(task_for_image(second, WorkSettings()))
     assert aftercare.flush(60)
     aftercare.close()
     assert collected.items[second.image_uid].metrics["noise"][0] > 8
@@ -117,25 +117,25 @@ def test_the_child_outlives_ctrl_c_and_a_stop_of_the_whole_group(tmp_path: Path,
     collected = Collected()
     aftercare = Aftercare(collected)
     first = ImageRecord(index_in_run=0, pil_image=noisy())
-    aftercare.submit(job_for_image(first, WorkSettings()))
+    aftercare.submit(task_for_image(first, WorkSettings()))
     assert aftercare.flush(60)
     pid = aftercare.child_pid
     os.kill(pid, getattr(signal, stop_signal))
     second = ImageRecord(index_in_run=1, pil_image=noisy())
     with caplog.at_level(logging.WARNING, logger="paramlab"):
-        aftercare.submit(job_for_image(second, WorkSettings()))
+        aftercare.submit(task_for_image(second, WorkSettings()))
         assert aftercare.flush(60)
     assert aftercare.child_pid == pid and "stopped" not in caplog.text
     aftercare.close()
     assert collected.items[second.image_uid].metrics["noise"][0] > 8
 
 
-def test_a_job_that_ends_the_child_twice_is_skipped_with_a_reason(tmp_path: Path, monkeypatch, caplog) -> None:
+def test_a_task_that_ends_the_child_twice_is_skipped_with_a_reason(tmp_path: Path, monkeypatch, caplog) -> None:
     monkeypatch.setattr(runner, "child_command", lambda: [sys.executable, "-c", "import sys; sys.stdin.buffer.read(1)"])
     caplog.set_level(logging.WARNING, logger="paramlab")
     collected = Collected()
     aftercare = Aftercare(collected)
-    aftercare.submit(ImageJob("poison", pixels=Pixels.of(noisy()), measure=True))
+    aftercare.submit(ImageTask("poison", pixels=Pixels.of(noisy()), measure=True))
     assert aftercare.flush(60)
     aftercare.close()
     assert "stopped twice" in collected.items["poison"].problems[0]
@@ -150,7 +150,7 @@ def test_without_a_usable_child_the_work_runs_here_and_the_console_says_so(tmp_p
     aftercare = Aftercare(collected)
     images = [ImageRecord(index_in_run=i, pil_image=noisy()) for i in range(4)]
     for image in images:
-        aftercare.submit(job_for_image(image, WorkSettings()))
+        aftercare.submit(task_for_image(image, WorkSettings()))
     assert aftercare.flush(60)
     aftercare.close()
     assert all(collected.items[image.image_uid].metrics["noise"][0] > 8 for image in images)
@@ -164,10 +164,10 @@ def test_work_waits_while_the_host_generates_and_starts_after_a_quiet_spell(tmp_
     collected = Collected()
     aftercare = Aftercare(collected, may_run=lambda: not busy.is_set(), quiet_seconds=0.2)
     image = ImageRecord(index_in_run=0, pil_image=noisy())
-    job = job_for_image(image, WorkSettings())
-    aftercare.submit(job)
+    task = task_for_image(image, WorkSettings())
+    aftercare.submit(task)
     assert not aftercare.flush(0.5)  # the host is generating: nothing runs, nothing is copied
-    assert aftercare.child_pid is None and job.pixels is None and job.image is image.pil_image
+    assert aftercare.child_pid is None and task.pixels is None and task.image is image.pil_image
     busy.clear()
     assert aftercare.flush(30)
     aftercare.close()
@@ -178,7 +178,7 @@ def test_shutdown_does_the_waiting_work_even_while_the_host_is_busy(tmp_path: Pa
     collected = Collected()
     aftercare = Aftercare(collected, may_run=lambda: False)
     image = ImageRecord(index_in_run=0, pil_image=noisy())
-    aftercare.submit(job_for_image(image, WorkSettings()))
+    aftercare.submit(task_for_image(image, WorkSettings()))
     assert aftercare.close(timeout=30) == 0
     assert image.image_uid in collected.items
 
@@ -188,25 +188,25 @@ def test_waiting_pixels_are_capped_thumbnails_kept_figures_skipped_with_the_reas
     collected = Collected()
     one_image = 512 * 512 * 3
     aftercare = Aftercare(collected, max_waiting_pixel_bytes=3 * one_image, may_run=lambda: False)
-    jobs = [job_for_image(ImageRecord(index_in_run=i, pil_image=noisy(512)), WorkSettings())
+    tasks = [task_for_image(ImageRecord(index_in_run=i, pil_image=noisy(512)), WorkSettings())
             for i in range(8)]
-    for job in jobs:
-        aftercare.submit(job)
-    shrunk = [job for job in jobs if job.skipped_reason]
+    for task in tasks:
+        aftercare.submit(task)
+    shrunk = [task for task in tasks if task.skipped_reason]
     assert aftercare.skipped_for_backlog == len(shrunk) == 5
-    assert all(job.image is not None and max(job.image.size) <= 256 for job in shrunk)
+    assert all(task.image is not None and max(task.image.size) <= 256 for task in shrunk)
     assert "behind" in shrunk[0].skipped_reason
     assert aftercare.close(timeout=60) == 0  # shutdown still finishes them
-    assert all(collected.items[job.image_uid].thumbnail for job in jobs)
+    assert all(collected.items[task.image_uid].thumbnail for task in tasks)
     assert collected.items[shrunk[0].image_uid].metrics["noise"] == (None, shrunk[0].skipped_reason)
 
 
-def test_a_skipped_job_still_gets_its_thumbnail_and_says_why_it_has_no_figures(tmp_path: Path) -> None:
-    job = job_for_image(ImageRecord(index_in_run=0, pil_image=noisy()), WorkSettings())
-    job.skipped_reason = "skipped: behind"
-    from paramlab.aftercare.work import run_job
+def test_a_skipped_task_still_gets_its_thumbnail_and_says_why_it_has_no_figures(tmp_path: Path) -> None:
+    task = task_for_image(ImageRecord(index_in_run=0, pil_image=noisy()), WorkSettings())
+    task.skipped_reason = "skipped: behind"
+    from paramlab.aftercare.work import run_task
 
-    found = run_job(job)
+    found = run_task(task)
     assert found.thumbnail
     assert found.metrics["noise"] == (None, "skipped: behind") and found.flaws is None
 
@@ -217,7 +217,7 @@ GATED_CHILD = """
 import os, sys, time
 from pathlib import Path
 from paramlab.aftercare.child import end_with_parent, lower_own_priority
-from paramlab.aftercare.jobs import read_frame, write_frame
+from paramlab.aftercare.tasks import read_frame, write_frame
 lower_own_priority()
 end_with_parent()
 folder = Path(sys.argv[1])
@@ -248,7 +248,7 @@ def wait_until(condition, what: str, seconds: float = 60.0) -> None:
 
 
 @pytest.mark.skipif(not LINUX, reason="reads the child's state from /proc")
-@pytest.mark.parametrize("caught", ["reading the job", "working on it"])
+@pytest.mark.parametrize("caught", ["reading the task", "working on it"])
 def test_a_busy_child_is_frozen_while_a_generation_runs_and_goes_on_after_a_quiet_spell(
         tmp_path: Path, monkeypatch, caught: str) -> None:
     """Someone presses Generate again while the background process is busy: it must stop at once, not
@@ -259,10 +259,10 @@ def test_a_busy_child_is_frozen_while_a_generation_runs_and_goes_on_after_a_quie
     aftercare = Aftercare(collected, may_run=lambda: not generating.is_set(), quiet_seconds=0.2)
     if caught == "working on it":
         (tmp_path / "may-read").touch()
-    aftercare.submit(ImageJob("late", pixels=Pixels.of(noisy(512)), measure=True))  # more than a pipe holds
+    aftercare.submit(ImageTask("late", pixels=Pixels.of(noisy(512)), measure=True))  # more than a pipe holds
     wait_until(lambda: aftercare.child_pid is not None, "the background process started")
     if caught == "working on it":
-        wait_until(lambda: (tmp_path / "working").exists(), "the job reached the background process")
+        wait_until(lambda: (tmp_path / "working").exists(), "the task reached the background process")
     pid = aftercare.child_pid
     try:
         generating.set()
@@ -298,7 +298,7 @@ def test_images_handed_over_just_after_a_generation_ended_wait_a_quiet_spell_fro
     collected = Collected()
     aftercare = Aftercare(collected, use_child=False, may_run=may_run, quiet_seconds=2.0)
     if before == "work done in the last pause":
-        aftercare.submit(ImageJob("earlier", measure=True))
+        aftercare.submit(ImageTask("earlier", measure=True))
         assert aftercare.flush(60)
     else:
         time.sleep(2.2)  # the WebUI has been up longer than a quiet spell
@@ -306,7 +306,7 @@ def test_images_handed_over_just_after_a_generation_ended_wait_a_quiet_spell_fro
     if before == "work done in the last pause":  # the idle thread looks at the host (none runs before the first image)
         wait_until(seen_generating.is_set, "the idle background thread looked at the host during the generation")
     generating.clear()
-    aftercare.submit(ImageJob("fresh", measure=True))
+    aftercare.submit(ImageTask("fresh", measure=True))
     try:
         assert not aftercare.flush(0.5) and "fresh" not in collected.items
         assert aftercare.flush(60) and "fresh" in collected.items
@@ -320,12 +320,12 @@ def test_findings_that_come_back_as_a_generation_starts_reach_the_writer_after_i
     collected = Collected()
     aftercare = Aftercare(collected, use_child=False, may_run=lambda: not generating.is_set(), quiet_seconds=0.2)
 
-    def finished_as_generate_is_pressed(job: ImageJob) -> Findings:
+    def finished_as_generate_is_pressed(task: ImageTask) -> Findings:
         generating.set()
-        return Findings(job.image_uid)
+        return Findings(task.image_uid)
 
     monkeypatch.setattr(aftercare, "_process", finished_as_generate_is_pressed)
-    aftercare.submit(ImageJob("done", measure=True))
+    aftercare.submit(ImageTask("done", measure=True))
     try:
         assert not aftercare.flush(1.0) and not collected.items  # held while the host is busy
         generating.clear()
@@ -340,12 +340,12 @@ import sys, time
 from pathlib import Path
 from PIL import Image
 from paramlab.aftercare import runner
-from paramlab.aftercare.jobs import ImageJob, Pixels
+from paramlab.aftercare.tasks import ImageTask, Pixels
 from paramlab.aftercare.runner import Aftercare
 folder = Path(sys.argv[1])
 runner.child_command = lambda: [sys.executable, "-c", sys.argv[2], str(folder)]
 aftercare = Aftercare(lambda found: None, may_run=lambda: not (folder / "generating").exists())
-aftercare.submit(ImageJob("x", pixels=Pixels.of(Image.new("RGB", (8, 8))), measure=True))
+aftercare.submit(ImageTask("x", pixels=Pixels.of(Image.new("RGB", (8, 8))), measure=True))
 while aftercare.child_pid is None:
     time.sleep(0.01)
 print(aftercare.child_pid, flush=True)
@@ -363,7 +363,7 @@ def test_a_frozen_child_does_not_outlive_a_killed_webui(tmp_path: Path) -> None:
                               stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(runner.EXTENSION_ROOT)})
     try:
         pid = int(parent.stdout.readline())
-        wait_until(lambda: (tmp_path / "working").exists(), "the job reached the background process")
+        wait_until(lambda: (tmp_path / "working").exists(), "the task reached the background process")
         (tmp_path / "generating").touch()
         wait_until(lambda: process_state(pid) == "T", "the background process was frozen")
     finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from import_graph import import_cycles, import_graph
+from import_graph import import_cycles, import_graph, package_graph
 
 
 def _package(root: Path, files: dict[str, str]) -> Path:
@@ -69,3 +69,17 @@ def test_a_tangle_names_every_module_in_it(tmp_path: Path) -> None:
     assert cycle.describe(tmp_path) == (
         "pkg.a → pkg.b (pkg/a.py:1) → pkg.a (pkg/b.py:1); also in this tangle: pkg.c"
     )
+
+
+def test_packages_that_import_each_other_are_a_cycle_even_when_their_modules_are_not(tmp_path: Path) -> None:
+    lazy_import = "x = 1\ndef later():\n    from pkg.store.records import Record\n"
+    files = {"store/writer.py": "from pkg.work.queue import Queue\n", "work/queue.py": lazy_import,
+             "names.py": "from pkg.store import records\n"}  # a top-level module is a part of its own
+    empty = ("__init__.py", "store/__init__.py", "store/records.py", "work/__init__.py")
+    graph = import_graph(_package(tmp_path, {**dict.fromkeys(empty, ""), **files}))
+    assert import_cycles(graph) == []  # writer → queue → records: no module loop
+    parts = package_graph(graph)
+    assert {edge.target for edge in parts["pkg.names"]} == {"pkg.store"}
+    assert [cycle.describe(tmp_path) for cycle in import_cycles(parts)] == [
+        "pkg.store → pkg.work (pkg/store/writer.py:1) → pkg.store (pkg/work/queue.py:3)"
+    ]

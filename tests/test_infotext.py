@@ -15,6 +15,7 @@ from paramlab.infotext import (
     split_sampler_name,
 )
 from paramlab.ledger.records import ImageRecord
+from paramlab.ledger.schema import IMAGE_TEXT_LENGTHS
 
 TXT2IMG_HIRES = (
     "masterpiece, best quality, 1girl, (smile:1.2), <lora:detail_tweaker:0.6>\n"
@@ -82,7 +83,7 @@ def test_prompt_with_colons_is_not_mistaken_for_parameters() -> None:
 
 
 def test_all_fields_for_hires_txt2img() -> None:
-    fields = image_fields(parse_infotext(TXT2IMG_HIRES))
+    fields = image_fields(parse_infotext(TXT2IMG_HIRES), IMAGE_TEXT_LENGTHS)
     assert fields["seed"] == 3141592653
     assert fields["sampler"] == "DPM++ 2M" and fields["scheduler"] == "Karras"
     assert fields["steps"] == 28 and fields["cfg_scale"] == 6.5
@@ -107,7 +108,7 @@ def test_all_fields_for_hires_txt2img() -> None:
 
 
 def test_img2img_denoising_without_hires() -> None:
-    fields = image_fields(parse_infotext(IMG2IMG))
+    fields = image_fields(parse_infotext(IMG2IMG), IMAGE_TEXT_LENGTHS)
     assert fields["hires_enabled"] is False
     assert fields["denoising_strength"] == 0.6
     assert "hires_denoising" not in fields
@@ -121,7 +122,7 @@ def test_hires_resize_and_variation_seed() -> None:
         "Variation seed strength: 0.3, Size: 512x512, Denoising strength: 0.5, Hires resize: 1024x1536, "
         "Hires upscaler: Latent"
     )
-    fields = image_fields(parse_infotext(text))
+    fields = image_fields(parse_infotext(text), IMAGE_TEXT_LENGTHS)
     assert (fields["subseed"], fields["subseed_strength"]) == (99, 0.3)
     assert fields["hires_enabled"] is True
     assert (fields["hires_resize_x"], fields["hires_resize_y"]) == (1024, 1536)
@@ -146,14 +147,14 @@ def test_hires_resize_and_variation_seed() -> None:
 )
 def test_legacy_sampler_names(legacy: str, sampler: str, scheduler: str | None) -> None:
     assert split_sampler_name(legacy) == (sampler, scheduler)
-    fields = image_fields(parse_infotext(f"x\nSteps: 20, Sampler: {legacy}, CFG scale: 7"))
+    fields = image_fields(parse_infotext(f"x\nSteps: 20, Sampler: {legacy}, CFG scale: 7"), IMAGE_TEXT_LENGTHS)
     assert fields["sampler"] == sampler
     assert fields.get("scheduler") == scheduler
 
 
 def test_schedule_type_present_means_no_split() -> None:
     text = "x\nSteps: 20, Sampler: DPM++ 2M, Schedule type: Exponential, Seed: 1"
-    fields = image_fields(parse_infotext(text))
+    fields = image_fields(parse_infotext(text), IMAGE_TEXT_LENGTHS)
     assert (fields["sampler"], fields["scheduler"]) == ("DPM++ 2M", "Exponential")
 
 
@@ -162,7 +163,7 @@ def test_invalid_numbers_become_none_and_stay_in_extra() -> None:
         "x\nSteps: many, Sampler: Euler, CFG scale: nan, Seed: 99999999999999999999999, Size: 512x, "
         "Clip skip: 2.5"
     )
-    fields = image_fields(parse_infotext(text))
+    fields = image_fields(parse_infotext(text), IMAGE_TEXT_LENGTHS)
     assert fields["steps"] is None and fields["cfg_scale"] is None and fields["seed"] is None
     assert fields["clip_skip"] is None
     assert "width" not in fields
@@ -175,9 +176,18 @@ def test_invalid_numbers_become_none_and_stay_in_extra() -> None:
 
 
 def test_too_long_text_for_a_column_is_kept_in_extra() -> None:
-    fields = image_fields(parse_infotext(f"x\nSteps: 20, Sampler: {'S' * 100}, Model hash: {'a' * 65}"))
+    text = f"x\nSteps: 20, Sampler: {'S' * 100}, Model hash: {'a' * 65}"
+    fields = image_fields(parse_infotext(text), IMAGE_TEXT_LENGTHS)
     assert fields["sampler"] is None and fields["model_hash"] is None
     assert json.loads(fields["extra_params"])["Model hash"] == "a" * 65
+
+
+def test_the_column_lengths_are_the_callers() -> None:
+    text = "x\nSteps: 20, Sampler: Euler a, Model: sd15, Model hash: abcdef"
+    fields = image_fields(parse_infotext(text), {"sampler": 7, "model_name": 4, "model_hash": 5})
+    assert (fields["sampler"], fields["model_name"], fields["model_hash"]) == ("Euler a", "sd15", None)
+    assert json.loads(fields["extra_params"]) == {"Model hash": "abcdef"}
+    assert image_fields(parse_infotext(text), {})["model_hash"] == "abcdef"  # no length: any text
 
 
 def test_mapped_keys_cover_the_columns() -> None:

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from paramlab.aftercare.jobs import WorkSettings
+from paramlab.aftercare.runner import Aftercare
+from paramlab.aftercare.tasks import WorkSettings
 from paramlab.aftercare.work import sha256_of_file
 from paramlab.ledger import ImageRecord, Ledger, LedgerError, RunRecord
 from paramlab.ledger.thumbnails import stored_thumbnail
@@ -26,6 +27,11 @@ def run_with_image(image: Image.Image | None = None, path: str | None = None, pr
         tab="txt2img", source="api",
         images=[ImageRecord(index_in_run=0, prompt=prompt, seed=7, pil_image=image, image_path=path)],
     )
+
+
+def with_aftercare(settings: WorkSettings | None = None):
+    """The writer's background work as the WebUI builds it (hashes, thumbnails, figures)."""
+    return lambda deliver: Aftercare(deliver, work_settings=lambda: settings or WorkSettings())
 
 
 def open_at(path: Path | str):
@@ -51,7 +57,7 @@ def test_writes_rows_thumbnails_into_the_ledger_and_file_hashes(tmp_path: Path, 
     saved = tmp_path / "00001-7.png"
     Image.new("RGB", (64, 64), "red").save(saved)
     writer = LedgerWriter(open_at(ledger_location), tmp_path,
-                          work_settings=lambda: WorkSettings(thumbnails_of_saved=shared_ledger))
+                          aftercare=with_aftercare(WorkSettings(thumbnails_of_saved=shared_ledger)))
     writer.submit(run_with_image(image=Image.new("RGB", (1024, 640), "blue"), prompt="unsaved"))
     writer.submit(run_with_image(path=str(saved), prompt="saved"))
     assert writer.flush(10)
@@ -68,7 +74,7 @@ def test_writes_rows_thumbnails_into_the_ledger_and_file_hashes(tmp_path: Path, 
 
 def test_thumbnails_can_be_turned_off(tmp_path: Path) -> None:
     writer = LedgerWriter(open_at(tmp_path / "ledger.sqlite"), tmp_path,
-                          work_settings=lambda: WorkSettings(thumbnails=False))
+                          aftercare=with_aftercare(WorkSettings(thumbnails=False)))
     writer.submit(run_with_image(image=Image.new("RGB", (64, 64))))
     writer.close()
     assert read_back(tmp_path / "ledger.sqlite")[0]["stored_thumbnail"] is None
@@ -157,7 +163,7 @@ def test_corrupt_file_is_left_alone_and_rows_spill_to_disk_then_load_next_start(
 def test_late_file_link_is_applied(tmp_path: Path) -> None:
     saved = tmp_path / "late.png"
     Image.new("RGB", (8, 8)).save(saved)
-    writer = LedgerWriter(open_at(tmp_path / "ledger.sqlite"), tmp_path)
+    writer = LedgerWriter(open_at(tmp_path / "ledger.sqlite"), tmp_path, aftercare=with_aftercare())
     run = run_with_image()
     writer.submit(run)
     writer.link_file(run.images[0].image_uid, str(saved))
@@ -224,3 +230,37 @@ def test_full_disk_keeps_rows_until_space_returns(tmp_path: Path) -> None:
     assert writer.flush(5)
     writer.close()
     assert read_back(path)[0]["prompt"] == "big " * 50_000
+
+
+class NotedWork:
+    """Background work that only notes what the writer handed it."""
+
+    def __init__(self, deliver) -> None:
+        self.deliver = deliver
+        self.images: list[str] = []
+        self.files: list[tuple[str, str]] = []
+
+    def take_images(self, images: list[ImageRecord]) -> None:
+        self.images += [image.image_uid for image in images if image.pil_image is not None]
+
+    def take_saved_file(self, image_uid: str, path: str) -> None:
+        self.files.append((image_uid, path))
+
+    def flush(self, timeout: float) -> bool:
+        return True
+
+    def close(self, timeout: float) -> int:
+        return 0
+
+
+def test_the_background_work_is_whatever_the_writer_is_given(tmp_path: Path) -> None:
+    writer = LedgerWriter(open_at(tmp_path / "ledger.sqlite"), tmp_path, aftercare=NotedWork)
+    run = run_with_image(image=Image.new("RGB", (8, 8)))
+    writer.submit(run)
+    writer.link_file(run.images[0].image_uid, "/late.png")
+    assert writer.flush(10)
+    work = writer.aftercare
+    assert work.images == [run.images[0].image_uid] and run.images[0].pil_image is None  # handed over, then dropped
+    assert work.files == [(run.images[0].image_uid, "/late.png")]
+    writer.close()
+    assert read_back(tmp_path / "ledger.sqlite")[0]["stored_thumbnail"] is None  # a writer alone makes no previews

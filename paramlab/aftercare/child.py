@@ -1,4 +1,4 @@
-"""The background process: ``python -m paramlab.aftercare.child``, reading jobs on stdin.
+"""The background process: ``python -m paramlab.aftercare.child``, reading tasks on stdin.
 
 It lowers its own priority before anything else (Linux ``SCHED_IDLE``, else ``nice 19``; on Windows
 the parent starts it at idle priority), so it only ever uses CPU time the generation leaves over.
@@ -7,7 +7,7 @@ slower (torch's thread pool and the measures fight for the cores); the same work
 at idle priority cost nothing measurable. It never touches the GPU (the parent hides CUDA from it)
 and runs one thread.
 
-Job frames come in on stdin and findings go out on a private copy of stdout; anything a library
+Task frames come in on stdin and findings go out on a private copy of stdout; anything a library
 prints goes to stderr, so it can never corrupt the stream. It ends when stdin closes (the WebUI
 exited or was killed). The WebUI freezes it (``SIGSTOP``) while a generation runs; a frozen process
 never sees its input close, so on Linux it also asks the kernel to end it when the WebUI's thread
@@ -74,20 +74,20 @@ def main() -> int:
     results = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     sys.stdout = sys.stderr
-    from paramlab.aftercare.jobs import ImageJob, read_frame, send_findings
-    from paramlab.aftercare.work import run_job
+    from paramlab.aftercare.tasks import ImageTask, read_frame, send_findings
+    from paramlab.aftercare.work import run_task
     from paramlab.ledger.operations import Findings
 
-    jobs = sys.stdin.buffer
+    tasks = sys.stdin.buffer
     while True:
-        frame = read_frame(jobs)
+        frame = read_frame(tasks)
         if frame is None:
             return 0
         header, payload = frame
         try:
-            job = ImageJob.from_frame(header, payload)
-            findings = run_job(job)
-        except Exception as exc:  # noqa: BLE001 - one bad job must not end the process
+            task = ImageTask.from_frame(header, payload)
+            findings = run_task(task)
+        except Exception as exc:  # noqa: BLE001 - one bad task must not end the process
             findings = Findings(str(header.get("image_uid", "")), problems=[f"background work failed: {exc!r}"])
         try:
             send_findings(results, findings)

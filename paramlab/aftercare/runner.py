@@ -1,14 +1,14 @@
 """The WebUI side of the background work: a queue, one thread, and the low-priority child process.
 
-Jobs wait until ``may_run`` says the host is idle, and then for a short quiet spell: measured on a
+Tasks wait until ``may_run`` says the host is idle, and then for a short quiet spell: measured on a
 2-core CPU, shipping each image's pixels to the child while the sampler ran cost 7 % of the
-generation's time and the child's work, even at idle priority, another 12 %; done between jobs it
+generation's time and the child's work, even at idle priority, another 12 %; done between generations it
 costs nothing. (The WebUI adapter lets work run at any time when it samples on a GPU: the CPU is
-free then.) Until then a job holds only a reference to the image A1111 made, so nothing is copied
+free then.) Until then a task holds only a reference to the image A1111 made, so nothing is copied
 during generation. The thread only moves bytes (a pipe write, a pipe read).
 
 Work that started in a pause must not run into the next generation either (someone pressing
-Generate again while the child is busy): while a job travels to the child or the child works on it,
+Generate again while the child is busy): while a task travels to the child or the child works on it,
 the thread watches the host, and when a generation starts it freezes the child (``SIGSTOP``) until
 the next quiet spell (``SIGCONT``), so the child takes no CPU, cache or memory bandwidth from it at
 all; findings that come back as a generation starts are handed to the writer only after it, so no
@@ -17,7 +17,7 @@ runs at idle priority.)
 
 If the child cannot be started (an embedded Python, no ``sys.executable``) the work runs on this
 thread instead, and the console says once that generation may then be slowed on a CPU. A child
-that dies is restarted; a job that kills it twice is skipped with a reason. Waiting pixels are
+that dies is restarted; a task that kills it twice is skipped with a reason. Waiting pixels are
 capped: past the cap, an image keeps only a thumbnail-sized copy and its figures are marked "not
 measured" with the reason, so a long queue of work can never eat the WebUI's memory.
 """
@@ -36,16 +36,17 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
-from paramlab.aftercare.jobs import ImageJob, frame_head, read_frame, send_job
-from paramlab.aftercare.work import run_job
+from paramlab.aftercare.tasks import ImageTask, WorkSettings, frame_head, read_frame, send_task, task_for_image
+from paramlab.aftercare.work import run_task
 from paramlab.ledger.operations import Findings
+from paramlab.ledger.records import ImageRecord
 
 log = logging.getLogger("paramlab")
 
 MAX_WAITING_PIXEL_BYTES = 512 * 1024 * 1024
 QUIET_SECONDS = 0.3  # the host must have been idle this long before work starts (back-to-back requests)
 POLL_SECONDS = 0.1
-WATCH_SECONDS = 0.01  # how often the host is looked at while the child works (a job takes ~5-20 ms of CPU)
+WATCH_SECONDS = 0.01  # how often the host is looked at while the child works (a task takes ~5-20 ms of CPU)
 CAN_FREEZE = hasattr(signal, "SIGSTOP") and hasattr(select, "poll")  # POSIX: poll() works on pipes
 MAX_SPAWN_FAILURES = 3
 EXTENSION_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -57,19 +58,25 @@ def child_command() -> list[str]:
 
 
 class Aftercare:
-    """Runs :class:`ImageJob` s in the background process and hands each :class:`Findings` to ``deliver``."""
+    """Runs :class:`ImageTask` s in the background process and hands each :class:`Findings` to ``deliver``.
+
+    It is the ledger writer's background work (:class:`paramlab.ledger.background.BackgroundWork`):
+    whoever builds the writer passes ``lambda deliver: Aftercare(deliver, …)`` in, so the ledger never
+    imports this package."""
 
     def __init__(self, deliver: Callable[[Findings], None], *, use_child: bool = True,
                  max_waiting_pixel_bytes: int = MAX_WAITING_PIXEL_BYTES,
-                 may_run: Callable[[], bool] = lambda: True, quiet_seconds: float = QUIET_SECONDS):
+                 may_run: Callable[[], bool] = lambda: True, quiet_seconds: float = QUIET_SECONDS,
+                 work_settings: Callable[[], WorkSettings] = WorkSettings):
         self._deliver = deliver
+        self._work_settings = work_settings
         self._may_run = may_run
         self._quiet_seconds = quiet_seconds
         self._busy_seen = time.monotonic()  # a quiet spell must be seen, not assumed
         self._draining = False  # shutting down: run what is queued now, idle host or not
         self._use_child = use_child
         self._max_pixel_bytes = max_waiting_pixel_bytes
-        self._queue: deque[ImageJob] = deque()
+        self._queue: deque[ImageTask] = deque()
         self._condition = threading.Condition()
         self._waiting_pixel_bytes = 0
         self._busy = 0
@@ -84,14 +91,14 @@ class Aftercare:
 
     # -- any thread --------------------------------------------------------------------------
 
-    def submit(self, job: ImageJob) -> None:
+    def submit(self, task: ImageTask) -> None:
         with self._condition:
             if self._closed:
                 return
-            if job.pixel_bytes and self._waiting_pixel_bytes + job.pixel_bytes > self._max_pixel_bytes:
-                self._shrink(job, waiting=len(self._queue))
-            self._waiting_pixel_bytes += job.pixel_bytes
-            self._queue.append(job)
+            if task.pixel_bytes and self._waiting_pixel_bytes + task.pixel_bytes > self._max_pixel_bytes:
+                self._shrink(task, waiting=len(self._queue))
+            self._waiting_pixel_bytes += task.pixel_bytes
+            self._queue.append(task)
             self._busy += 1
             if self._thread is None:  # the first image: its generation has just run, unseen (nothing looked yet)
                 self._busy_seen = time.monotonic()
@@ -99,18 +106,30 @@ class Aftercare:
                 self._thread.start()
             self._condition.notify_all()
 
+    def take_images(self, images: list[ImageRecord]) -> None:
+        """Queue the work each recorded image needs, as the settings read now ask for (none: nothing)."""
+        settings = self._work_settings()
+        for image in images:
+            task = task_for_image(image, settings)
+            if task is not None:
+                self.submit(task)
+
+    def take_saved_file(self, image_uid: str, path: str) -> None:
+        """An image's file was linked after its row was written: hash the file."""
+        self.submit(ImageTask(image_uid, image_path=path))
+
     @property
     def pending(self) -> int:
         with self._condition:
             return self._busy
 
     def flush(self, timeout: float = 30.0) -> bool:
-        """Wait until every submitted job's findings were delivered; False on timeout."""
+        """Wait until every submitted task's findings were delivered; False on timeout."""
         with self._condition:
             return self._condition.wait_for(lambda: self._busy == 0, timeout)
 
     def close(self, timeout: float = 10.0) -> int:
-        """Finish what is queued (bounded), then stop the child. Returns the number of jobs dropped."""
+        """Finish what is queued (bounded), then stop the child. Returns the number of tasks dropped."""
         self._draining = True
         with self._condition:
             self._condition.notify_all()
@@ -120,7 +139,7 @@ class Aftercare:
             dropped = len(self._queue)
             self._queue.clear()
             self._condition.notify_all()
-        if not drained:  # a job may be stuck writing to a child that stopped reading: end the child first
+        if not drained:  # a task may be stuck writing to a child that stopped reading: end the child first
             self._stop_child(kill=True)
         if self._thread is not None:
             self._thread.join(timeout)
@@ -147,16 +166,16 @@ class Aftercare:
             with self._condition:
                 if not self._queue:
                     return
-                job = self._queue.popleft()
-            size = job.pixel_bytes
+                task = self._queue.popleft()
+            size = task.pixel_bytes
             try:
-                findings = self._process(job)
+                findings = self._process(task)
                 for problem in findings.problems:  # once per kind ("no hash", "scorer …"), not per file
                     self._say_once(" ".join(problem.split()[:2]), "ParamLab: %s", problem)
                 if not self._host_idle():  # finished as a generation started: its database write waits too
                     self._wait_for_quiet()
                 self._deliver(findings)
-            except Exception as exc:  # noqa: BLE001 - this thread must outlive any single job
+            except Exception as exc:  # noqa: BLE001 - this thread must outlive any single task
                 self._say_once("deliver", "ParamLab: background work failed for an image: %s", exc)
             finally:
                 with self._condition:
@@ -196,16 +215,16 @@ class Aftercare:
         finally:
             _resume(child)
 
-    def _send(self, child: subprocess.Popen[bytes], job: ImageJob) -> None:
-        """Write the job to the child, freezing it whenever a generation starts (the child reads at idle
+    def _send(self, child: subprocess.Popen[bytes], task: ImageTask) -> None:
+        """Write the task to the child, freezing it whenever a generation starts (the child reads at idle
         priority, so a large image can take a while to go through)."""
         if not CAN_FREEZE:
-            send_job(child.stdin, job)  # type: ignore[arg-type]
+            send_task(child.stdin, task)  # type: ignore[arg-type]
             return
-        job.image_to_send()
-        payload = job.pixels.data if job.pixels is not None else b""
+        task.image_to_send()
+        payload = task.pixels.data if task.pixels is not None else b""
         descriptor = child.stdin.fileno()  # type: ignore[union-attr]  # non-blocking, see _running_child
-        for part in (frame_head(job.header(), len(payload)), payload):
+        for part in (frame_head(task.header(), len(payload)), payload):
             left = memoryview(part)
             while left:
                 if _ready(descriptor, select.POLLOUT):
@@ -224,15 +243,15 @@ class Aftercare:
                 self._freeze_while_busy(child)
         return read_frame(child.stdout)  # type: ignore[arg-type]
 
-    def _process(self, job: ImageJob) -> Findings:
+    def _process(self, task: ImageTask) -> Findings:
         for _attempt in range(2):
             if self._closed:  # shutting down: no new child, no work on this thread
-                return Findings(job.image_uid)
+                return Findings(task.image_uid)
             child = self._running_child()
             if child is None:
-                return run_job(job)
+                return run_task(task)
             try:
-                self._send(child, job)
+                self._send(child, task)
                 frame = self._receive(child)
             except (OSError, ValueError):
                 frame = None
@@ -241,7 +260,7 @@ class Aftercare:
             self._say_once("child died", "ParamLab: the background process stopped (exit code %s); restarting it.",
                            child.poll())
             self._stop_child()
-        return Findings(job.image_uid, problems=["the background process stopped twice on this image; "
+        return Findings(task.image_uid, problems=["the background process stopped twice on this image; "
                                                  "its figures and thumbnail are skipped"])
 
     def _running_child(self) -> subprocess.Popen[bytes] | None:
@@ -255,7 +274,7 @@ class Aftercare:
         try:
             self._child = subprocess.Popen(child_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                            cwd=str(EXTENSION_ROOT), env=env, creationflags=flags)
-            if CAN_FREEZE:  # jobs are written piece by piece, so the host can be watched meanwhile
+            if CAN_FREEZE:  # tasks are written piece by piece, so the host can be watched meanwhile
                 os.set_blocking(self._child.stdin.fileno(), False)  # type: ignore[union-attr]
         except (OSError, ValueError) as exc:
             self._spawn_failures += 1
@@ -292,16 +311,16 @@ class Aftercare:
             child.kill()
             child.wait(5)
 
-    def _shrink(self, job: ImageJob, waiting: int) -> None:
+    def _shrink(self, task: ImageTask, waiting: int) -> None:
         """Over the memory cap: keep a thumbnail-sized copy, skip the figures, and say why."""
         self.skipped_for_backlog += 1
-        if job.thumbnail and job.image is not None:
-            image = job.image.copy()
+        if task.thumbnail and task.image is not None:
+            image = task.image.copy()
             image.thumbnail((256, 256))
-            job.image = image
+            task.image = image
         else:
-            job.image = job.pixels = None
-        job.skipped_reason = (f"skipped: ParamLab's background work was {waiting} image(s) behind, so figures "
+            task.image = task.pixels = None
+        task.skipped_reason = (f"skipped: ParamLab's background work was {waiting} image(s) behind, so figures "
                               "were dropped rather than slow the generation or fill the memory")
         self._say_once("backlog", "ParamLab: quality figures are %d images behind the generation; figures for new "
                        "images are skipped until it catches up (thumbnails are kept).", waiting)

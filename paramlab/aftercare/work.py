@@ -13,7 +13,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from paramlab.aftercare.jobs import ImageJob
+from paramlab.aftercare.tasks import ImageTask
 from paramlab.ledger.operations import Findings
 
 log = logging.getLogger("paramlab")
@@ -27,63 +27,63 @@ def sha256_of_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def run_job(job: ImageJob) -> Findings:
-    findings = Findings(job.image_uid)
-    if job.image_path:
+def run_task(task: ImageTask) -> Findings:
+    findings = Findings(task.image_uid)
+    if task.image_path:
         try:
-            findings.image_sha256 = sha256_of_file(Path(job.image_path))
+            findings.image_sha256 = sha256_of_file(Path(task.image_path))
         except OSError as exc:
-            findings.problems.append(f"no hash for {job.image_path}: {exc}")
-    image = _image_of(job, findings)
+            findings.problems.append(f"no hash for {task.image_path}: {exc}")
+    image = _image_of(task, findings)
     if image is not None:
         from paramlab.ledger.pixels import pixel_sha256
 
         try:
             findings.pixel_sha256 = pixel_sha256(image)
         except (OSError, ValueError) as exc:
-            findings.problems.append(f"no pixel hash for image {job.image_uid}: {exc}")
-    if job.thumbnail and image is not None:
+            findings.problems.append(f"no pixel hash for image {task.image_uid}: {exc}")
+    if task.thumbnail and image is not None:
         from paramlab.ledger.thumbnails import render_thumbnail
 
         try:
             findings.thumbnail = render_thumbnail(image)
         except (OSError, ValueError) as exc:
-            findings.problems.append(f"no thumbnail for image {job.image_uid}: {exc}")
-    if job.skipped_reason:
-        _not_measured(findings, job.skipped_reason, scorers=bool(job.scorers))
+            findings.problems.append(f"no thumbnail for image {task.image_uid}: {exc}")
+    if task.skipped_reason:
+        _not_measured(findings, task.skipped_reason, scorers=bool(task.scorers))
         return findings
-    if job.measure:
+    if task.measure:
         if image is None:
             _not_measured(findings, "the image could not be read", scorers=False)
         else:
             _builtin(image, findings)
-    if job.scorers:
-        _learned(image, job, findings)
-    if job.measure:
-        _diagnose(job, findings)
+    if task.scorers:
+        _learned(image, task, findings)
+    if task.measure:
+        _diagnose(task, findings)
     return findings
 
 
-def _image_of(job: ImageJob, findings: Findings) -> Any:
+def _image_of(task: ImageTask, findings: Findings) -> Any:
     """The image (or the pixels sent along), else the saved file (for its pixel hash, and its figures)."""
-    if job.image is not None:
-        return job.image
-    if job.pixels is not None:
+    if task.image is not None:
+        return task.image
+    if task.pixels is not None:
         try:
-            return job.pixels.to_image()
+            return task.pixels.to_image()
         except (ValueError, OSError) as exc:
-            findings.problems.append(f"unreadable pixels for image {job.image_uid}: {exc}")
+            findings.problems.append(f"unreadable pixels for image {task.image_uid}: {exc}")
             return None
-    if not job.image_path:
+    if not task.image_path:
         return None
     from PIL import Image
 
     try:
-        with Image.open(job.image_path) as opened:
+        with Image.open(task.image_path) as opened:
             opened.load()
             return opened.copy()
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
-        findings.problems.append(f"cannot read {job.image_path} to measure it: {exc}")
+        findings.problems.append(f"cannot read {task.image_path} to measure it: {exc}")
         return None
 
 
@@ -110,11 +110,11 @@ def _builtin(image: Any, findings: Findings) -> None:
         findings.metrics.setdefault(name, (None, reason))
 
 
-def _learned(image: Any, job: ImageJob, findings: Findings) -> None:
+def _learned(image: Any, task: ImageTask, findings: Findings) -> None:
     try:
         from paramlab.quality.scorers import ScorerConfig, load_scorers
 
-        scorers, unavailable = load_scorers(ScorerConfig(**(job.scorers or {})))
+        scorers, unavailable = load_scorers(ScorerConfig(**(task.scorers or {})))
     except Exception as exc:  # noqa: BLE001 - a scorer fault only costs its figure
         findings.problems.append(f"learned scorers unavailable: {exc}")
         return
@@ -125,7 +125,7 @@ def _learned(image: Any, job: ImageJob, findings: Findings) -> None:
             findings.metrics[scorer.name] = (None, "the image could not be read")
             continue
         try:
-            (result,) = scorer.score([image], [job.prompt or ""] if scorer.needs_prompt else None)
+            (result,) = scorer.score([image], [task.prompt or ""] if scorer.needs_prompt else None)
         except Exception as exc:  # noqa: BLE001 - a scorer fault only costs its figure
             findings.problems.append(f"scorer {scorer.name} failed: {exc}")
             findings.metrics[scorer.name] = (None, "scorer failed; see the console")
@@ -133,10 +133,10 @@ def _learned(image: Any, job: ImageJob, findings: Findings) -> None:
         findings.metrics[scorer.name] = (result.value, result.not_measured)
 
 
-def _diagnose(job: ImageJob, findings: Findings) -> None:
+def _diagnose(task: ImageTask, findings: Findings) -> None:
     from paramlab.quality.flaws import diagnose, is_ancestral
 
-    context = job.flaw_context
+    context = task.flaw_context
     values = {name: value for name, (value, _reason) in findings.metrics.items()}
     try:
         flaws = diagnose(

@@ -23,6 +23,7 @@ from paramlab.infotext import InfotextError, image_fields, parse_infotext
 from paramlab.ledger import Ledger, LedgerError
 from paramlab.ledger.records import ImageRecord, RunRecord
 from paramlab.ledger.saved_infotext import SkipFile, read_infotext
+from paramlab.ledger.schema import IMAGE_TEXT_LENGTHS
 
 MAX_LISTED_REASONS = 20
 GRID_REASON = "grid image"
@@ -166,7 +167,7 @@ def record_from_file(path: Path, skip_sha256: set[str] | frozenset[str] = frozen
     except InfotextError as exc:
         raise SkipFile(f"malformed infotext: {exc}") from exc
     record = ImageRecord(index_in_run=0, created_at=mtime, infotext=text, image_path=str(path),
-                         image_sha256=sha256, **image_fields(params))
+                         image_sha256=sha256, **image_fields(params, IMAGE_TEXT_LENGTHS))
     return record, params
 
 

@@ -8,7 +8,7 @@ shipped; later steps only add.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -64,13 +64,18 @@ def _add_column(conn: Connection, table: sa.Table, name: str) -> None:
     conn.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN {column_sql}"))
 
 
+def _create_indexes(conn: Connection, indexes: Iterable[sa.Index]) -> None:
+    """A version's new indexes (those a half-finished earlier attempt made are left as they are)."""
+    for index in indexes:
+        index.create(conn, checkfirst=True)
+
+
 def _migrate_to_2(conn: Connection) -> None:
     """Cost normalisation (model evaluations, megapixel-steps, energy), thumbnails, query indexes."""
     _add_column(conn, schema.runs, "energy_joules")
     for name in ("thumbnail_path", "model_evaluations", "megapixel_steps", "energy_joules"):
         _add_column(conn, schema.images, name)
-    for index in schema.INDEXES:
-        index.create(conn, checkfirst=True)
+    _create_indexes(conn, schema.INDEXES)
     dialect.create_prompt_search(conn)
 
 
@@ -78,8 +83,7 @@ def _migrate_to_3(conn: Connection) -> None:
     """Parameter profiles: the ``profiles`` table and the profile each image was made with."""
     schema.profiles.create(conn, checkfirst=True)
     _add_column(conn, schema.images, "profile")
-    for index in schema.V3_INDEXES:
-        index.create(conn, checkfirst=True)
+    _create_indexes(conn, schema.V3_INDEXES)
 
 
 def _migrate_to_4(conn: Connection) -> None:
@@ -87,8 +91,7 @@ def _migrate_to_4(conn: Connection) -> None:
     schema.series.create(conn, checkfirst=True)
     _add_column(conn, schema.images, "series")
     _add_column(conn, schema.runs, "fingerprint")
-    for index in schema.V4_INDEXES:
-        index.create(conn, checkfirst=True)
+    _create_indexes(conn, schema.V4_INDEXES)
 
 
 def _migrate_to_5(conn: Connection) -> None:
@@ -96,16 +99,14 @@ def _migrate_to_5(conn: Connection) -> None:
     schema.image_metrics.create(conn, checkfirst=True)
     _add_column(conn, schema.images, "rating")
     _add_column(conn, schema.images, "flaws")
-    for index in schema.V5_INDEXES:
-        index.create(conn, checkfirst=True)
+    _create_indexes(conn, schema.V5_INDEXES)
 
 
 def _migrate_to_6(conn: Connection) -> None:
     """Crash recovery: runs are written when they start; who runs them, where they save, which seeds."""
     for name in ("owner", "output_dir", "planned_seeds"):
         _add_column(conn, schema.runs, name)
-    for index in schema.V6_INDEXES:
-        index.create(conn, checkfirst=True)
+    _create_indexes(conn, schema.V6_INDEXES)
 
 
 def _migrate_to_7(conn: Connection) -> None:
@@ -133,8 +134,7 @@ def _migrate_to_7(conn: Connection) -> None:
     ))
     job_of_run = sa.select(jobs.c.id).where(jobs.c.job_uid == runs.c.run_uid).scalar_subquery()
     conn.execute(runs.update().values(job_id=job_of_run, role="run"))
-    for index in schema.V7_INDEXES:
-        index.create(conn, checkfirst=True)
+    _create_indexes(conn, schema.V7_INDEXES)
 
 
 def _add_missing_columns(conn: Connection, table: sa.Table, names: tuple[str, ...]) -> None:
@@ -161,15 +161,13 @@ def _migrate_to_8(conn: Connection) -> None:
             profile_uid=uid, version=1, action="recorded", name=row.name, description=row.description,
             model_scope=row.model_scope, settings_json=row.settings_json, approved=False, locked=False,
             changed_by=None, changed_at=row.updated_at))
-    for index in schema.V8_INDEXES:
-        index.create(conn, checkfirst=True)
+    _create_indexes(conn, schema.V8_INDEXES)
 
 
 def _migrate_to_9(conn: Connection) -> None:
     """Blind A/B tests: the judges' votes."""
     schema.ab_votes.create(conn, checkfirst=True)
-    for index in schema.V9_INDEXES:
-        index.create(conn, checkfirst=True)
+    _create_indexes(conn, schema.V9_INDEXES)
 
 
 def _migrate_to_10(conn: Connection) -> None:
@@ -185,8 +183,7 @@ def _migrate_to_10(conn: Connection) -> None:
     first_profile = sa.select(images.c.profile).where(with_profile).order_by(images.c.id).limit(1).scalar_subquery()
     conn.execute(runs.update().where(runs.c.profile.is_(None), sa.exists().where(with_profile))
                  .values(profile=first_profile))
-    for index in schema.V10_INDEXES:
-        index.create(conn, checkfirst=True)
+    _create_indexes(conn, schema.V10_INDEXES)
 
 
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {

@@ -156,6 +156,11 @@ images = sa.Table(
     sa.Column("upscale", LedgerText),
 )
 
+IMAGE_TEXT_LENGTHS: dict[str, int] = {
+    column.name: column.type.length for column in images.c if getattr(column.type, "length", None)
+}
+"""The longest text each length-limited image column holds (what :func:`paramlab.infotext.image_fields` checks)."""
+
 # Named parameter profiles (issue 3). Starter profiles live in code and are never stored here.
 profiles = sa.Table(
     "profiles",

@@ -2,7 +2,8 @@
 
 Operations (see :mod:`paramlab.ledger.operations`) are written one transaction each, as they come:
 a run's row when it starts, each batch's images as soon as they exist, its totals at the end. Heavy
-work (hashes, thumbnails, quality figures) goes to :mod:`paramlab.aftercare` and comes back as
+work (hashes, thumbnails, quality figures) goes to the background work its builder passes in
+(:mod:`paramlab.ledger.background`; in the WebUI :mod:`paramlab.aftercare`) and comes back as
 more operations. Failures (locked, read-only, missing, corrupt database, full disk) are reported
 ONCE; operations stay queued and are retried with back-off. An operation the database refuses
 for good (not a lock or an outage) is set aside in ``rejected-*.jsonl`` instead of blocking the
@@ -24,10 +25,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from paramlab.aftercare.jobs import ImageJob, WorkSettings, job_for_image
-from paramlab.aftercare.runner import Aftercare
 from paramlab.infotext import InfotextError, image_fields, parse_infotext
 from paramlab.ledger import recovery
+from paramlab.ledger.background import NoBackgroundWork, StartBackgroundWork
 from paramlab.ledger.job_operations import ReleaseParts
 from paramlab.ledger.operations import (
     AddImages,
@@ -42,6 +42,7 @@ from paramlab.ledger.operations import (
 from paramlab.ledger.pixels import pixel_sha256
 from paramlab.ledger.records import ImageRecord, RunRecord
 from paramlab.ledger.rows import UnknownRun
+from paramlab.ledger.schema import IMAGE_TEXT_LENGTHS
 from paramlab.ledger.store import Ledger, LedgerError
 
 log = logging.getLogger("paramlab")
@@ -64,18 +65,14 @@ class LedgerWriter:
         open_ledger: Callable[[], Ledger],
         data_dir: Path,
         *,
-        work_settings: Callable[[], WorkSettings] = WorkSettings,
         retry_delays: tuple[float, ...] = RETRY_DELAYS,
-        aftercare: Aftercare | None = None,
-        background_may_run: Callable[[], bool] = lambda: True,
+        aftercare: StartBackgroundWork = lambda deliver: NoBackgroundWork(),
         recover_at_start: bool = True,
     ):
         self._open_ledger = open_ledger
         self.data_dir = Path(data_dir)
-        self._work_settings = work_settings
         self._retry_delays = retry_delays
-        self.aftercare = aftercare or Aftercare(lambda findings: self.submit(RecordFindings(findings)),
-                                                may_run=background_may_run)
+        self.aftercare = aftercare(lambda findings: self.submit(RecordFindings(findings)))
         self._recovered = not recover_at_start
         self._inbox: queue.Queue[Operation | None] = queue.Queue()
         self._waiting: list[Operation] = []
@@ -188,13 +185,12 @@ class LedgerWriter:
                         image.extra_params = other_extension_params(image.infotext)
                     image.pil_image = None
             elif isinstance(operation, LinkFile):
-                self.aftercare.submit(ImageJob(operation.image_uid, image_path=operation.path))
+                self.aftercare.take_saved_file(operation.image_uid, operation.path)
         except Exception as exc:  # noqa: BLE001 - the row matters more than its extras
             log.error("ParamLab: background work not started for an operation: %s", exc)
         return operation
 
     def _start_work(self, images: list[ImageRecord]) -> None:
-        settings = self._work_settings()
         for image in images:
             if image.source_pixels is not None:  # an upscale's input: its hash finds it in the ledger
                 try:
@@ -202,10 +198,9 @@ class LedgerWriter:
                 except (OSError, ValueError) as exc:
                     log.error("ParamLab: cannot read an upscale's input to find it in the ledger: %s", exc)
                 image.source_pixels = None
-            job = job_for_image(image, settings)
-            if job is not None:
-                self.aftercare.submit(job)
-            image.pil_image = None  # the pixels now travel with the job, or are not needed
+        self.aftercare.take_images(images)
+        for image in images:
+            image.pil_image = None  # the pixels now travel with the background work, or are not needed
 
     def _connected(self) -> Ledger:
         if self._ledger is None:
@@ -329,7 +324,7 @@ class LedgerWriter:
 def other_extension_params(infotext: str) -> str | None:
     """Every infotext key ParamLab has no column for (ADetailer, ControlNet, Lora hashes…), as JSON."""
     try:
-        return image_fields(parse_infotext(infotext)).get("extra_params")
+        return image_fields(parse_infotext(infotext), IMAGE_TEXT_LENGTHS).get("extra_params")
     except InfotextError:
         return None
 

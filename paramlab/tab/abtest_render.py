@@ -13,6 +13,7 @@ import math
 from paramlab.abtest.outcome import Outcome
 from paramlab.ledger.reads.abtest import ABImage
 from paramlab.tab.ledger_render import esc
+from paramlab.tab.status_html import status_html
 
 VIEW_CSS = """
 #paramlab-ab-pair .paramlab-ab-images { display: flex; gap: 12px; }
@@ -44,14 +45,10 @@ def pair_html(prompt: str, seed: int, previews: tuple[str | None, str | None], t
             f"Keys: ← left, → right, = tie, s skip.</div>")
 
 
-def message_html(text: str, *, error: bool = False) -> str:
-    return f"<div class='{'paramlab-error' if error else 'paramlab-note'}'>{esc(text)}</div>"
-
-
 def reveal_html(left: ABImage, right: ABImage, choice: str) -> str:
     """After the vote: which variant was where."""
-    return message_html(f"Your vote: {CHOICE_WORDS.get(choice, choice)}. Left was {left.variant}, "
-                        f"right was {right.variant}.")
+    return status_html(f"Your vote: {CHOICE_WORDS.get(choice, choice)}. Left was {left.variant}, "
+                       f"right was {right.variant}.", "note")
 
 
 def _pct(value: float | None) -> str:

@@ -30,8 +30,9 @@ from paramlab.ledger.edits.abtest import JudgingError, record_vote
 from paramlab.ledger.reads.abtest import abtest_images, abtest_names, stored_votes
 from paramlab.profiles import ProfileError
 from paramlab.tab.abtest_previews import blind_preview
-from paramlab.tab.abtest_render import VIEW_CSS, decision_html, message_html, pair_html, reveal_html
+from paramlab.tab.abtest_render import VIEW_CSS, decision_html, pair_html, reveal_html
 from paramlab.tab.links import _function_source
+from paramlab.tab.status_html import status_html
 
 KEYS_JS = _function_source(Path(__file__).with_name("abtest_keys.js"))
 VOTE_JS = _function_source(Path(__file__).with_name("abtest_vote.js"))
@@ -76,7 +77,7 @@ class SpentTokens:
 
 
 def _failure(exc: Exception) -> str:
-    return message_html(f"A/B tests unavailable: {exc}", error=True)
+    return status_html(f"A/B tests unavailable: {exc}", "error")
 
 
 def build_abtest_view(ledger_provider: Callable[[], Ledger]) -> ABTestViewComponents:
@@ -113,7 +114,7 @@ def build_abtest_view(ledger_provider: Callable[[], Ledger]) -> ABTestViewCompon
         if chosen is None:
             ending = (f"You have judged all {total} pairs of this test." if total
                       else "This test has no complete pair yet.")
-            return [message_html(f"{ending} Show the decision below."), None, note]
+            return [status_html(f"{ending} Show the decision below.", "note"), None, note]
         token = secrets.token_urlsafe(12)
         previews = (blind_preview(ledger, chosen.left.id), blind_preview(ledger, chosen.right.id))
         return [pair_html(chosen.left.prompt, chosen.left.seed, previews, token, done, total),
@@ -128,7 +129,7 @@ def build_abtest_view(ledger_provider: Callable[[], Ledger]) -> ABTestViewCompon
 
     def refused(on_view: dict[str, Any], reason: str) -> list[Any]:
         """The pair and what the last vote revealed stay; the reason follows."""
-        return [update(), update(), on_view.get("reveal", "") + message_html(reason, error=True)]
+        return [update(), update(), on_view.get("reveal", "") + status_html(reason, "error")]
 
     def vote(choice: str) -> Callable[..., list[Any]]:
         def cast(name: str | None, on_view: dict[str, Any] | None, seen_token: str | None) -> list[Any]:
@@ -144,7 +145,7 @@ def build_abtest_view(ledger_provider: Callable[[], Ledger]) -> ABTestViewCompon
                 images = {image.id: image for image in abtest_images(ledger, name)}
                 left, right = images.get(on_view["left"]), images.get(on_view["right"])
                 if left is None or right is None:
-                    return show_next(name, message_html("That pair is no longer in the ledger.", error=True))
+                    return show_next(name, status_html("That pair is no longer in the ledger.", "error"))
                 try:
                     record_vote(ledger, name, left, right, choice, current_actor().name)
                 except Exception:
@@ -152,7 +153,7 @@ def build_abtest_view(ledger_provider: Callable[[], Ledger]) -> ABTestViewCompon
                     raise
                 return show_next(name, reveal_html(left, right, choice))
             except (JudgingError, LedgerError) as exc:
-                return [update(), on_view, message_html(str(exc), error=True)]
+                return [update(), on_view, status_html(str(exc), "error")]
         return cast
 
     def show_decision(name: str | None) -> list[Any]:
@@ -167,13 +168,13 @@ def build_abtest_view(ledger_provider: Callable[[], Ledger]) -> ABTestViewCompon
 
     def save(name: str | None, new_profile: str | None) -> str:
         if not name:
-            return message_html("Choose an A/B test first.", error=True)
+            return status_html("Choose an A/B test first.", "error")
         try:
             ledger = ledger_provider()
             profile = save_winner(ledger, outcome(ledger, name), (new_profile or "").strip())
         except (ProfileError, LedgerError) as exc:
-            return message_html(str(exc), error=True)
-        return message_html(f"Saved the profile {profile.name!r}: {profile.description}")
+            return status_html(str(exc), "error")
+        return status_html(f"Saved the profile {profile.name!r}: {profile.description}", "note")
 
     def refresh(current: str | None = None) -> list[Any]:
         try:

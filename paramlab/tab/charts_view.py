@@ -22,6 +22,7 @@ from paramlab.ledger import Ledger, LedgerError
 from paramlab.ledger.filters import ImageFilter
 from paramlab.tab import charts, run_view
 from paramlab.tab.links import image_link
+from paramlab.tab.status_html import status_html
 
 DEFAULT_X, DEFAULT_Y, DEFAULT_COLOUR = "cost_seconds", COMPOSITE, "sampler"
 MAX_POINTS = 5000
@@ -58,10 +59,6 @@ def _key(choices: dict[str, str], label: Any, default: str) -> str:
     return default
 
 
-def _html_note(text: str, css_class: str = "paramlab-muted") -> str:
-    return f"<p class='{css_class}'>{html.escape(text)}</p>"
-
-
 def _seconds(value: Any) -> str:
     return "—" if value is None else f"{format_number(value)} s"
 
@@ -69,7 +66,7 @@ def _seconds(value: Any) -> str:
 def run_summary_html(summary: dict) -> str:
     """The run in a few lines and a table; every value is escaped (prompts never appear here anyway)."""
     if not summary.get("found"):
-        return _html_note(f"No run with id {summary.get('run_id')} in the ledger.")
+        return status_html(f"No run with id {summary.get('run_id')} in the ledger.", "muted")
     e = html.escape
     head = (f"Run {summary['run_id']} · {summary['tab']} · {summary['source']}"
             f"{' · ' + summary['script_name'] if summary.get('script_name') else ''} · {summary['image_count']} "
@@ -87,10 +84,10 @@ def run_summary_html(summary: dict) -> str:
             f"<td>{e(share)}</td><td>{e(figures)}</td></tr>"
         )
     more = len(summary["images"]) - RUN_IMAGES_SHOWN
-    tail = _html_note(f"{more} more image(s) not listed.") if more > 0 else ""
+    tail = status_html(f"{more} more image(s) not listed.", "muted") if more > 0 else ""
     table = ("<table class='paramlab-run-images'><tr><th>Image</th><th>Seed</th><th>Setting</th><th>Cost</th>"
              f"<th>Share</th><th>Figures</th></tr>{''.join(rows)}</table>") if rows else ""
-    phase_line = f"<p>{e(phases)}</p>" if phases else _html_note("No phase timing recorded.")
+    phase_line = f"<p>{e(phases)}</p>" if phases else status_html("No phase timing recorded.", "muted")
     return f"<div class='paramlab-run-summary'><p><b>{e(head)}</b></p>{phase_line}{table}{tail}</div>"
 
 
@@ -127,26 +124,27 @@ def build_charts_view(
             gradio_compat.update(choices=list(qualities.values()), value=qualities[y]),
             gradio_compat.update(value=charts.cost_quality_chart(data, x, y, colour)),
             gradio_compat.update(value=charts.steps_quality_chart(data, y)),
-            _html_note(data.note),
+            status_html(data.note, "muted"),
             recommend(data, x, y, percent),
         ]
 
     def recommend(data: charts.ChartData, x: str, y: str, percent: Any) -> str:
         text = charts.recommendation_text(data, x, y, float(percent if percent is not None else 5.0))
-        return _html_note(text, "paramlab-recommendation")
+        return status_html(text, "recommendation")
 
     def failed(exc: Exception) -> list[Any]:
         """What the chart outputs show when the ledger cannot answer (unavailable, bad filter)."""
         message = f"Charts unavailable: {exc}"
         empty = gradio_compat.update(value=charts.empty_chart(message))
-        return [gradio_compat.update(), empty, empty, _html_note(message, "paramlab-error"), ""]
+        return [gradio_compat.update(), empty, empty, status_html(message, "error"), ""]
 
     def show_run(run_id: Any) -> list[Any]:
         ledger = ledger_provider()
         if run_id in (None, "") or int(run_id) <= 0:
             run_id = run_view.newest_run_id(ledger)
         if run_id is None:
-            return [gradio_compat.update(value=charts.empty_chart("No runs recorded yet.")), _html_note("No runs yet.")]
+            return [gradio_compat.update(value=charts.empty_chart("No runs recorded yet.")),
+                    status_html("No runs yet.", "muted")]
         chart = run_view.run_chart(ledger, int(run_id))
         summary = run_view.run_summary(ledger, int(run_id))
         if chart is None:
@@ -198,13 +196,13 @@ def build_charts_view(
             x_key, y_key = _key(charts.X_CHOICES, x_label, DEFAULT_X), _key(qualities, y_label, DEFAULT_Y)
             return recommend(data, x_key, y_key, percent_value)
         except (LedgerError, ValueError) as exc:
-            return _html_note(f"Charts unavailable: {exc}", "paramlab-error")
+            return status_html(f"Charts unavailable: {exc}", "error")
 
     def on_run(run_value: Any) -> list[Any]:
         try:
             return show_run(run_value)
-        except LedgerError as exc:
-            return [gradio_compat.update(value=charts.empty_chart(str(exc))), _html_note(str(exc), "paramlab-error")]
+        except (LedgerError) as exc:
+            return [gradio_compat.update(value=charts.empty_chart(str(exc))), status_html(str(exc), "error")]
 
     def on_newest() -> list[Any]:
         newest = run_view.newest_run_id(ledger_provider())

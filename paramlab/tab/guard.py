@@ -10,12 +10,13 @@ goes on.
 
 from __future__ import annotations
 
-import html
 import logging
 from collections.abc import Callable
 from typing import TypeVar
 
 import gradio as gr
+
+from paramlab.tab.status_html import status_html
 
 log = logging.getLogger("paramlab")
 T = TypeVar("T")
@@ -35,10 +36,6 @@ def report_failure(part: str, exc: BaseException) -> str:
     return line
 
 
-def note_html(line: str) -> str:
-    return f"<p class='paramlab-error paramlab-part-failed'>{html.escape(line)}</p>"
-
-
 def build_part(part: str, build: Callable[[], T], *, elem_id: str | None = None) -> T | None:
     """``build()`` inside its own column; on an exception the column is hidden and a note replaces it.
 
@@ -50,12 +47,14 @@ def build_part(part: str, build: Callable[[], T], *, elem_id: str | None = None)
         except Exception as exc:  # noqa: BLE001 - by design: any failure of our UI must stay ours
             line = report_failure(part, exc)
     box.visible = False  # read when the page's config is made, so half-built components stay hidden
-    gr.HTML(note_html(line), elem_id=f"{elem_id}-failed" if elem_id else None)
+    note = status_html(line, "error", marker="paramlab-part-failed")
+    gr.HTML(note, elem_id=f"{elem_id}-failed" if elem_id else None)
     return None
 
 
-def guarded_callback(part: str, callback: Callable[..., T]) -> Callable[..., T | None]:
-    """A WebUI callback that reports its first failure in one line and stays quiet after it.
+def part_callback(part: str, callback: Callable[..., T]) -> Callable[..., T | None]:
+    """A WebUI callback that sets up one part of ParamLab: its first failure is one line (that part
+    is missing), it stays quiet after it, and the host never sees the exception.
 
     Callbacks such as ``on_after_component`` run for every component of the page: an exception there
     would print one traceback per component.

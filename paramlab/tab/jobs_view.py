@@ -17,6 +17,7 @@ from paramlab.ledger.failures import FAILED, failure_cause
 from paramlab.ledger.reads.jobs import JOB_STATUSES, JobNotFound, UnknownStatus, job_detail, list_jobs
 from paramlab.tab.ledger_render import esc, local_time
 from paramlab.tab.matrix_links import open_matrix_button
+from paramlab.tab.status_html import status_html
 
 SELECTED_JOB_ELEM_ID = "paramlab_selected_job"
 ANY_STATUS = "any status"
@@ -136,7 +137,7 @@ def job_detail_html(job: dict[str, Any]) -> str:
         shown = ", ".join(f"{k}: {v}" for k, v in args.items()) if isinstance(args, dict) else str(args)
         parts.append(f"<p>Script arguments: {esc(shown)}</p>")
     if job.get("error_text") or job.get("error"):
-        parts.append(f"<p class='paramlab-error'>{esc(job.get('error_text') or job['error'])}</p>")
+        parts.append(status_html(str(job.get("error_text") or job["error"]), "error"))
     rows = "".join(
         f"<tr><td>{esc(run['id'])}</td><td>{esc(role_names.get(run['role'] or 'run', run['role']))}</td>"
         f"<td>{esc(status_text(run))}</td><td>{esc(_seconds(run['wall_seconds']))}</td>"
@@ -178,9 +179,9 @@ def build_jobs_view(ledger_provider: Callable[[], Ledger]) -> JobsViewComponents
         try:
             rows, total = list_jobs(ledger_provider(), PAGE_SIZE, status=wanted)
         except UnknownStatus as exc:
-            return [f"<div class='paramlab-error'>{esc(str(exc))}</div>"]
-        except LedgerError as exc:
-            return [f"<div class='paramlab-error'>{esc(f'Jobs unavailable: {exc}')}</div>"]
+            return [status_html(str(exc), "error")]
+        except (LedgerError) as exc:
+            return [status_html(f"Jobs unavailable: {exc}", "error")]
         return [jobs_table_html(rows, total, wanted)]
 
     def open_job(key: Any) -> str:
@@ -189,9 +190,9 @@ def build_jobs_view(ledger_provider: Callable[[], Ledger]) -> JobsViewComponents
         try:
             return job_detail_html(job_detail(ledger_provider(), key))
         except JobNotFound as exc:
-            return f"<div class='paramlab-error'>{esc(str(exc))}</div>"
-        except LedgerError as exc:
-            return f"<div class='paramlab-error'>{esc(f'Jobs unavailable: {exc}')}</div>"
+            return status_html(str(exc), "error")
+        except (LedgerError) as exc:
+            return status_html(f"Jobs unavailable: {exc}", "error")
 
     refresh_button.click(refresh, inputs=[status], outputs=[table])
     status.change(refresh, inputs=[status], outputs=[table])

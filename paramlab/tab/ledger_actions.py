@@ -23,6 +23,7 @@ from paramlab.ledger.filters import FilterError, ImageFilter
 from paramlab.seeds.series import SeriesError, SeriesStore
 from paramlab.tab import ledger_render as render
 from paramlab.tab.query import filter_options, image_detail, image_page
+from paramlab.tab.status_html import status_html
 
 ANY = "(any)"
 RATING_CHOICES: dict[str, int | None] = {
@@ -114,9 +115,9 @@ class LedgerActions:
             filt = replace(build_filter(filters), page=_num(page, True) or 1, page_size=self.page_size)
             result = image_page(self.ledger_provider(), filt)
         except FilterError as exc:
-            return "", "", 1, render.error_html(str(exc))
+            return "", "", 1, status_html(str(exc), "error")
         except LedgerError as exc:
-            return "", "", 1, render.error_html(f"Cannot read the ledger: {_reason(exc)}")
+            return "", "", 1, status_html(f"Cannot read the ledger: {_reason(exc)}", "error")
         return render.table_html(result), render.pager_html(result), result.page, ""
 
     def apply(self, *filters: Any) -> tuple[str, str, int, str]:
@@ -160,10 +161,10 @@ class LedgerActions:
             return render.detail_html(None), "", ""
         try:
             detail = image_detail(self.ledger_provider(), image_id)
-        except LedgerError as exc:
-            return render.detail_html(None), "", render.error_html(f"Cannot read the ledger: {_reason(exc)}")
+        except (LedgerError) as exc:
+            return render.detail_html(None), "", status_html(f"Cannot read the ledger: {_reason(exc)}", "error")
         if detail is None:
-            return render.detail_html(None), "", render.error_html(f"There is no image {image_id} in the ledger.")
+            return render.detail_html(None), "", status_html(f"There is no image {image_id} in the ledger.", "error")
         return render.detail_html(detail), detail.get("infotext") or "", ""
 
     def open_from_page(self, page_image: Any, request: gr.Request) -> tuple[Any, str, str, str]:
@@ -185,17 +186,17 @@ class LedgerActions:
         image_id = _image_id(selected)
         unchanged = [gradio_compat.update()] * 4 if values else []
         if image_id is None:
-            return [gradio_compat.update(), render.error_html("Select an image first."), *unchanged]
+            return [gradio_compat.update(), status_html("Select an image first.", "error"), *unchanged]
         try:
             if not self.ledger_provider().set_rating(image_id, rating):
-                return [gradio_compat.update(), render.error_html(f"There is no image {image_id} in the ledger."),
+                return [gradio_compat.update(), status_html(f"There is no image {image_id} in the ledger.", "error"),
                         *unchanged]
-        except LedgerError as exc:
-            return [gradio_compat.update(), render.error_html(f"The rating was not saved: {_reason(exc)}"),
+        except (LedgerError) as exc:
+            return [gradio_compat.update(), status_html(f"The rating was not saved: {_reason(exc)}", "error"),
                     *unchanged]
         html_text, _, _ = self.detail(image_id)
         done = f"Rated image {image_id}: {rating}." if rating else f"Cleared the rating of image {image_id}."
-        return [html_text, render.note_html(done), *(self.page(*values) if values else [])]
+        return [html_text, status_html(done, "note"), *(self.page(*values) if values else [])]
 
     def show_seed(self, selected: Any) -> tuple[str, str]:
         """(seed text, message): the seed to copy, or to make a series from (the WebUI also locks it)."""
@@ -203,9 +204,9 @@ class LedgerActions:
         if isinstance(detail, str):
             return "", detail
         if detail.get("seed") is None:
-            return "", render.error_html("This image has no recorded seed.")
+            return "", status_html("This image has no recorded seed.", "error")
         seed = str(detail["seed"])
-        return seed, render.note_html(f"Seed {seed}: copy it, or create a series from this image below.")
+        return seed, status_html(f"Seed {seed}: copy it, or create a series from this image below.", "note")
 
     def create_series(self, selected: Any, name: Any) -> str:
         detail = self._row(selected)
@@ -215,27 +216,27 @@ class LedgerActions:
             store = SeriesStore(self.ledger_provider())
             series = store.create(store.from_image_row(detail, name if isinstance(name, str) else ""))
         except SeriesError as exc:
-            return render.error_html(str(exc))
+            return status_html(str(exc), "error")
         except LedgerError as exc:
-            return render.error_html(str(exc))
-        return render.note_html(f"Created series '{series.name}' with seed {series.seed}.")
+            return status_html(str(exc), "error")
+        return status_html(f"Created series '{series.name}' with seed {series.seed}.", "note")
 
     def delete(self, selected: Any, delete_file: bool, confirm: bool, *values: Any) -> list[Any]:
         """Delete the selected row (and its files when asked); refuses without the confirm tick."""
         image_id = _image_id(selected)
         unchanged = [gradio_compat.update()] * 4
         if image_id is None:
-            return [render.error_html("Select an image first."), False, gradio_compat.update(), *unchanged]
+            return [status_html("Select an image first.", "error"), False, gradio_compat.update(), *unchanged]
         if not confirm:
-            return [render.error_html("Tick “I confirm” to delete; nothing was deleted."), False,
+            return [status_html("Tick “I confirm” to delete; nothing was deleted.", "error"), False,
                     gradio_compat.update(), *unchanged]
         try:
             report = delete_images(self.ledger_provider(), [image_id], delete_files=bool(delete_file), confirm=True)
-        except LedgerError as exc:
-            return [render.error_html(f"Nothing was deleted: {_reason(exc)}"), False,
+        except (LedgerError) as exc:
+            return [status_html(f"Nothing was deleted: {_reason(exc)}", "error"), False,
                     gradio_compat.update(), *unchanged]
         if not report.rows_deleted:
-            return [render.error_html(f"There is no image {image_id} in the ledger."), False, "", *unchanged]
+            return [status_html(f"There is no image {image_id} in the ledger.", "error"), False, "", *unchanged]
         parts = [f"Deleted image {image_id} from the ledger"]
         if report.runs_deleted:
             parts.append("and its run, which had no other image")
@@ -248,7 +249,7 @@ class LedgerActions:
             message += " Could not delete: " + "; ".join(f"{p} ({why})" for p, why in report.files_failed) + "."
         if not delete_file:
             message += " The image file was left on disk."
-        return [render.note_html(message), False, "", *self.page(*values)]
+        return [status_html(message, "note"), False, "", *self.page(*values)]
 
     def export(self, fmt: Any, *filters: Any) -> tuple[Any, str]:
         """(file for download, message): the filtered rows as CSV or JSON."""
@@ -260,17 +261,17 @@ class LedgerActions:
             with path.open("w", encoding="utf-8", newline="") as handle:
                 count = export_filtered(self.ledger_provider(), filt, fmt, handle)
         except FilterError as exc:
-            return None, render.error_html(str(exc))
+            return None, status_html(str(exc), "error")
         except (LedgerError, OSError) as exc:
-            return None, render.error_html(f"The export failed: {_reason(exc)}")
-        return str(path), render.note_html(f"Exported {count:,} row(s) as {fmt.upper()}.")
+            return None, status_html(f"The export failed: {_reason(exc)}", "error")
+        return str(path), status_html(f"Exported {count:,} row(s) as {fmt.upper()}.", "note")
 
     def _row(self, selected: Any) -> dict[str, Any] | str:
         image_id = _image_id(selected)
         if image_id is None:
-            return render.error_html("Select an image first.")
+            return status_html("Select an image first.", "error")
         try:
             detail = image_detail(self.ledger_provider(), image_id)
-        except LedgerError as exc:
-            return render.error_html(f"Cannot read the ledger: {_reason(exc)}")
-        return detail if detail is not None else render.error_html(f"There is no image {image_id} in the ledger.")
+        except (LedgerError) as exc:
+            return status_html(f"Cannot read the ledger: {_reason(exc)}", "error")
+        return detail if detail is not None else status_html(f"There is no image {image_id} in the ledger.", "error")

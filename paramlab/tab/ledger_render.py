@@ -15,6 +15,7 @@ from typing import Any
 from paramlab.tab.access import PROCESS_SIGNER, SignedKind
 from paramlab.tab.matrix_links import open_matrix_button
 from paramlab.tab.query import PageResult, parse_flaws
+from paramlab.tab.status_html import status_html
 
 SELECTED_ELEM_ID = "paramlab_selected_image"
 THUMBNAIL_URL = "/paramlab/v1/images/{id}/thumbnail"
@@ -125,14 +126,6 @@ def pager_html(result: PageResult) -> str:
     return esc(f"Page {result.page} of {result.pages} — {result.total:,} image{plural}")
 
 
-def error_html(text: str) -> str:
-    return f'<div class="paramlab-error">{esc(text)}</div>'
-
-
-def note_html(text: str) -> str:
-    return f"<div>{esc(text)}</div>"
-
-
 # -- the detail panel -----------------------------------------------------------------------------
 
 
@@ -216,7 +209,7 @@ def _fingerprint_rows(fingerprint: Mapping[str, Any]) -> list[tuple[str, Any]]:
 
 def detail_html(detail: Mapping[str, Any] | None) -> str:
     if detail is None:
-        return note_html("Click a row (or type an image id) to see its details.")
+        return status_html("Click a row (or type an image id) to see its details.", "note")
     image_id = int(detail["id"])
     head = (f"<h3>Image {image_id}</h3><div>{esc(local_time(detail.get('created_at')))} · "
             f"{esc(detail.get('tab'))} · {esc(detail.get('source'))} · status {esc(detail.get('status'))}</div>")

@@ -18,6 +18,7 @@ from paramlab.ledger import Ledger
 from paramlab.tab import ledger_render as render
 from paramlab.tab.ledger_actions import ANY, EXPORT_CHOICES, FILTER_FIELDS, RATING_CHOICES, SORT_CHOICES, LedgerActions
 from paramlab.tab.links import OPEN_IMAGE_JS
+from paramlab.tab.status_html import status_html
 
 
 @dataclass
@@ -114,7 +115,7 @@ def build_ledger_view(ledger_provider: Callable[[], Ledger], *,
         # Table and detail side by side (see page_style), so both are in view at 1400×1000.
         with gr.Row(elem_id="paramlab-ledger-body", equal_height=False):
             with gr.Column(scale=3, min_width=520, elem_id="paramlab-ledger-list"):
-                table = gr.HTML(render.note_html("Loading…"), elem_id="paramlab-ledger-table")
+                table = gr.HTML(status_html("Loading…", "note"), elem_id="paramlab-ledger-table")
                 with gr.Row():
                     prev_button = gr.Button("◀ Previous", elem_id="paramlab-ledger-prev", scale=0, min_width=110)
                     pager = gr.HTML("", elem_id="paramlab-ledger-pager")

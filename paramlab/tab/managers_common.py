@@ -24,6 +24,7 @@ from paramlab.gradio_compat import update
 from paramlab.ledger import LedgerError
 from paramlab.profiles.model import ProfileError, name_key
 from paramlab.seeds.series import SeriesError
+from paramlab.tab.status_html import status_html
 
 log = logging.getLogger("paramlab")
 
@@ -53,12 +54,6 @@ class ManagerComponents:
     @property
     def outputs(self) -> list[Any]:
         return [self.table, self.selector]
-
-
-def message_html(text: str, *, error: bool = False) -> str:
-    """A status line; the text is always escaped (it may quote a user's name or notes)."""
-    css = "paramlab-error" if error else "paramlab-ok"
-    return f"<div class='{css}'>{html.escape(text)}</div>"
 
 
 def report_html(text: str, *, error: bool = False) -> str:
@@ -116,7 +111,7 @@ def safe_file_part(name: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)[:60] or "export"
 
 
-def guarded(count: int, status_at: int | None = 0) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def failure_as_status(count: int, status_at: int | None = 0) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Make a handler never raise: a failure becomes an escaped error message at ``status_at`` and
     no-op updates for its other ``count - 1`` outputs, so the page keeps what the user typed.
 
@@ -129,7 +124,7 @@ def guarded(count: int, status_at: int | None = 0) -> Callable[[Callable[..., An
             if status_at is None:
                 log.warning("ParamLab: %s: %s", func.__name__, text)
             else:
-                results[status_at] = message_html(text, error=True)
+                results[status_at] = status_html(text, "error")
             return results if count > 1 else results[0]
 
         @functools.wraps(func)

@@ -29,15 +29,15 @@ from paramlab.tab.managers_common import (
     ManagerComponents,
     bind,
     conflict_choice,
+    failure_as_status,
     free_name,
-    guarded,
-    message_html,
     name_of_clicked_row,
     report_html,
     safe_file_part,
     truncate,
     write_download,
 )
+from paramlab.tab.status_html import status_html
 
 # "applied at generation": images made with the profile applied at generation (the panel's "Apply at
 # generation", the API's ``profile``, the X/Y/Z axis) carry its name; images made after "Apply to fields"
@@ -93,7 +93,7 @@ def _listing(ledger: Ledger) -> tuple[pd.DataFrame, list[str]]:
     return profiles_frame(profiles, profile_figures(ledger)), [profile.name for profile in profiles]
 
 
-@guarded(2, status_at=None)
+@failure_as_status(2, status_at=None)
 def refresh_profiles(ledger: Ledger) -> list[Any]:
     """Table and selector choices (the selection is left as it is)."""
     frame, names = _listing(ledger)
@@ -128,7 +128,7 @@ def _editor(ledger: Ledger, profile: Profile) -> list[Any]:
             settings]
 
 
-@guarded(EDITOR_COUNT)
+@failure_as_status(EDITOR_COUNT)
 def select_profile(ledger: Ledger, name: str | None) -> list[Any]:
     """Fill the editor with the chosen profile (info, name, description, scope, settings JSON)."""
     if not name:
@@ -141,7 +141,7 @@ def _after_write(ledger: Ledger, message: str, selected: str | None) -> list[Any
     frame, names = _listing(ledger)
     store = ProfileStore(ledger)
     editor = _editor(ledger, store.get(selected)) if selected else select_profile(ledger, None)
-    return [message_html(message), frame, update(choices=names, value=selected), *editor]
+    return [status_html(message), frame, update(choices=names, value=selected), *editor]
 
 
 # -- editing --------------------------------------------------------------------------------------
@@ -177,7 +177,7 @@ def _kept_reason(old: Profile, new: Profile, catalog: HostCatalog | None) -> str
     return old.unusable_reason if same and not old.unusable_reason.startswith("its stored settings") else None
 
 
-@guarded(SAVE_COUNT)
+@failure_as_status(SAVE_COUNT)
 def save_profile_changes(ledger: Ledger, catalog: HostCatalog | None, selected: str | None, name: str | None,
                          description: str | None, scope: str | None, settings_text: str | None) -> list[Any]:
     """Update the selected profile from the editor (renaming allowed); starters are refused by the store."""
@@ -194,7 +194,7 @@ def save_profile_changes(ledger: Ledger, catalog: HostCatalog | None, selected: 
     return _after_write(ledger, f"Saved '{saved.name}'.", saved.name)
 
 
-@guarded(SAVE_COUNT)
+@failure_as_status(SAVE_COUNT)
 def save_profile_as_new(ledger: Ledger, catalog: HostCatalog | None, name: str | None, description: str | None,
                         scope: str | None, settings_text: str | None) -> list[Any]:
     """Store the editor's contents as a new profile (the name must be free)."""
@@ -205,7 +205,7 @@ def save_profile_as_new(ledger: Ledger, catalog: HostCatalog | None, name: str |
     return _after_write(ledger, f"Saved the new profile '{saved.name}'.", saved.name)
 
 
-@guarded(SAVE_COUNT)
+@failure_as_status(SAVE_COUNT)
 def duplicate_profile(ledger: Ledger, selected: str | None) -> list[Any]:
     """An editable copy, "Name (copy)", of any profile; the way to change a starter."""
     if not selected:
@@ -216,7 +216,7 @@ def duplicate_profile(ledger: Ledger, selected: str | None) -> list[Any]:
     return _after_write(ledger, f"Duplicated '{source.name}' as '{copy.name}'.", copy.name)
 
 
-@guarded(SAVE_COUNT + 1)
+@failure_as_status(SAVE_COUNT + 1)
 def delete_profile(ledger: Ledger, selected: str | None, confirmed: bool) -> list[Any]:
     """Delete the selected profile once confirmed; starters are refused with the store's message."""
     if not selected:
@@ -232,17 +232,17 @@ def delete_profile(ledger: Ledger, selected: str | None, confirmed: bool) -> lis
 # -- sharing --------------------------------------------------------------------------------------
 
 
-@guarded(2, status_at=1)
+@failure_as_status(2, status_at=1)
 def export_profiles_file(ledger: Ledger, selected: str | None) -> list[Any]:
     """A profiles file for download: the selected profile, or all of them (starters included) for None."""
     store = ProfileStore(ledger)
     profiles = [store.get(selected)] if selected else store.list()
     file_name = f"paramlab-profile-{safe_file_part(selected)}.json" if selected else "paramlab-profiles.json"
     path = write_download(export_profiles(profiles), file_name)
-    return [path, message_html(f"Exported {len(profiles)} profile(s).")]
+    return [path, status_html(f"Exported {len(profiles)} profile(s).")]
 
 
-@guarded(3)
+@failure_as_status(3)
 def import_profiles_file(ledger: Ledger, catalog: HostCatalog | None, content: bytes | str | None,
                          on_conflict: str | None, keep_unknown: bool) -> list[Any]:
     """All-or-nothing import with the per-entry report (escaped), then the refreshed list."""

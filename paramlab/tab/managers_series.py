@@ -27,8 +27,7 @@ from paramlab.tab.managers_common import (
     ManagerComponents,
     bind,
     conflict_choice,
-    guarded,
-    message_html,
+    failure_as_status,
     name_of_clicked_row,
     report_html,
     safe_file_part,
@@ -36,6 +35,7 @@ from paramlab.tab.managers_common import (
     write_download,
 )
 from paramlab.tab.series_file import SERIES_FIELDS, export_series, import_series
+from paramlab.tab.status_html import status_html
 
 SERIES_HEADERS = ["name", "seed", "variation", "profile", "prompt fragment", "notes", "images"]
 EDITOR_COUNT = 8  # info + the seven fields
@@ -74,7 +74,7 @@ def _listing(ledger: Ledger) -> tuple[pd.DataFrame, list[str]]:
     return series_frame(series, series_image_counts(ledger)), [s.name for s in series]
 
 
-@guarded(2, status_at=None)
+@failure_as_status(2, status_at=None)
 def refresh_series(ledger: Ledger) -> list[Any]:
     frame, names = _listing(ledger)
     return [frame, update(choices=names)]
@@ -97,7 +97,7 @@ def profile_choices(ledger: Ledger) -> list[str]:
     return ProfileStore(ledger).names()
 
 
-@guarded(EDITOR_COUNT)
+@failure_as_status(EDITOR_COUNT)
 def select_series(ledger: Ledger, name: str | None) -> list[Any]:
     """Fill the editor with the chosen series."""
     if not name:
@@ -109,7 +109,7 @@ def select_series(ledger: Ledger, name: str | None) -> list[Any]:
 def _after_write(ledger: Ledger, message: str, selected: str | None) -> list[Any]:
     frame, names = _listing(ledger)
     editor = _editor(ledger, SeriesStore(ledger).get(selected)) if selected else select_series(ledger, None)
-    return [message_html(message), frame, update(choices=names, value=selected), *editor]
+    return [status_html(message), frame, update(choices=names, value=selected), *editor]
 
 
 # -- editing --------------------------------------------------------------------------------------
@@ -149,7 +149,7 @@ def _checked(ledger: Ledger, series: Series) -> Series:
     return series
 
 
-@guarded(SAVE_COUNT)
+@failure_as_status(SAVE_COUNT)
 def save_series_changes(ledger: Ledger, selected: str | None, *fields: Any) -> list[Any]:
     """Update the selected series from the editor (renaming allowed; images keep their old tag)."""
     if not selected:
@@ -161,7 +161,7 @@ def save_series_changes(ledger: Ledger, selected: str | None, *fields: Any) -> l
     return _after_write(ledger, f"Saved '{saved.name}'.", saved.name)
 
 
-@guarded(SAVE_COUNT)
+@failure_as_status(SAVE_COUNT)
 def save_series_as_new(ledger: Ledger, *fields: Any) -> list[Any]:
     """Store the editor's contents as a new series (the name must be free)."""
     try:
@@ -171,7 +171,7 @@ def save_series_as_new(ledger: Ledger, *fields: Any) -> list[Any]:
     return _after_write(ledger, f"Saved the new series '{saved.name}'.", saved.name)
 
 
-@guarded(SAVE_COUNT + 1)
+@failure_as_status(SAVE_COUNT + 1)
 def delete_series(ledger: Ledger, selected: str | None, confirmed: bool) -> list[Any]:
     """Delete the selected series once confirmed; its images keep their tag."""
     if not selected:
@@ -184,16 +184,16 @@ def delete_series(ledger: Ledger, selected: str | None, confirmed: bool) -> list
     return [*_after_write(ledger, f"Deleted '{series.name}'.", None), False]
 
 
-@guarded(2, status_at=1)
+@failure_as_status(2, status_at=1)
 def export_series_file(ledger: Ledger, selected: str | None) -> list[Any]:
     """A series file for download: the selected series, or all of them for None."""
     store = SeriesStore(ledger)
     series = [store.get(selected)] if selected else store.list()
     file_name = f"paramlab-series-{safe_file_part(selected)}.json" if selected else "paramlab-series.json"
-    return [write_download(export_series(series), file_name), message_html(f"Exported {len(series)} series.")]
+    return [write_download(export_series(series), file_name), status_html(f"Exported {len(series)} series.")]
 
 
-@guarded(3)
+@failure_as_status(3)
 def import_series_file(ledger: Ledger, content: bytes | str | None, on_conflict: str | None) -> list[Any]:
     """All-or-nothing import with the per-entry report (escaped), then the refreshed list."""
     if not content:
@@ -203,7 +203,7 @@ def import_series_file(ledger: Ledger, content: bytes | str | None, on_conflict:
     return [report_html(report.summary(), error=not report.ok), frame, update(choices=names)]
 
 
-@guarded(1, status_at=None)
+@failure_as_status(1, status_at=None)
 def current_profile_choices(ledger: Ledger) -> Any:
     """The profile dropdown's choices as they are now (read whenever it is opened)."""
     return update(choices=profile_choices(ledger))

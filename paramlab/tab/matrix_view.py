@@ -4,7 +4,6 @@ Jobs list and from an image's detail (see :data:`paramlab.tab.matrix_render.OPEN
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +19,7 @@ from paramlab.tab.ledger_render import local_time
 from paramlab.tab.managers_common import write_download
 from paramlab.tab.matrix_links import MATRIX_JOB_ELEM_ID
 from paramlab.tab.matrix_render import matrix_html
+from paramlab.tab.status_html import status_html
 
 EMPTY_NOTE = "Open an X/Y/Z job's matrix from the Jobs list or from one of its images, or type its job id."
 
@@ -36,10 +36,6 @@ class MatrixViewComponents:
     export: Callable[..., list[Any]]
     inputs: list[Any]
     outputs: list[Any]
-
-
-def _note(text: str, css_class: str = "paramlab-muted") -> str:
-    return f"<p class='{css_class}'>{html.escape(text)}</p>"
 
 
 def _quality_key(value: Any, choices: dict[str, str]) -> str:
@@ -70,18 +66,18 @@ def build_matrix_view(ledger_provider: Callable[[], Ledger]) -> MatrixViewCompon
                                 elem_id="paramlab-matrix-percent")
             show_button = gr.Button("Show", elem_id="paramlab-matrix-show", scale=0, min_width=80)
             export_button = gr.Button("Export CSV", elem_id="paramlab-matrix-export", scale=0, min_width=120)
-        view = gr.HTML(_note(EMPTY_NOTE), elem_id="paramlab-matrix")
+        view = gr.HTML(status_html(EMPTY_NOTE, "muted"), elem_id="paramlab-matrix")
         export_file = gr.File(label="Matrix CSV", interactive=False, elem_id="paramlab-matrix-export-file")
 
     def refresh(job_value: Any = None, quality_value: Any = None, percent_value: Any = DEFAULT_PERCENT) -> list[Any]:
         if job_value in (None, "") or not str(job_value).strip():
-            return [_note(EMPTY_NOTE), gradio_compat.update()]
+            return [status_html(EMPTY_NOTE, "muted"), gradio_compat.update()]
         try:
             body, choices, key, _matrix = draw_matrix(ledger_provider(), job_value, quality_value, percent_value)
         except MatrixError as exc:
-            return [_note(str(exc), "paramlab-error"), gradio_compat.update()]
-        except LedgerError as exc:
-            return [_note(f"Matrix unavailable: {exc}", "paramlab-error"), gradio_compat.update()]
+            return [status_html(str(exc), "error"), gradio_compat.update()]
+        except (LedgerError) as exc:
+            return [status_html(f"Matrix unavailable: {exc}", "error"), gradio_compat.update()]
         labels = list(choices.values())
         return [body, gradio_compat.update(choices=labels, value=choices[key])]
 
@@ -89,9 +85,9 @@ def build_matrix_view(ledger_provider: Callable[[], Ledger]) -> MatrixViewCompon
         try:
             _body, _choices, _key, matrix = draw_matrix(ledger_provider(), job_value, quality_value, percent_value)
         except MatrixError as exc:
-            return [None, _note(str(exc), "paramlab-error")]
-        except LedgerError as exc:
-            return [None, _note(f"Matrix unavailable: {exc}", "paramlab-error")]
+            return [None, status_html(str(exc), "error")]
+        except (LedgerError) as exc:
+            return [None, status_html(f"Matrix unavailable: {exc}", "error")]
         name = f"paramlab-matrix-job-{str(job_value).strip()[:36]}.csv"
         file_name = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
         return [write_download(matrix_csv(matrix), file_name, newline=""), gradio_compat.update()]

@@ -3,7 +3,6 @@ where a larger batch stops paying. Built into whatever Blocks is open (WebUI tab
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +14,7 @@ from paramlab.analysis.frame import COMPOSITE, MEASURE_COLUMNS, RATING
 from paramlab.ledger import Ledger, LedgerError
 from paramlab.tab import upscale_charts
 from paramlab.tab.charts import empty_chart, quality_label
+from paramlab.tab.status_html import status_html
 
 QUALITY_KEYS = (COMPOSITE, *MEASURE_COLUMNS, RATING)
 
@@ -32,10 +32,6 @@ class UpscaleViewComponents:
     refresh: Callable[..., list[Any]]
     inputs: list[Any]
     outputs: list[Any]
-
-
-def _note(text: str, css_class: str = "paramlab-recommendation") -> str:
-    return f"<p class='{css_class}'>{html.escape(text)}</p>"
 
 
 def _quality_key(label: Any) -> str:
@@ -67,9 +63,9 @@ def build_upscale_view(ledger_provider: Callable[[], Ledger]) -> UpscaleViewComp
         return [
             gradio_compat.update(choices=sizes, value=chosen),
             gradio_compat.update(value=upscale_charts.upscale_chart(data, chosen, key)),
-            _note(upscale_charts.upscale_recommendation(data, chosen, key, share)),
+            status_html(upscale_charts.upscale_recommendation(data, chosen, key, share), "recommendation"),
             gradio_compat.update(value=upscale_charts.batch_chart(batches)),
-            _note(upscale_charts.batch_recommendation(batches, share)),
+            status_html(upscale_charts.batch_recommendation(batches, share), "recommendation"),
         ]
 
     def refresh(size_label: Any = None, quality_value: Any = None, percent_value: Any = 5.0) -> list[Any]:
@@ -78,7 +74,7 @@ def build_upscale_view(ledger_provider: Callable[[], Ledger]) -> UpscaleViewComp
         except (LedgerError, ValueError) as exc:
             message = f"Charts unavailable: {exc}"
             empty = gradio_compat.update(value=empty_chart(message))
-            return [gradio_compat.update(), empty, _note(message, "paramlab-error"), empty, ""]
+            return [gradio_compat.update(), empty, status_html(message, "error"), empty, ""]
 
     inputs = [size, quality, percent]
     outputs = [size, upscale_plot, upscale_note, batch_plot, batch_note]

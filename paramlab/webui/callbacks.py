@@ -1,7 +1,7 @@
 """WebUI callbacks, registered when ``scripts/paramlab.py`` loads (A1111 and Forge clear and re-run
 them on every "Reload UI", so registering at import is exactly once per load).
 
-The UI-building ones are wrapped by :func:`paramlab.tab.guard.guarded_callback`: a ParamLab fault is
+The UI-building ones are wrapped by :func:`paramlab.tab.guard.part_callback`: a ParamLab fault is
 one console line, never an exception inside the WebUI (``on_after_component`` alone runs for every
 component of the page).
 """
@@ -12,7 +12,7 @@ from modules import script_callbacks
 
 from paramlab.ledger.known_folders import use_host_folders
 from paramlab.ledger.locations import use_path_map
-from paramlab.tab.guard import guarded_callback
+from paramlab.tab.guard import part_callback
 from paramlab.webui import (
     api_routes,
     extras,
@@ -39,30 +39,30 @@ def start_recovery(_demo: object, _app: object) -> None:
 
 def register() -> None:
     runtime.before_shutdown(jobs.close_jobs_at_shutdown)  # a job with a run still going stays "running"
-    guarded_callback("noticing failed generations", failures.install)(script.run_failed)
+    part_callback("noticing failed generations", failures.install)(script.run_failed)
     runtime.before_shutdown(extras.finish_current_job)
-    script_callbacks.on_ui_settings(guarded_callback("ParamLab's settings", settings.on_ui_settings),
+    script_callbacks.on_ui_settings(part_callback("ParamLab's settings", settings.on_ui_settings),
                                     name="paramlab_settings")
-    script_callbacks.on_image_saved(script.on_image_saved, name="paramlab_image_saved")  # guarded in script
-    script_callbacks.on_image_saved(script.guarded(extras.on_image_saved), name="paramlab_extras_saved")
+    script_callbacks.on_image_saved(script.on_image_saved, name="paramlab_image_saved")  # wrapped in script
+    script_callbacks.on_image_saved(script.never_fails_generation(extras.on_image_saved), name="paramlab_extras_saved")
     script_callbacks.on_after_component(
-        guarded_callback("the profile panel's Apply/Save wiring", profile_panel.wire_pending_panels),
+        part_callback("the profile panel's Apply/Save wiring", profile_panel.wire_pending_panels),
         name="paramlab_profile_panel")
     script_callbacks.on_after_component(
-        guarded_callback("the profile and series lists' refresh", panel_lists.refresh_when_tab_opens),
+        part_callback("the profile and series lists' refresh", panel_lists.refresh_when_tab_opens),
         name="paramlab_panel_lists")
-    script_callbacks.on_before_ui(guarded_callback("the X/Y/Z plot's [ParamLab] axes and cell places",
-                                                   xyz_axis.register_axis), name="paramlab_xyz_axis")
-    script_callbacks.on_app_started(guarded_callback("ParamLab's HTTP API (/paramlab/v1)", api_routes.register),
+    script_callbacks.on_before_ui(part_callback("the X/Y/Z plot's [ParamLab] axes and cell places",
+                                                xyz_axis.register_axis), name="paramlab_xyz_axis")
+    script_callbacks.on_app_started(part_callback("ParamLab's HTTP API (/paramlab/v1)", api_routes.register),
                                     name="paramlab_api")
     script_callbacks.on_app_started(start_recovery, name="paramlab_recovery")
-    script_callbacks.on_app_started(guarded_callback("keeping the ledger out of the WebUI's /file= route",
-                                                     file_route.block_paramlab_files), name="paramlab_file_route")
-    script_callbacks.on_app_started(guarded_callback("the X/Y/Z axes' notes of what they set",
-                                                     xyz_axis.record_late_axes), name="paramlab_xyz_axis_writes")
-    script_callbacks.on_ui_tabs(tab.on_ui_tabs, name="paramlab_tab")  # guarded in tab
-    script_callbacks.on_after_component(guarded_callback("the ParamLab tab's refresh on opening",
-                                                         tab.refresh_when_opened), name="paramlab_tab_opened")
+    script_callbacks.on_app_started(part_callback("keeping the ledger out of the WebUI's /file= route",
+                                                  file_route.block_paramlab_files), name="paramlab_file_route")
+    script_callbacks.on_app_started(part_callback("the X/Y/Z axes' notes of what they set",
+                                                  xyz_axis.record_late_axes), name="paramlab_xyz_axis_writes")
+    script_callbacks.on_ui_tabs(tab.on_ui_tabs, name="paramlab_tab")  # build_part, in tab
+    script_callbacks.on_after_component(part_callback("the ParamLab tab's refresh on opening",
+                                                      tab.refresh_when_opened), name="paramlab_tab_opened")
     runtime.install_exit_hooks()
     use_path_map(runtime.path_map)
     use_host_folders(runtime.output_folders)

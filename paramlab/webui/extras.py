@@ -27,6 +27,7 @@ from paramlab.ledger.job_operations import FinishJob, StartJob
 from paramlab.ledger.operations import WriteRun
 from paramlab.ledger.owner import this_process
 from paramlab.ledger.records import ImageRecord, JobRecord, RunRecord, utc_now
+from paramlab.ledger.schema import IMAGE_TEXT_LENGTHS
 from paramlab.webui import host_info, runtime, settings
 
 log = logging.getLogger("paramlab")
@@ -155,7 +156,7 @@ def _source_fields(infotext: str | None) -> dict[str, Any]:
     if not infotext:
         return {}
     try:
-        fields = image_fields(parse_infotext(infotext))
+        fields = image_fields(parse_infotext(infotext), IMAGE_TEXT_LENGTHS)
     except InfotextError:
         return {}
     return {key: fields[key] for key in COPIED_FROM_SOURCE if fields.get(key) is not None}

@@ -8,7 +8,6 @@ API names, never by element id.
 
 from __future__ import annotations
 
-import html
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from modules import infotext_utils, shared
 from paramlab.gradio_compat import update
 from paramlab.ledger import LedgerError
 from paramlab.profiles import Profile, ProfileError
+from paramlab.tab.status_html import status_html
 from paramlab.webui import catalog, profile_sharing, runtime
 from paramlab.webui.profile_actions import (
     field_updates,
@@ -182,7 +182,7 @@ def render_preview(name: str | None, current: dict[str, Any], panel: ProfilePane
             _, missing = field_updates(profile, panel.field_names, is_img2img=panel.is_img2img)
         return preview_html(profile, current, figures, missing)
     except (ProfileError, LedgerError) as exc:
-        return message(str(exc), error=True)
+        return status_html(str(exc), "error")
 
 
 def apply_to_fields(name: str | None, panel: ProfilePanel, *, with_override: bool) -> list[Any]:
@@ -193,14 +193,14 @@ def apply_to_fields(name: str | None, panel: ProfilePanel, *, with_override: boo
         if profile.unusable_reason:
             raise ProfileError(f"ParamLab: {profile.name!r} cannot be used here: {profile.unusable_reason}")
     except (ProfileError, LedgerError) as exc:
-        return [*keep, message(str(exc), error=True)]
+        return [*keep, status_html(str(exc), "error")]
     updates, missing = field_updates(profile, panel.field_names, is_img2img=panel.is_img2img)
     result = [update(value=updates[name]) if name in updates else update() for name in panel.field_names]
     if with_override:
         entries = override_entries(profile)
         result.append(update(value=entries, choices=entries, visible=True) if entries else update())
     note = f" Not set here: {', '.join(missing)}." if missing else ""
-    return [*result, message(f"Applied {profile.name!r} to {len(updates)} field(s).{note}")]
+    return [*result, status_html(f"Applied {profile.name!r} to {len(updates)} field(s).{note}")]
 
 
 def save_profile(new_name: str, settings: dict[str, Any]) -> list[Any]:
@@ -208,8 +208,8 @@ def save_profile(new_name: str, settings: dict[str, Any]) -> list[Any]:
         profile = Profile(name=new_name or "", settings=settings, description="Saved from the current settings.")
         saved = runtime.profile_store().create(profile, catalog=catalog.host_catalog())
     except (ProfileError, LedgerError, ValueError) as exc:
-        return [update(), message(str(exc), error=True)]
-    return [update(choices=profile_names(), value=saved.name), message(f"Saved {saved.name!r}.")]
+        return [update(), status_html(str(exc), "error")]
+    return [update(choices=profile_names(), value=saved.name), status_html(f"Saved {saved.name!r}.")]
 
 
 def update_profile(name: str | None, settings: dict[str, Any], panel: ProfilePanel) -> list[Any]:
@@ -220,8 +220,8 @@ def update_profile(name: str | None, settings: dict[str, Any], panel: ProfilePan
         updated = profile.copy(update={"settings": {**profile.settings, **changed}})
         runtime.profile_store().update(profile.name, updated, catalog=catalog.host_catalog())
     except (ProfileError, LedgerError, ValueError) as exc:
-        return [update(), message(str(exc), error=True)]
-    return [render_preview(profile.name, settings, panel), message(f"Updated {profile.name!r}.")]
+        return [update(), status_html(str(exc), "error")]
+    return [render_preview(profile.name, settings, panel), status_html(f"Updated {profile.name!r}.")]
 
 
 def duplicate_profile(name: str | None) -> list[Any]:
@@ -233,8 +233,8 @@ def duplicate_profile(name: str | None) -> list[Any]:
         new_name = next(candidate for candidate in candidates if candidate.lower() not in taken)
         copied = store.duplicate(profile.name, new_name)
     except (ProfileError, LedgerError) as exc:
-        return [update(), message(str(exc), error=True)]
-    return [update(choices=profile_names(), value=copied.name), message(f"Duplicated as {copied.name!r}.")]
+        return [update(), status_html(str(exc), "error")]
+    return [update(choices=profile_names(), value=copied.name), status_html(f"Duplicated as {copied.name!r}.")]
 
 
 def delete_profile(name: str | None) -> list[Any]:
@@ -242,10 +242,5 @@ def delete_profile(name: str | None) -> list[Any]:
         profile = _load(name)
         runtime.profile_store().delete(profile.name)
     except (ProfileError, LedgerError) as exc:
-        return [update(), message(str(exc), error=True)]
-    return [update(choices=profile_names(), value=None), message(f"Deleted {profile.name!r}.")]
-
-
-def message(text: str, *, error: bool = False) -> str:
-    css = "paramlab-error" if error else "paramlab-ok"
-    return f"<p class='{css}'>{html.escape(text)}</p>"
+        return [update(), status_html(str(exc), "error")]
+    return [update(choices=profile_names(), value=None), status_html(f"Deleted {profile.name!r}.")]

@@ -12,9 +12,11 @@ from pathlib import Path
 
 from modules import paths_internal, shared
 
-from paramlab.aftercare.jobs import WorkSettings
+from paramlab.aftercare.runner import Aftercare
+from paramlab.aftercare.tasks import WorkSettings
 from paramlab.ledger import Ledger
 from paramlab.ledger.locations import PathMap
+from paramlab.ledger.operations import Findings
 from paramlab.ledger.urls import URL, describe_url, holds_password, resolve_ledger_url, sqlite_path
 from paramlab.ledger.writer import LedgerWriter
 from paramlab.paths import THUMBNAIL_DIRNAME, webui_data_dir
@@ -57,9 +59,13 @@ def get_writer() -> LedgerWriter:
         if _writer is None:
             url = ledger_url()
             warn_about_a_password_in(url)
-            _writer = LedgerWriter(lambda: Ledger.open(url), _side_folder(), work_settings=work_settings,
-                                   background_may_run=background_may_run)
+            _writer = LedgerWriter(lambda: Ledger.open(url), _side_folder(), aftercare=start_aftercare)
         return _writer
+
+
+def start_aftercare(deliver: Callable[[Findings], None]) -> Aftercare:
+    """The writer's background work: hashes, thumbnails and figures, as Settings ask, while the host is idle."""
+    return Aftercare(deliver, work_settings=work_settings, may_run=background_may_run)
 
 
 def warn_about_a_password_in(url: URL) -> None:

@@ -2,7 +2,7 @@
 ``process_images`` call into the ledger.
 
 Each hook only sets ``p`` fields, notes timestamps and does cheap ``p`` reads; a fault in ParamLab is
-logged once and never reaches the generation (see :func:`guarded`), while bad user input stops the
+logged once and never reaches the generation (see :func:`never_fails_generation`), while bad user input stops the
 run before sampling with a clear message (see :func:`stop_before_sampling`).
 """
 
@@ -51,7 +51,7 @@ _reported_faults: set[str] = set()
 _axis_notes_logged: set[str] = set()
 
 
-def guarded(hook: Hook) -> Hook:
+def never_fails_generation(hook: Hook) -> Hook:
     """Never let a ParamLab fault reach the generation; report each kind of fault once."""
 
     @functools.wraps(hook)
@@ -110,7 +110,7 @@ class ParamLabScript(scripts.Script):
 
     # -- processing hooks ----------------------------------------------------------------------
 
-    @guarded
+    @never_fails_generation
     def setup(self, p: Any, *script_args: Any) -> None:
         """A1111 calls this once per press of Generate or API request (when it assigns the script
         arguments to a new ``p``): the job starts here."""
@@ -126,7 +126,7 @@ class ParamLabScript(scripts.Script):
     def _tab(self) -> str:
         return "img2img" if self.is_img2img else "txt2img"
 
-    @guarded
+    @never_fails_generation
     def before_process(self, p: Any, *script_args: Any) -> None:
         try:
             args, problem = parse_script_args(script_args[0] if script_args else None), None
@@ -170,58 +170,58 @@ class ParamLabScript(scripts.Script):
             weakref.finalize(p, SEED_LOCKS.pop, id(p), None)
         return None
 
-    @guarded
+    @never_fails_generation
     def process(self, p: Any, *script_args: Any) -> None:
         if (active := SEED_LOCKS.get(id(p))) is not None:
             seed_lock.apply_plan(p, active)
 
-    @guarded
+    @never_fails_generation
     def before_process_batch(self, p: Any, *script_args: Any, **kwargs: Any) -> None:
         if (active := SEED_LOCKS.get(id(p))) is not None:
             seed_lock.rebuild_rng(p, active)
         if (recorder := ACTIVE_RUNS.get(id(p))) is not None:
             recorder.batch_started(p, int(kwargs.get("batch_number", 0)))
 
-    @guarded
+    @never_fails_generation
     def after_extra_networks_activate(self, p: Any, *script_args: Any, **kwargs: Any) -> None:
         if (recorder := ACTIVE_RUNS.get(id(p))) is not None:
             recorder.hires_preparing(p)
 
-    @guarded
+    @never_fails_generation
     def before_hr(self, p: Any, *script_args: Any) -> None:
         if (active := SEED_LOCKS.get(id(p))) is not None:
             seed_lock.rebuild_rng(p, active)
         if (recorder := ACTIVE_RUNS.get(id(p))) is not None:
             recorder.hires_preparing(p)
 
-    @guarded
+    @never_fails_generation
     def process_before_every_sampling(self, p: Any, *script_args: Any, **kwargs: Any) -> None:
         if (active := SEED_LOCKS.get(id(p))) is not None:
             seed_lock.refill_hires_noise(p, active, kwargs.get("noise"))
         if (recorder := ACTIVE_RUNS.get(id(p))) is not None:
             recorder.sampling_started(p)
 
-    @guarded
+    @never_fails_generation
     def post_sample(self, p: Any, ps: Any, *script_args: Any) -> None:
         if (recorder := ACTIVE_RUNS.get(id(p))) is not None:
             recorder.sampling_ended()
 
-    @guarded
+    @never_fails_generation
     def postprocess_batch(self, p: Any, *script_args: Any, **kwargs: Any) -> None:
         if (recorder := ACTIVE_RUNS.get(id(p))) is not None:
             recorder.batch_decoded()
 
-    @guarded
+    @never_fails_generation
     def postprocess_image(self, p: Any, pp: Any, *script_args: Any) -> None:
         if (active := SEED_LOCKS.get(id(p))) is not None:
             seed_lock.image_strength(p, active)
 
-    @guarded
+    @never_fails_generation
     def postprocess_image_after_composite(self, p: Any, pp: Any, *script_args: Any) -> None:
         if (recorder := ACTIVE_RUNS.get(id(p))) is not None:
             recorder.image_done(p, pp.image)
 
-    @guarded
+    @never_fails_generation
     def postprocess(self, p: Any, processed: Any, *script_args: Any) -> None:
         SEED_LOCKS.pop(id(p), None)
         recorder = ACTIVE_RUNS.pop(id(p), None)
@@ -229,7 +229,7 @@ class ParamLabScript(scripts.Script):
             recorder.finish(p, processed)
 
 
-@guarded
+@never_fails_generation
 def on_image_saved(params: Any) -> None:
     """Link the saved file to its row (grids and "before hires" copies match no row and are ignored);
     a save on a job's ``p`` outside its runs may be a tile upscale's combined image."""

@@ -18,6 +18,7 @@ import gradio as gr
 from paramlab.gradio_compat import update
 from paramlab.ledger import LedgerError
 from paramlab.seeds import SEED_MAX
+from paramlab.tab.status_html import status_html
 from paramlab.webui import runtime
 
 POLICY_LABELS = {
@@ -169,7 +170,7 @@ def series_chosen(name: str | None, locked: bool = False, seed: Any = -1,
     series = _series(name)
     if series is None:
         return [update(), update(interactive=True),
-                _html(f"There is no series named {name!r} (any more); choose another or clear it.", error=True),
+                status_html(f"There is no series named {name!r} (any more); choose another or clear it.", "error"),
                 lock_badge(bool(locked), _as_int(seed), policy, None)]
     note = f"Series {series.name!r} locks seed {series.seed}"
     if series.has_variation:
@@ -180,7 +181,7 @@ def series_chosen(name: str | None, locked: bool = False, seed: Any = -1,
     if series.profile:
         note += (f" Its profile {series.profile!r} is selected in the Profiles tab: it applies only through "
                  "Apply to fields or Apply at generation.")
-    return [update(value=True), update(value=series.seed, interactive=False), _html(note),
+    return [update(value=True), update(value=series.seed, interactive=False), status_html(note),
             lock_badge(True, series.seed, policy, series.name)]
 
 
@@ -199,7 +200,7 @@ def series_profile(name: str | None, current_profile: str | None) -> Any:
 def clear_series_choice(name: str | None) -> list[Any]:
     """[series, Lock seed, Locked seed, status]: no series, and the lock that came with it ends too."""
     text = f"Cleared series {name!r}: the seed is no longer locked." if name else "No series was chosen."
-    return [update(value=None), update(value=False), update(interactive=True), _html(text)]
+    return [update(value=None), update(value=False), update(interactive=True), status_html(text)]
 
 
 def lock_toggled(locked: bool, series: str | None) -> list[Any]:
@@ -251,18 +252,18 @@ def lock_field_seed(field_seed: Any) -> list[Any]:
         note = f"The Seed field says -1; locked a fresh random seed {seed}."
     else:
         note = f"Locked seed {seed}."
-    return [update(value=True), update(value=seed, interactive=True), _html(note), update(value=None)]
+    return [update(value=True), update(value=seed, interactive=True), status_html(note), update(value=None)]
 
 
 def lock_last_used(tabname: str) -> list[Any]:
     try:
         rows = [row for row in runtime.get_ledger().recent_images(limit=50) if row.get("tab") == tabname]
     except LedgerError as exc:
-        return [update(), update(), _html(str(exc), error=True), update()]
+        return [update(), update(), status_html(str(exc), "error"), update()]
     if not rows or rows[0].get("seed") is None:
-        return [update(), update(), _html(f"No {tabname} generation in the ledger yet.", error=True), update()]
+        return [update(), update(), status_html(f"No {tabname} generation in the ledger yet.", "error"), update()]
     seed = int(rows[0]["seed"])
-    return [update(value=True), update(value=seed, interactive=True), _html(f"Locked the last-used seed {seed}."),
+    return [update(value=True), update(value=seed, interactive=True), status_html(f"Locked the last-used seed {seed}."),
             update(value=None)]
 
 
@@ -271,7 +272,7 @@ def create_series_from_lock(name: str, seed: Any, variation_seed: Any, strength:
 
     seed_value = _as_int(seed)
     if not isinstance(seed_value, int) or seed_value < 0:
-        return [update(), _html("Lock a seed first: a series needs a concrete seed.", error=True)]
+        return [update(), status_html("Lock a seed first: a series needs a concrete seed.", "error")]
     variation = _as_int(variation_seed)
     try:
         series = Series(name=name or "", seed=seed_value,
@@ -279,8 +280,8 @@ def create_series_from_lock(name: str, seed: Any, variation_seed: Any, strength:
                         variation_strength=float(strength) if strength else None)
         created = runtime.series_store().create(series)
     except (SeriesError, LedgerError, ValueError) as exc:
-        return [update(), _html(str(exc), error=True)]
-    return [update(choices=series_names(), value=created.name), _html(f"Created series {created.name!r}.")]
+        return [update(), status_html(str(exc), "error")]
+    return [update(choices=series_names(), value=created.name), status_html(f"Created series {created.name!r}.")]
 
 
 def lock_badge(locked: bool, seed: Any, policy: str, series: str | None) -> str:
@@ -314,7 +315,3 @@ def paste_policy(params: dict[str, Any]) -> Any:
 
     key = str(params.get(POLICY_INFOTEXT_KEY) or "increment").strip().lower()
     return update(value=POLICY_LABELS.get(key, POLICY_LABELS["increment"]))
-
-
-def _html(text: str, *, error: bool = False) -> str:
-    return f"<p class='{'paramlab-error' if error else 'paramlab-ok'}'>{html.escape(text)}</p>"

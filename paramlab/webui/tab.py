@@ -7,7 +7,6 @@ selection, so opening the tab shows the ledger as it is now, not as it was when 
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 import gradio as gr
@@ -17,6 +16,7 @@ from paramlab.gradio_compat import on_tab_select, update
 from paramlab.ledger import LedgerError
 from paramlab.tab.guard import build_part, report_failure
 from paramlab.tab.page import TabContents, build_tab_contents
+from paramlab.tab.status_html import status_html
 from paramlab.webui import catalog, runtime, seed_panel
 
 TAB_TITLE = "ParamLab"
@@ -48,9 +48,8 @@ def reproduce_selected(image_id: Any) -> str:
         result = reproduce(int(str(image_id).strip()))
     except (ValueError, ReproduceError) as exc:
         text = str(exc) if isinstance(exc, ReproduceError) else "ParamLab: pick an image in the table first."
-        return f"<p class='paramlab-error'>{html.escape(text)}</p>"
-    css = "paramlab-ok" if result.comparison.identical else "paramlab-warning"
-    return f"<p class='{css}'>{html.escape(result.summary())}</p>"
+        return status_html(text, "error")
+    return status_html(result.summary(), "ok" if result.comparison.identical else "warning")
 
 
 def add_webui_actions(selected: Any, status: Any) -> None:
@@ -71,19 +70,15 @@ def lock_seed_from_image(image_id: Any) -> list[Any]:
     try:
         detail = image_detail(runtime.get_ledger(), int(str(image_id).strip()))
     except ValueError:
-        return [*unchanged, _message("ParamLab: pick an image in the table first.", error=True)]
+        return [*unchanged, status_html("ParamLab: pick an image in the table first.", "error")]
     except LedgerError as exc:
-        return [*unchanged, _message(str(exc), error=True)]
+        return [*unchanged, status_html(str(exc), "error")]
     if detail is None or detail.get("seed") is None:
-        return [*unchanged, _message(f"Image {image_id} has no recorded seed.", error=True)]
+        return [*unchanged, status_html(f"Image {image_id} has no recorded seed.", "error")]
     seed = int(detail["seed"])
     text = f"Locked seed {seed} (from ledger image {int(detail['id'])})."
-    return [update(value=True), update(value=seed, interactive=True), update(value=None), _message(text),
-            _message(f"{text} Every run in that tab now uses it; unlock it there.")]
-
-
-def _message(text: str, *, error: bool = False) -> str:
-    return f"<p class='{'paramlab-error' if error else 'paramlab-ok'}'>{html.escape(text)}</p>"
+    return [update(value=True), update(value=seed, interactive=True), update(value=None), status_html(text),
+            status_html(f"{text} Every run in that tab now uses it; unlock it there.")]
 
 
 def build_contents() -> Any:

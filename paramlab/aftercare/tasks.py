@@ -46,13 +46,13 @@ class Pixels:
 
 
 @dataclass
-class ImageJob:
+class ImageTask:
     """What to do for one recorded image. Anything left ``None``/False is skipped."""
 
     image_uid: str
     image_path: str | None = None  # the saved file: hashed, and measured when there are no pixels
     image: Any = field(default=None, repr=False)  # the PIL image itself, until it is sent (never copied before)
-    pixels: Pixels | None = None  # the image as bytes, made only when the job is sent
+    pixels: Pixels | None = None  # the image as bytes, made only when the task is sent
     thumbnail: bool = False  # make a ≤ 256 px preview, kept in the ledger itself
     measure: bool = False  # built-in quality figures and flaw diagnosis
     scorers: dict[str, Any] | None = None  # ScorerConfig fields, when learned scorers are on
@@ -63,7 +63,7 @@ class ImageJob:
 
     @property
     def pixel_bytes(self) -> int:
-        """Memory the job's pixels hold while it waits."""
+        """Memory the task's pixels hold while it waits."""
         if self.pixels is not None:
             return self.pixels.size_bytes
         if self.image is not None:
@@ -82,13 +82,13 @@ class ImageJob:
         return data
 
     @classmethod
-    def from_frame(cls, header: dict[str, Any], payload: bytes) -> ImageJob:
+    def from_frame(cls, header: dict[str, Any], payload: bytes) -> ImageTask:
         header = dict(header)
         shape = header.pop("pixels", None)
-        job = cls(**header)
+        task = cls(**header)
         if shape is not None:
-            job.pixels = Pixels(shape["mode"], int(shape["width"]), int(shape["height"]), payload)
-        return job
+            task.pixels = Pixels(shape["mode"], int(shape["width"]), int(shape["height"]), payload)
+        return task
 
 
 @dataclass
@@ -103,14 +103,14 @@ class WorkSettings:
         default=lambda sampler, scheduler: None)  # this sampler's steps to converge, for the flaw advice
 
 
-def job_for_image(image: ImageRecord, settings: WorkSettings) -> ImageJob | None:
+def task_for_image(image: ImageRecord, settings: WorkSettings) -> ImageTask | None:
     """The background work one recorded image needs (None: nothing to do). Pixels travel only for
     images with no file on disk."""
     needs_pixels = image.pil_image is not None and not image.image_path and bool(
         settings.thumbnails or settings.measure or settings.scorers)
     if not needs_pixels and not image.image_path:
         return None
-    return ImageJob(
+    return ImageTask(
         image_uid=image.image_uid,
         image_path=image.image_path,
         image=image.pil_image if needs_pixels else None,
@@ -163,9 +163,9 @@ def _read_exactly(stream: BinaryIO, count: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def send_job(stream: BinaryIO, job: ImageJob) -> None:
-    job.image_to_send()
-    write_frame(stream, job.header(), job.pixels.data if job.pixels is not None else b"")
+def send_task(stream: BinaryIO, task: ImageTask) -> None:
+    task.image_to_send()
+    write_frame(stream, task.header(), task.pixels.data if task.pixels is not None else b"")
 
 
 def send_findings(stream: BinaryIO, findings: Findings) -> None:
