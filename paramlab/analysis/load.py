@@ -15,7 +15,7 @@ import pandas as pd
 
 from paramlab.analysis.frame import FRAME_COLUMNS, MEASURE_COLUMNS, RATING, SETTING_COLUMNS
 from paramlab.ledger.filters import ImageFilter
-from paramlab.ledger.reads.frames import fetch_rows, image_rows, load_metrics
+from paramlab.ledger.reads.frames import image_rows
 
 # Interrupted and skipped images have a partial cost and no finished picture: left out unless asked for.
 DEFAULT_STATUS = ("ok",)
@@ -61,5 +61,4 @@ def shape_frame(frame: pd.DataFrame, metrics: pd.DataFrame | None) -> pd.DataFra
     return frame[[*FRAME_COLUMNS, *sorted(extra)]].reset_index(drop=True)
 
 
-__all__ = ["DEFAULT_STATUS", "FINISHED_IMAGES", "IMAGE_COLUMNS", "fetch_rows", "load_frame",
-           "load_metrics", "shape_frame"]
+__all__ = ["DEFAULT_STATUS", "FINISHED_IMAGES", "IMAGE_COLUMNS", "load_frame", "shape_frame"]

@@ -10,9 +10,9 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from paramlab.analysis.load import fetch_rows, load_metrics
 from paramlab.ledger import Ledger, schema
 from paramlab.ledger.json_cells import json_cell
+from paramlab.ledger.reads.frames import fetch_rows, load_metrics
 
 CELL_IMAGE_COLUMNS = ("id", "run_id", "seed", "cost_seconds", "flaws", "rating", "status")
 

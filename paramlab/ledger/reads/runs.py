@@ -9,8 +9,8 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from paramlab.analysis.load import fetch_rows, load_metrics
 from paramlab.ledger import Ledger, schema
+from paramlab.ledger.reads.frames import fetch_rows, load_metrics
 
 RUN_IMAGE_COLUMNS = ("id", "index_in_run", "status", "seed", "sampler", "scheduler", "steps", "cfg_scale", "width",
                      "height", "cost_seconds", "model_evaluations", "energy_joules", "rating")

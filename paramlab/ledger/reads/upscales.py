@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import pandas as pd
 import sqlalchemy as sa
 
-from paramlab.analysis.load import fetch_rows, load_metrics
 from paramlab.ledger import Ledger, schema
+from paramlab.ledger.reads.frames import fetch_rows, load_metrics
 
 NEWEST_UPSCALES = 20_000  # newest upscaled images read at most
 UPSCALE_COLUMNS = ("id", "model_hash", "model_name", "width", "height", "hires_enabled", "hires_upscaler",
