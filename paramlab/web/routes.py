@@ -23,10 +23,30 @@ PREFIX = "/paramlab/v1"
 
 
 def route_table(host: HostServices) -> list[Route]:
-    """The routes this host can answer: all of them, less reproducing where nothing can generate."""
-    routes = [*api_routes.ROUTES, *api_series.ROUTES, *api_stats.ROUTES, *api_jobs.ROUTES]
+    """Every route (path under :data:`PREFIX`, endpoint, methods), less reproducing where nothing can generate."""
+    routes: list[Route] = [
+        ("/profiles", api_routes.list_profiles, ["GET"]),
+        ("/profiles", api_routes.create_profile, ["POST"]),
+        ("/profiles/export", api_routes.export_route, ["GET"]),
+        ("/profiles/import", api_routes.import_route, ["POST"]),
+        ("/profiles/{name}", api_routes.get_profile, ["GET"]),
+        ("/profiles/{name}", api_routes.update_profile, ["PUT"]),
+        ("/profiles/{name}", api_routes.delete_profile, ["DELETE"]),
+        ("/profiles/{name}/guide", api_routes.guide_route, ["PUT"]),
+        ("/profiles/{name}/history", api_routes.history_route, ["GET"]),
+        ("/series", api_series.list_series, ["GET"]),
+        ("/series", api_series.create_series, ["POST"]),
+        ("/series/{name}", api_series.get_series, ["GET"]),
+        ("/series/{name}", api_series.update_series, ["PUT"]),
+        ("/series/{name}", api_series.delete_series, ["DELETE"]),
+        ("/stats/pareto", api_stats.pareto, ["GET"]),
+        ("/stats/convergence", api_stats.convergence, ["GET"]),
+        ("/images/{image_id}/rating", api_stats.set_rating, ["PUT"]),
+        ("/jobs", api_jobs.jobs_route, ["GET"]),
+        ("/jobs/{key}", api_jobs.job_route, ["GET"]),
+    ]
     if host.reproduce is not None:
-        routes += api_series.REPRODUCE_ROUTES
+        routes.append(("/images/{image_id}/reproduce", api_series.reproduce_image, ["POST"]))
     return routes
 
 

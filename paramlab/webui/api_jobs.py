@@ -16,7 +16,7 @@ from fastapi.responses import Response
 
 from paramlab.ledger import Ledger, LedgerError
 from paramlab.tab.jobs_query import JobNotFound, UnknownStatus, job_detail, list_jobs
-from paramlab.web.route_services import Route, route_ledger
+from paramlab.web.route_services import route_ledger
 
 
 def _json_response(value: Any) -> Response:
@@ -50,9 +50,3 @@ def job_route(key: str, ledger: Ledger = Depends(route_ledger)) -> Response:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
     except (LedgerError, sa.exc.SQLAlchemyError) as exc:
         raise HTTPException(status_code=503, detail=str(exc)) from exc
-
-
-ROUTES: list[Route] = [
-    ("/jobs", jobs_route, ["GET"]),
-    ("/jobs/{key}", job_route, ["GET"]),
-]

@@ -18,7 +18,7 @@ from paramlab.ledger import Ledger, LedgerError
 from paramlab.profiles import Profile, ProfileError, ProfileNotFound, ProfileStore
 from paramlab.profiles.fileformat import export_profiles, import_profiles
 from paramlab.profiles.store import ProfileLocked
-from paramlab.web.route_services import HostServices, Route, ledger_failure, route_host, route_ledger, status_for
+from paramlab.web.route_services import HostServices, ledger_failure, route_host, route_ledger, status_for
 
 
 def profile_json(profile: Profile) -> dict[str, Any]:
@@ -136,16 +136,3 @@ def import_route(body: dict[str, Any] = Body(...), ledger: Ledger = Depends(rout
     payload = {"ok": report.ok, "summary": report.summary(),
                "entries": [entry.__dict__ for entry in report.entries]}
     return JSONResponse(payload, status_code=200 if report.ok else 422)
-
-
-ROUTES: list[Route] = [
-    ("/profiles", list_profiles, ["GET"]),
-    ("/profiles", create_profile, ["POST"]),
-    ("/profiles/export", export_route, ["GET"]),
-    ("/profiles/import", import_route, ["POST"]),
-    ("/profiles/{name}", get_profile, ["GET"]),
-    ("/profiles/{name}", update_profile, ["PUT"]),
-    ("/profiles/{name}", delete_profile, ["DELETE"]),
-    ("/profiles/{name}/guide", guide_route, ["PUT"]),
-    ("/profiles/{name}/history", history_route, ["GET"]),
-]

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 
 from paramlab.ledger import Ledger, LedgerError
 from paramlab.seeds import Series, SeriesError, SeriesNotFound, SeriesStore
-from paramlab.web.route_services import HostServices, Route, ledger_failure, route_host, route_ledger, status_for
+from paramlab.web.route_services import HostServices, ledger_failure, route_host, route_ledger, status_for
 
 SERIES_FIELDS = {"name", "seed", "variation_seed", "variation_strength", "profile", "prompt_fragment", "notes"}
 
@@ -78,15 +78,3 @@ def delete_series(name: str, ledger: Ledger = Depends(route_ledger)) -> Response
 def reproduce_image(image_id: int, host: HostServices = Depends(route_host)) -> dict[str, Any]:
     """Runs a generation (under A1111's queue lock) and compares it with the recorded image."""
     return _guard(lambda: host.reproduce(image_id))  # registered only where the host can reproduce
-
-
-ROUTES: list[Route] = [
-    ("/series", list_series, ["GET"]),
-    ("/series", create_series, ["POST"]),
-    ("/series/{name}", get_series, ["GET"]),
-    ("/series/{name}", update_series, ["PUT"]),
-    ("/series/{name}", delete_series, ["DELETE"]),
-]
-REPRODUCE_ROUTES: list[Route] = [
-    ("/images/{image_id}/reproduce", reproduce_image, ["POST"]),
-]

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import Body, Depends, HTTPException, Query
 
 from paramlab.ledger import Ledger, LedgerError
-from paramlab.web.route_services import HostServices, Route, ledger_failure, route_host, route_ledger
+from paramlab.web.route_services import HostServices, ledger_failure, route_host, route_ledger
 
 COSTS = ("cost_seconds", "model_evaluations", "energy_joules")
 
@@ -93,10 +93,3 @@ def convergence(ledger: Ledger = Depends(route_ledger), host: HostServices = Dep
             for (sampler, scheduler), value in sorted(steps.items())
         ],
     }
-
-
-ROUTES: list[Route] = [
-    ("/stats/pareto", pareto, ["GET"]),
-    ("/stats/convergence", convergence, ["GET"]),
-    ("/images/{image_id}/rating", set_rating, ["PUT"]),
-]
