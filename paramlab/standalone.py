@@ -2,14 +2,16 @@
 WebUI (ledger, charts, profiles, series), on an embedded ledger, bound to 127.0.0.1 by default.
 
 With logins (``--auth``; required off loopback, see :mod:`paramlab.cli`) gradio asks for one, and the
-image routes accept the login cookie or the tab's signed links only. A team's viewer is read-only: only the
+``/paramlab/v1`` routes (the WebUI's very same, :func:`paramlab.web.routes.register_routes`) accept the login
+cookie only, images the tab's signed links too. A team's viewer is read-only: only the
 users named with ``--editor`` may rate, delete or edit profiles and series (locked profiles stay for the
 command line), checked where every write goes through (:mod:`paramlab.ledger.actor`). gradio's ``/file=``
 hands out the page's own downloads only, and other sites cannot drive the page
 (:mod:`paramlab.standalone_guard`).
 
 Differences from the WebUI tab: there are no "Send to txt2img/img2img" buttons, and profile names
-are checked for types and ranges only (no sampler registry outside the WebUI).
+are checked for types and ranges only (no sampler registry outside the WebUI); the HTTP API has no
+reproducing of an image and no series ``from_image``.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ import socket
 from collections.abc import Callable, Sequence
 
 import gradio as gr
-from fastapi import Depends
 
 from paramlab import gradio_compat as gr_compat
 from paramlab.ledger import Ledger
@@ -27,9 +28,8 @@ from paramlab.ledger.actor import Actor, allowed
 from paramlab.standalone_guard import guard_app_kwargs
 from paramlab.tab.access import AccessRule
 from paramlab.tab.actors import act_per_event
-from paramlab.tab.files import register_file_routes
 from paramlab.tab.page import build_tab_contents
-from paramlab.web.images import register_image_routes
+from paramlab.web.routes import register_routes
 
 
 def build_page(ledger: Ledger) -> gr.Blocks:
@@ -64,7 +64,8 @@ def launch_page(ledger: Ledger, host: str = "127.0.0.1", port: int = 7870,
     """Start serving the page without blocking. Local only: no share link, no analytics, no outside fonts."""
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     demo = build_page(ledger)
-    act_per_event(demo, page_actor(logins, editors))
+    actor = page_actor(logins, editors)
+    act_per_event(demo, actor)
     try:
         demo.queue().launch(server_name=host, server_port=port, share=False, inbrowser=False, show_api=False,
                             quiet=True, prevent_thread_lock=True, auth=list(logins) or None,
@@ -76,8 +77,7 @@ def launch_page(ledger: Ledger, host: str = "127.0.0.1", port: int = 7870,
             "another with --port), or that address does not belong to this machine (--host)."
         ) from exc
     access = AccessRule(gradio_auth=bool(logins), gradio_app=demo.server_app)
-    register_file_routes(demo.server_app, lambda: ledger, access=access)
-    register_image_routes(demo.server_app, lambda: ledger, [Depends(access.dependency())])
+    register_routes(demo.server_app, lambda: ledger, access, actor)
     return demo
 
 

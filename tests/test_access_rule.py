@@ -6,8 +6,9 @@ import re
 
 import pytest
 
-from paramlab.tab.access import UrlSigner, link_expiry, parse_credentials
+from paramlab.tab.access import parse_credentials
 from paramlab.tab.cross_site import is_json, is_same_origin
+from paramlab.web.signed_links import UrlSigner, link_expiry
 
 HOUR = 3600
 NOON = 1_717_243_200  # 2024-06-01 12:00:00 UTC, a full hour

@@ -19,8 +19,8 @@ from paramlab.cli import is_loopback_host, main
 from paramlab.ledger import ImageRecord, Ledger, RunRecord
 from paramlab.ledger.urls import resolve_ledger_url
 from paramlab.standalone import launch_page
-from paramlab.tab.access import PROCESS_SIGNER
 from paramlab.tab.ledger_actions import ANY, FILTER_FIELDS, LedgerActions
+from paramlab.web.signed_links import PROCESS_SIGNER
 
 REPO = Path(__file__).resolve().parent.parent
 ASKS_FOR_LOGIN = re.compile(r'"auth_required":\s*true')  # gradio's page config when nobody is logged in

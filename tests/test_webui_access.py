@@ -25,7 +25,8 @@ from modules import script_callbacks, shared
 from modules.api import api
 from webui_support import LoadedExtension
 
-from paramlab.tab.access import PROCESS_SIGNER, UrlSigner, parse_credentials
+from paramlab.tab.access import parse_credentials
+from paramlab.web.signed_links import PROCESS_SIGNER, UrlSigner
 
 API_AUTH = "alice:s3cret,bob:hunter2"
 GRADIO_AUTH = "carol:page-pw"

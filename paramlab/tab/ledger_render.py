@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from paramlab.tab.access import PROCESS_SIGNER, SignedKind
 from paramlab.tab.matrix_links import open_matrix_button
 from paramlab.tab.query import PageResult, parse_flaws
 from paramlab.tab.status_html import status_html
+from paramlab.web.signed_links import PROCESS_SIGNER, SignedKind
 
 SELECTED_ELEM_ID = "paramlab_selected_image"
 THUMBNAIL_URL = "/paramlab/v1/images/{id}/thumbnail"

@@ -8,18 +8,18 @@ that cannot be read is a 400 naming the parameter; a ledger that cannot answer i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 
 from paramlab.ledger import Ledger, LedgerError
 from paramlab.ledger.exporter import iso_utc
 from paramlab.ledger.filters import FILTER_PARAMS, FilterError, ImageFilter
 from paramlab.ledger.reads.images import PageResult, image_page
+from paramlab.web.route_services import ledger_failure, route_ledger
 
-PREFIX = "/paramlab/v1"
 IMAGE_FIELDS = (
     "id", "image_uid", "run_id", "created_at", "status", "prompt", "negative_prompt", "model_name", "model_hash",
     "sampler", "scheduler", "steps", "cfg_scale", "seed", "width", "height", "profile", "series", "rating",
@@ -54,20 +54,21 @@ QUERY_DOCS = [  # the route reads the query string itself; these make the parame
 ]
 
 
-def register_image_routes(app: FastAPI, get_ledger: Callable[[], Ledger], dependencies: Sequence[Any]) -> None:
-    """Add ``GET /paramlab/v1/images`` behind ``dependencies`` (the server's access rule: a route that reads
-    still needs a logged-in user when the server has logins)."""
+def list_images(request: Request, ledger: Ledger = Depends(route_ledger)) -> dict[str, Any]:
+    """One page of images matching the filter in the query string (newest first unless ``order`` says)."""
+    filt = _query_filter(request)
+    try:
+        return page_json(image_page(ledger, filt))
+    except LedgerError as exc:
+        raise ledger_failure(exc) from exc
 
-    def list_images(request: Request) -> dict[str, Any]:
-        """One page of images matching the filter in the query string (newest first unless ``order`` says)."""
-        filt = _query_filter(request)
-        try:
-            return page_json(image_page(get_ledger(), filt))
-        except LedgerError as exc:
-            raise HTTPException(status_code=503, detail=str(exc)) from exc
 
-    app.add_api_route(f"{PREFIX}/images", list_images, methods=["GET"], dependencies=list(dependencies),
+def register_image_routes(app: FastAPI, prefix: str, dependencies: Sequence[Any]) -> None:
+    """Add ``GET <prefix>/images`` behind ``dependencies`` (the server's access rule: a route that reads still
+    needs a logged-in user when the server has logins). Its own call, not a row of the route table, because
+    the query string is read by the filter model and documented from it."""
+    app.add_api_route(f"{prefix}/images", list_images, methods=["GET"], dependencies=list(dependencies),
                       tags=["ParamLab"], openapi_extra={"parameters": QUERY_DOCS})
 
 
-__all__ = ["IMAGE_FIELDS", "page_json", "register_image_routes"]
+__all__ = ["IMAGE_FIELDS", "list_images", "page_json", "register_image_routes"]

@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Query
+from fastapi import Depends, HTTPException, Query
 from fastapi.responses import Response
 
-from paramlab.ledger import LedgerError
+from paramlab.ledger import Ledger, LedgerError
 from paramlab.ledger.reads.jobs import JobNotFound, UnknownStatus, job_detail, list_jobs
-from paramlab.webui import runtime
+from paramlab.web.route_services import route_ledger
 
 
 def _json_response(value: Any) -> Response:
@@ -29,9 +29,9 @@ def _default(value: Any) -> Any:
 
 
 def jobs_route(limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0),
-               status: str | None = Query(None, max_length=16)) -> Response:
+               status: str | None = Query(None, max_length=16), ledger: Ledger = Depends(route_ledger)) -> Response:
     try:
-        rows, total = list_jobs(runtime.get_ledger(), limit, offset, status=status or None)
+        rows, total = list_jobs(ledger, limit, offset, status=status or None)
     except UnknownStatus as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from exc
     except LedgerError as exc:
@@ -39,19 +39,13 @@ def jobs_route(limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0
     return _json_response({"total": total, "jobs": rows})
 
 
-def job_route(key: str) -> Response:
+def job_route(key: str, ledger: Ledger = Depends(route_ledger)) -> Response:
     """``key``: the job's id or its uid (as the API answer names it)."""
     if len(key) > 64:
         raise HTTPException(status_code=422, detail="ParamLab: a job is named by its id or its uid (36 characters).")
     try:
-        return _json_response(job_detail(runtime.get_ledger(), key))
+        return _json_response(job_detail(ledger, key))
     except JobNotFound as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
     except LedgerError as exc:
         raise HTTPException(status_code=503, detail=str(exc)) from exc
-
-
-def register(app: FastAPI, prefix: str, dependencies: list[Any]) -> None:
-    app.add_api_route(prefix + "/jobs", jobs_route, methods=["GET"], dependencies=dependencies, tags=["ParamLab"])
-    app.add_api_route(prefix + "/jobs/{key}", job_route, methods=["GET"], dependencies=dependencies,
-                      tags=["ParamLab"])

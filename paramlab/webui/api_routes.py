@@ -1,9 +1,9 @@
-"""HTTP API under ``/paramlab/v1``, every route behind the one login rule of :mod:`paramlab.webui.access`.
+"""``/paramlab/v1/profiles``: list, read, create, change, delete, guide, history, export and import.
 
-A1111 does not protect routes that extensions add in ``on_app_started``, so ``--api-auth`` (HTTP Basic)
-and ``--gradio-auth`` (the page's login cookie) are checked here; images also take the tab's signed links.
+Registered with every other route by :func:`paramlab.web.routes.register_routes`, behind its login rule.
 Bodies are plain JSON objects validated by ParamLab itself, so the routes work with pydantic 1
-(A1111) and pydantic 2 (Forge) alike.
+(A1111) and pydantic 2 (Forge) alike. Names are checked against the WebUI's samplers and models when the
+host offers its catalog (:class:`paramlab.web.route_services.HostServices`), for types and ranges otherwise.
 """
 
 from __future__ import annotations
@@ -11,20 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import Body, Depends, FastAPI, HTTPException, Query
+from fastapi import Body, Depends, HTTPException, Query
 from fastapi.responses import JSONResponse, Response
 
-from paramlab.ledger import LedgerError
-from paramlab.profiles import Profile, ProfileError, ProfileNotFound
+from paramlab.ledger import Ledger, LedgerError
+from paramlab.profiles import Profile, ProfileError, ProfileNotFound, ProfileStore
 from paramlab.profiles.fileformat import export_profiles, import_profiles
 from paramlab.profiles.store import ProfileLocked
-from paramlab.tab.actors import act_per_event, actor_dependency
-from paramlab.tab.files import register_file_routes
-from paramlab.web.images import register_image_routes
-from paramlab.webui import api_jobs, api_series, api_stats, catalog, runtime
-from paramlab.webui.access import webui_access_rule, webui_actor
-
-PREFIX = "/paramlab/v1"
+from paramlab.web.route_services import HostServices, ledger_failure, route_host, route_ledger, status_for
 
 
 def profile_json(profile: Profile) -> dict[str, Any]:
@@ -44,11 +38,11 @@ def _guard(action: Callable[[], Any]) -> Any:
     except ProfileLocked as exc:
         raise HTTPException(status_code=403, detail=str(exc)) from exc
     except ProfileError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from exc
+        raise HTTPException(status_code=status_for(exc, 422), detail=str(exc)) from exc
     except ValueError as exc:  # pydantic validation of a profile body
         raise HTTPException(status_code=422, detail=f"ParamLab: invalid profile: {exc}") from exc
     except LedgerError as exc:
-        raise HTTPException(status_code=503, detail=str(exc)) from exc
+        raise ledger_failure(exc) from exc
 
 
 def _profile_from_body(body: dict[str, Any]) -> Profile:
@@ -61,13 +55,13 @@ def _profile_from_body(body: dict[str, Any]) -> Profile:
     return Profile(**body)
 
 
-def list_profiles() -> list[dict[str, Any]]:
+def list_profiles(ledger: Ledger = Depends(route_ledger)) -> list[dict[str, Any]]:
     from paramlab.profiles.stats import profile_figures
 
     def run() -> list[dict[str, Any]]:
-        figures = profile_figures(runtime.get_ledger())
+        figures = profile_figures(ledger)
         result = []
-        for profile in runtime.profile_store().list():
+        for profile in ProfileStore(ledger).list():
             entry = profile_json(profile)
             measured = figures.get(profile.name.lower())
             entry["figures"] = measured.__dict__ if measured is not None else None
@@ -77,44 +71,48 @@ def list_profiles() -> list[dict[str, Any]]:
     return _guard(run)
 
 
-def get_profile(name: str) -> dict[str, Any]:
-    return _guard(lambda: profile_json(runtime.profile_store().get(name)))
+def get_profile(name: str, ledger: Ledger = Depends(route_ledger)) -> dict[str, Any]:
+    return _guard(lambda: profile_json(ProfileStore(ledger).get(name)))
 
 
-def create_profile(body: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B008
-    created = _guard(lambda: runtime.profile_store().create(_profile_from_body(body), catalog=catalog.host_catalog()))
+def create_profile(body: dict[str, Any] = Body(...), ledger: Ledger = Depends(route_ledger),
+                   host: HostServices = Depends(route_host)) -> JSONResponse:
+    created = _guard(lambda: ProfileStore(ledger).create(_profile_from_body(body), catalog=host.catalog()))
     return JSONResponse(profile_json(created), status_code=201)
 
 
-def update_profile(name: str, body: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B008
+def update_profile(name: str, body: dict[str, Any] = Body(...), ledger: Ledger = Depends(route_ledger),
+                   host: HostServices = Depends(route_host)) -> dict[str, Any]:
     return _guard(lambda: profile_json(
-        runtime.profile_store().update(name, _profile_from_body(body), catalog=catalog.host_catalog())))
+        ProfileStore(ledger).update(name, _profile_from_body(body), catalog=host.catalog())))
 
 
-def delete_profile(name: str) -> Response:
-    _guard(lambda: runtime.profile_store().delete(name))
+def delete_profile(name: str, ledger: Ledger = Depends(route_ledger)) -> Response:
+    _guard(lambda: ProfileStore(ledger).delete(name))
     return Response(status_code=204)
 
 
-def guide_route(name: str, body: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B008
+def guide_route(name: str, body: dict[str, Any] = Body(...),
+                ledger: Ledger = Depends(route_ledger)) -> dict[str, Any]:
     """Body: {"approved": bool, "locked": bool} (either or both). Only users allowed to change locked profiles."""
     flags = {key: body.get(key) for key in ("approved", "locked")} if isinstance(body, dict) else {}
     if set(body if isinstance(body, dict) else ()) - {"approved", "locked"} or not any(
             isinstance(value, bool) for value in flags.values()):
         raise HTTPException(status_code=422,
                             detail='ParamLab: send {"approved": true|false} and/or {"locked": true|false}.')
-    return _guard(lambda: profile_json(runtime.profile_store().set_guide(
+    return _guard(lambda: profile_json(ProfileStore(ledger).set_guide(
         name, **{key: value for key, value in flags.items() if isinstance(value, bool)})))
 
 
-def history_route(name: str) -> list[dict[str, Any]]:
+def history_route(name: str, ledger: Ledger = Depends(route_ledger)) -> list[dict[str, Any]]:
     return _guard(lambda: [dict(version, changed_at=version["changed_at"].isoformat())
-                           for version in runtime.profile_store().history(name)])
+                           for version in ProfileStore(ledger).history(name)])
 
 
-def export_route(name: list[str] | None = Query(default=None)) -> Response:  # noqa: B008
+def export_route(name: list[str] | None = Query(default=None),
+                 ledger: Ledger = Depends(route_ledger)) -> Response:
     def run() -> str:
-        store = runtime.profile_store()
+        store = ProfileStore(ledger)
         profiles = [store.get(each) for each in name] if name else store.list()
         return export_profiles(profiles)
 
@@ -122,7 +120,8 @@ def export_route(name: list[str] | None = Query(default=None)) -> Response:  # n
                     headers={"Content-Disposition": 'attachment; filename="paramlab-profiles.json"'})
 
 
-def import_route(body: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B008
+def import_route(body: dict[str, Any] = Body(...), ledger: Ledger = Depends(route_ledger),
+                 host: HostServices = Depends(route_host)) -> JSONResponse:
     """Body: {"content": <the file's JSON, as text or object>, "on_conflict": "skip"|"rename"|"replace",
     "keep_unknown": false}. All or nothing: 200 with the report, or 422 with it and nothing changed."""
     import json
@@ -132,37 +131,8 @@ def import_route(body: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B00
         raise HTTPException(status_code=422, detail="ParamLab: the body needs 'content' (the profiles file).")
     text = content if isinstance(content, str) else json.dumps(content)
     report = _guard(lambda: import_profiles(
-        runtime.profile_store(), text, on_conflict=body.get("on_conflict"),
-        keep_unknown=bool(body.get("keep_unknown", False)), catalog=catalog.host_catalog()))
+        ProfileStore(ledger), text, on_conflict=body.get("on_conflict"),
+        keep_unknown=bool(body.get("keep_unknown", False)), catalog=host.catalog()))
     payload = {"ok": report.ok, "summary": report.summary(),
                "entries": [entry.__dict__ for entry in report.entries]}
     return JSONResponse(payload, status_code=200 if report.ok else 422)
-
-
-def register(demo: Any, app: FastAPI) -> None:
-    """``on_app_started``: fires at every start and UI reload, so routes are only added once per app."""
-    if demo is not None:
-        act_per_event(demo, webui_actor)  # page events act as their logged-in user (a new demo at each reload)
-    if getattr(app.state, "paramlab_routes", False):
-        return
-    app.state.paramlab_routes = True
-    access = webui_access_rule(app)
-    deps = [Depends(access.dependency()), Depends(actor_dependency(webui_actor, access))]
-    routes = [
-        ("/profiles", list_profiles, ["GET"]),
-        ("/profiles", create_profile, ["POST"]),
-        ("/profiles/export", export_route, ["GET"]),
-        ("/profiles/import", import_route, ["POST"]),
-        ("/profiles/{name}", get_profile, ["GET"]),
-        ("/profiles/{name}", update_profile, ["PUT"]),
-        ("/profiles/{name}", delete_profile, ["DELETE"]),
-        ("/profiles/{name}/guide", guide_route, ["PUT"]),
-        ("/profiles/{name}/history", history_route, ["GET"]),
-    ]
-    for path, endpoint, methods in routes:
-        app.add_api_route(PREFIX + path, endpoint, methods=methods, dependencies=deps, tags=["ParamLab"])
-    api_series.register(app, PREFIX, deps)
-    api_stats.register(app, PREFIX, deps)
-    api_jobs.register(app, PREFIX, deps)
-    register_image_routes(app, runtime.get_ledger, deps)
-    register_file_routes(app, runtime.get_ledger, access=access)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Body, FastAPI, HTTPException, Query
+from fastapi import Body, Depends, HTTPException, Query
 
-from paramlab.ledger import LedgerError
+from paramlab.ledger import Ledger, LedgerError
 from paramlab.ledger.filters import ImageFilter
-from paramlab.webui import runtime
+from paramlab.web.route_services import HostServices, ledger_failure, route_host, route_ledger
 
 COSTS = ("cost_seconds", "model_evaluations", "energy_joules")
 
@@ -24,6 +24,7 @@ def pareto(
     profile: str | None = None,
     series: str | None = None,
     min_samples: int = Query(3, ge=1, le=1000),
+    ledger: Ledger = Depends(route_ledger),
 ) -> dict[str, Any]:
     """Pareto front, knee and recommendation per comparable group (same model and size)."""
     from paramlab.analysis import analyse, load_frame
@@ -34,9 +35,9 @@ def pareto(
     filt = ImageFilter(model=model_hash or None, sampler=sampler or None, profile=profile or None,
                        series=series or None, status=DEFAULT_STATUS)
     try:
-        frame = load_frame(runtime.get_ledger(), filt)
+        frame = load_frame(ledger, filt)
     except LedgerError as exc:
-        raise HTTPException(status_code=503, detail=str(exc)) from exc
+        raise ledger_failure(exc) from exc
     if quality not in frame.columns and quality != "composite":
         known = sorted(c for c in frame.columns if c not in ("id", "prompt"))
         raise HTTPException(status_code=422, detail=f"ParamLab: unknown quality {quality!r}; use one of {known}.")
@@ -58,32 +59,34 @@ def pareto(
     return answer
 
 
-def set_rating(image_id: int, body: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B008 - FastAPI idiom
+def set_rating(image_id: int, body: dict[str, Any] = Body(...),
+               ledger: Ledger = Depends(route_ledger)) -> dict[str, Any]:
     """Body: {"rating": 1..5} or {"rating": null} to clear."""
     if not isinstance(body, dict) or set(body) != {"rating"}:
         raise HTTPException(status_code=422, detail='ParamLab: the body is {"rating": 1..5} or {"rating": null}.')
     try:
-        found = runtime.get_ledger().set_rating(image_id, body["rating"])
+        found = ledger.set_rating(image_id, body["rating"])
     except ValueError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from exc
     except LedgerError as exc:
-        raise HTTPException(status_code=503, detail=str(exc)) from exc
+        raise ledger_failure(exc) from exc
     if not found:
         raise HTTPException(status_code=404, detail=f"ParamLab: there is no image {image_id} in the ledger.")
     return {"image_id": image_id, "rating": body["rating"]}
 
 
-def convergence() -> dict[str, Any]:
+def convergence(ledger: Ledger = Depends(route_ledger), host: HostServices = Depends(route_host)) -> dict[str, Any]:
     """Per sampler and schedule: the fewest steps whose images reach SSIM ≥ 0.95 against the most-steps
     image of the same prompt/seed/size/model, from the user's own step sweeps; "unknown" otherwise."""
     from paramlab.quality.flaws import CONVERGENCE_SSIM
     from paramlab.quality.ledger_convergence import ledger_convergence
 
     try:
-        table, steps = ledger_convergence(runtime.get_ledger())
+        table, steps = ledger_convergence(ledger)
     except LedgerError as exc:
-        raise HTTPException(status_code=503, detail=str(exc)) from exc
-    runtime.remember_convergence(steps)
+        raise ledger_failure(exc) from exc
+    if host.remember_convergence is not None:
+        host.remember_convergence(steps)
     return {
         "threshold_ssim": CONVERGENCE_SSIM,
         "sweeps": int(table["group_key"].nunique()) if not table.empty else 0,
@@ -92,11 +95,3 @@ def convergence() -> dict[str, Any]:
             for (sampler, scheduler), value in sorted(steps.items())
         ],
     }
-
-
-def register(app: FastAPI, prefix: str, dependencies: list[Any]) -> None:
-    app.add_api_route(prefix + "/stats/pareto", pareto, methods=["GET"], dependencies=dependencies, tags=["ParamLab"])
-    app.add_api_route(prefix + "/stats/convergence", convergence, methods=["GET"], dependencies=dependencies,
-                      tags=["ParamLab"])
-    app.add_api_route(prefix + "/images/{image_id}/rating", set_rating, methods=["PUT"], dependencies=dependencies,
-                      tags=["ParamLab"])

@@ -14,10 +14,10 @@ from paramlab.ledger.known_folders import use_host_folders
 from paramlab.ledger.locations import use_path_map
 from paramlab.tab.guard import part_callback
 from paramlab.webui import (
-    api_routes,
     extras,
     failures,
     file_route,
+    http_api,
     jobs,
     panel_lists,
     profile_panel,
@@ -53,7 +53,7 @@ def register() -> None:
         name="paramlab_panel_lists")
     script_callbacks.on_before_ui(part_callback("the X/Y/Z plot's [ParamLab] axes and cell places",
                                                 xyz_axis.register_axis), name="paramlab_xyz_axis")
-    script_callbacks.on_app_started(part_callback("ParamLab's HTTP API (/paramlab/v1)", api_routes.register),
+    script_callbacks.on_app_started(part_callback("ParamLab's HTTP API (/paramlab/v1)", http_api.register),
                                     name="paramlab_api")
     script_callbacks.on_app_started(start_recovery, name="paramlab_recovery")
     script_callbacks.on_app_started(part_callback("keeping the ledger out of the WebUI's /file= route",

@@ -1,0 +1,68 @@
+"""Every ``/paramlab/v1`` route, registered by one function for the WebUI and for ``paramlab serve`` alike.
+
+Neither host protects routes added to its app (A1111 guards only its own ``/sdapi`` routes), so each route
+here goes behind the host's :class:`paramlab.tab.access.AccessRule` and acts as the user it verified
+(:func:`paramlab.tab.actors.actor_dependency`): a viewer who may not write is refused by the ledger itself.
+The routes take the ledger and the host's extras from the app (:mod:`paramlab.web.route_services`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import Depends, FastAPI
+
+from paramlab.ledger import Ledger
+from paramlab.tab.access import AccessRule
+from paramlab.tab.actors import Decide, actor_dependency
+from paramlab.tab.files import register_file_routes
+from paramlab.web.images import register_image_routes
+from paramlab.web.route_services import HostServices, Route, RouteServices
+from paramlab.webui import api_jobs, api_routes, api_series, api_stats
+
+PREFIX = "/paramlab/v1"
+
+
+def route_table(host: HostServices) -> list[Route]:
+    """Every route (path under :data:`PREFIX`, endpoint, methods), less reproducing where nothing can generate."""
+    routes: list[Route] = [
+        ("/profiles", api_routes.list_profiles, ["GET"]),
+        ("/profiles", api_routes.create_profile, ["POST"]),
+        ("/profiles/export", api_routes.export_route, ["GET"]),
+        ("/profiles/import", api_routes.import_route, ["POST"]),
+        ("/profiles/{name}", api_routes.get_profile, ["GET"]),
+        ("/profiles/{name}", api_routes.update_profile, ["PUT"]),
+        ("/profiles/{name}", api_routes.delete_profile, ["DELETE"]),
+        ("/profiles/{name}/guide", api_routes.guide_route, ["PUT"]),
+        ("/profiles/{name}/history", api_routes.history_route, ["GET"]),
+        ("/series", api_series.list_series, ["GET"]),
+        ("/series", api_series.create_series, ["POST"]),
+        ("/series/{name}", api_series.get_series, ["GET"]),
+        ("/series/{name}", api_series.update_series, ["PUT"]),
+        ("/series/{name}", api_series.delete_series, ["DELETE"]),
+        ("/stats/pareto", api_stats.pareto, ["GET"]),
+        ("/stats/convergence", api_stats.convergence, ["GET"]),
+        ("/images/{image_id}/rating", api_stats.set_rating, ["PUT"]),
+        ("/jobs", api_jobs.jobs_route, ["GET"]),
+        ("/jobs/{key}", api_jobs.job_route, ["GET"]),
+    ]
+    if host.reproduce is not None:
+        routes.append(("/images/{image_id}/reproduce", api_series.reproduce_image, ["POST"]))
+    return routes
+
+
+def register_routes(app: FastAPI, get_ledger: Callable[[], Ledger], access: AccessRule, decide: Decide,
+                    host: HostServices | None = None) -> bool:
+    """Add every route to ``app`` once (the WebUI calls this again at each UI reload); False when it already
+    has them. ``access`` is required: a forgotten rule must not mean open."""
+    if getattr(app.state, "paramlab_routes", False):
+        return False
+    app.state.paramlab_routes = True
+    host = host if host is not None else HostServices()
+    app.state.paramlab_services = RouteServices(get_ledger, host)
+    dependencies = [Depends(access.dependency()), Depends(actor_dependency(decide, access))]
+    for path, endpoint, methods in route_table(host):
+        app.add_api_route(PREFIX + path, endpoint, methods=methods, dependencies=dependencies, tags=["ParamLab"])
+    register_image_routes(app, PREFIX, dependencies)
+    register_file_routes(app, get_ledger, access=access)
+    return True
