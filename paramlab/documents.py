@@ -43,6 +43,7 @@ def free_name(name: str, taken: Iterable[str], label: str = "") -> str:
 
 
 Edits = TypeVar("Edits", bound=NamedRows)
+Read = TypeVar("Read")
 
 
 class LedgerStore(Generic[Edits]):
@@ -55,9 +56,11 @@ class LedgerStore(Generic[Edits]):
     def __init__(self, ledger: Ledger):
         self.ledger = ledger
 
-    def _reading(self) -> AbstractContextManager[None]:
-        """Around a read: a database failure is a :attr:`storage_error`."""
-        return ledger_errors_as(self.storage_error)
+    def _read(self, read: Callable[..., Read], *args: Any) -> Read:
+        """``read(ledger, *args)`` (a :mod:`paramlab.ledger.reads` function); a database failure is a
+        :attr:`storage_error`."""
+        with ledger_errors_as(self.storage_error):
+            return read(self.ledger, *args)
 
     def _editing(self, what: str) -> AbstractContextManager[Edits]:
         """One transaction ("save profile 'X'"); a database failure is a :attr:`storage_error` and nothing is

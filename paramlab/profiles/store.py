@@ -65,9 +65,7 @@ class ProfileStore(LedgerStore[ProfileEdits]):
 
     def stored(self) -> list[Profile]:
         """The user's own profiles (no starters), by name."""
-        with self._reading():
-            rows = reads.stored_profiles(self.ledger)
-        profiles = [self._from_row(row) for row in rows]
+        profiles = [self._from_row(row) for row in self._read(reads.stored_profiles)]
         return [profile for profile in profiles if profile is not None]
 
     def list(self, model_name: str | None = None, model_hash: str | None = None) -> list[Profile]:
@@ -87,8 +85,7 @@ class ProfileStore(LedgerStore[ProfileEdits]):
         key = name_key(name) if isinstance(name, str) else ""
         if key in STARTERS_BY_KEY:
             return STARTERS_BY_KEY[key]
-        with self._reading():
-            row = reads.stored_profile(self.ledger, key)
+        row = self._read(reads.stored_profile, key)
         profile = self._from_row(row) if row is not None else None
         if profile is None:
             raise self._not_found(name)
@@ -96,8 +93,7 @@ class ProfileStore(LedgerStore[ProfileEdits]):
 
     def history(self, name: str) -> list[dict[str, Any]]:
         """Every version of the profile called ``name`` (also of its earlier names), oldest first."""
-        with self._reading():
-            versions = reads.profile_history(self.ledger, name_key(name))
+        versions = self._read(reads.profile_history, name_key(name))
         if versions is None:
             raise ProfileNotFound(f"No profile named {name!r} and no history under that name.")
         return versions

@@ -124,10 +124,8 @@ class SeriesStore(LedgerStore[SeriesEdits]):
 
     def list(self) -> list[Series]:
         """Every series, by name (case-insensitive order). A row edited into nonsense outside ParamLab is skipped."""
-        with self._reading():
-            rows = reads.stored_series(self.ledger)
         found = []
-        for row in rows:
+        for row in self._read(reads.stored_series):
             try:
                 found.append(self._from_row(row))
             except SeriesError as exc:
@@ -135,14 +133,12 @@ class SeriesStore(LedgerStore[SeriesEdits]):
         return found
 
     def names(self) -> list[str]:
-        with self._reading():
-            return reads.series_names(self.ledger)
+        return self._read(reads.series_names)
 
     def get(self, name: str) -> Series:
         """The series with this name (case-insensitive); :class:`SeriesNotFound` lists the names there are."""
         key = name_key(name) if isinstance(name, str) else ""
-        with self._reading():
-            row = reads.stored_one_series(self.ledger, key)
+        row = self._read(reads.stored_one_series, key)
         if row is None:
             raise self._not_found(name)
         return self._from_row(row)
@@ -150,9 +146,7 @@ class SeriesStore(LedgerStore[SeriesEdits]):
     def image_counts(self) -> dict[str, int]:
         """Images tagged with each series, keyed by the lowercased name (as series names are unique)."""
         counts: dict[str, int] = {}
-        with self._reading():
-            tagged = reads.images_per_series(self.ledger)
-        for name, count in tagged.items():
+        for name, count in self._read(reads.images_per_series).items():
             counts[name_key(name)] = counts.get(name_key(name), 0) + count
         return counts
 
