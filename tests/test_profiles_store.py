@@ -109,7 +109,7 @@ def test_a_failed_write_changes_nothing(store: ProfileStore, ledger: Ledger) -> 
 def test_an_unreadable_database_is_a_profile_error(store: ProfileStore, ledger: Ledger) -> None:
     with ledger.engine.begin() as conn:
         conn.exec_driver_sql("DROP TABLE profiles")
-    with pytest.raises(ProfileStorageError, match=f"Could not read the profiles: .*({MISSING_TABLE})"):
+    with pytest.raises(ProfileStorageError, match=f"ParamLab: could not read the profiles: .*({MISSING_TABLE})"):
         store.list()
     assert store.get("Balanced").starter  # starters come from code
 

@@ -134,7 +134,8 @@ def test_a_failed_write_changes_nothing(store: SeriesStore, ledger: Ledger) -> N
     store.create(kaito())
     before = stored_rows(ledger)
     refuse(ledger, "refuse_series_update", "series", "UPDATE", "disk full")  # every update fails in its transaction
-    with pytest.raises(SeriesStorageError, match="Could not save series 'Kaito2'; nothing was changed: disk full"):
+    with pytest.raises(SeriesStorageError,
+                       match="ParamLab: could not save series 'Kaito2'; nothing was changed: disk full"):
         store.update("Kaito", kaito(name="Kaito2", seed=99))
     assert stored_rows(ledger) == before
     refuse(ledger, "refuse_series_insert", "series", "INSERT", "disk full", timing="AFTER")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -22,6 +23,13 @@ def as_utc(value: datetime | None) -> datetime | None:
     if value is None or value.tzinfo is None:
         return value
     return value.astimezone(timezone.utc)
+
+
+def plain_row(mapping: Mapping[Any, Any]) -> dict[str, Any]:
+    """A stored row as a plain dict: ``str`` keys (SQLAlchemy's are a str subclass that orjson, gradio's JSON,
+    refuses) and stored times as aware UTC (SQLite keeps no zone, so they come back naive)."""
+    return {str(key): value.replace(tzinfo=timezone.utc) if isinstance(value, datetime) and value.tzinfo is None
+            else value for key, value in mapping.items()}
 
 
 def new_uid() -> str:

@@ -109,10 +109,12 @@ class Ledger:
             yield conn
 
     @contextmanager
-    def transaction(self, what: str) -> Iterator[sa.Connection]:
+    def transaction(self, what: str, name_taken: str | None = None) -> Iterator[sa.Connection]:
         """:meth:`write` after :meth:`ensure_present`, with database failures as :class:`LedgerError`
-        ("ParamLab: could not <what>; nothing was changed: <reason>"); the SQLAlchemy error stays the cause."""
-        with database_errors(what, after_rollback=True):
+        ("ParamLab: could not <what>; nothing was changed: <reason>"); the SQLAlchemy error stays the cause.
+
+        ``name_taken`` is the reason given when a unique name was taken by a concurrent writer meanwhile."""
+        with database_errors(what, after_rollback=True, name_taken=name_taken):
             self.ensure_present()
             with self.write() as conn:
                 yield conn
@@ -232,11 +234,27 @@ def _reason(exc: BaseException) -> str:
 
 
 @contextmanager
-def database_errors(what: str, after_rollback: bool = False) -> Iterator[None]:
+def database_errors(what: str, after_rollback: bool = False, name_taken: str | None = None) -> Iterator[None]:
     """SQLAlchemy's errors raised inside become :class:`LedgerError` with a plain sentence (the original
-    stays ``__cause__``): the ledger's modules wrap their SQL in this, and nothing outside catches SQLAlchemy."""
+    stays ``__cause__``): the ledger's modules wrap their SQL in this, and nothing outside catches SQLAlchemy.
+
+    ``name_taken`` replaces the database's wording when a unique constraint refused the write (another
+    writer took the name between the check and the write)."""
     try:
         yield
     except sa.exc.SQLAlchemyError as exc:
         rolled_back = "; nothing was changed" if after_rollback else ""
-        raise LedgerError(f"ParamLab: could not {what}{rolled_back}: {_reason(exc)}") from exc
+        reason = _reason(exc)
+        if name_taken and isinstance(exc, sa.exc.IntegrityError) and "unique" in reason.lower():
+            reason = name_taken
+        raise LedgerError(f"ParamLab: could not {what}{rolled_back}: {reason}") from exc
+
+
+@contextmanager
+def ledger_errors_as(error_type: type[Exception]) -> Iterator[None]:
+    """A :class:`LedgerError` raised inside becomes ``error_type`` with the same message (the original stays
+    ``__cause__``): for a store whose callers catch its own error (``ProfileError``, ``SeriesError``)."""
+    try:
+        yield
+    except LedgerError as exc:
+        raise error_type(str(exc)) from exc

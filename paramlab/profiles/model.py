@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
+from paramlab.documents import name_key
 from paramlab.profiles.catalog import (
     HIRES_KEYS,
     SETTINGS,
@@ -27,9 +28,9 @@ from paramlab.profiles.names import (
     NAME_MAX,
     ProfileError,
     ProfileNotFound,
+    check_text,
     has_control_characters,
     list_names,
-    name_key,
     validate_name,
 )
 from paramlab.profiles.settings import (
@@ -47,19 +48,6 @@ from paramlab.strict_model import StrictModel, validator
 
 DESCRIPTION_MAX = 2_000
 MODEL_SCOPE_MAX = 300
-
-
-def _validate_description(value: Any) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise ProfileError(f"Profile description must be text, got {type(value).__name__}.")
-    value = value.strip()
-    if len(value) > DESCRIPTION_MAX:
-        raise ProfileError(f"Profile description is {len(value):,} characters long; the limit is {DESCRIPTION_MAX:,}.")
-    if "\x00" in value:
-        raise ProfileError("Profile description contains a NUL character.")
-    return value
 
 
 def _validate_model_scope(value: Any) -> str | None:
@@ -107,7 +95,7 @@ class Profile(StrictModel):
 
     @validator("description", pre=True)
     def _description(cls, value: Any) -> str:  # noqa: N805
-        return _validate_description(value)
+        return check_text(value, "Profile description", DESCRIPTION_MAX, ProfileError)
 
     @validator("model_scope", pre=True)
     def _model_scope(cls, value: Any) -> str | None:  # noqa: N805

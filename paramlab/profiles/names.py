@@ -1,7 +1,8 @@
-"""What a name may be (of a profile, or of a series), and the errors a profile raises.
+"""What a name may be (of a profile, or of a series), what a free-text field may hold, and the errors a
+profile raises.
 
-Its own module because profiles, their settings and character series all check names the same way,
-and none of them should need the others to do it.
+Its own module because profiles, their settings, character series and the seed lock all check names and
+text the same way, and none of them should need the others to do it.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-NAME_MAX = 100
+from paramlab.documents import NAME_MAX
+
 LIST_CAP = 30  # valid names shown in one error message
 
 
@@ -37,11 +39,6 @@ def has_control_characters(text: str) -> bool:
     return any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") or ch in _BIDI_CONTROLS for ch in text)
 
 
-def name_key(name: str) -> str:
-    """The case-insensitive identity of a profile name (stored as ``profiles.name_key``)."""
-    return name.strip().lower()
-
-
 def validate_name(name: Any, kind: str = "profile", error_type: type[ValueError] = ProfileError) -> str:
     """A name (of a profile, or a series with ``kind="series"``), stripped: 1–100 characters, no control
     characters, no HTML brackets."""
@@ -60,3 +57,30 @@ def validate_name(name: Any, kind: str = "profile", error_type: type[ValueError]
     if "<" in name or ">" in name:
         raise error_type(f"{label} name {name!r} contains '<' or '>'; HTML is not allowed in names.")
     return name
+
+
+def optional_name(value: Any, kind: str, error_type: type[ValueError], field: str, *,
+                  blank_is_none: bool = False) -> str | None:
+    """A record's reference to a profile or series by name (a series' profile, a seed lock's series): None
+    (or, with ``blank_is_none``, empty text) means none; a bad name is ``error_type("<field>: <why>")``."""
+    if value is None or (blank_is_none and isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        return validate_name(value, kind=kind)
+    except ProfileError as exc:
+        raise error_type(f"{field}: {exc}") from None
+
+
+def check_text(value: Any, field: str, limit: int, error_type: type[ValueError]) -> str:
+    """A free-text field (a description, notes), stripped; None is empty. ``field`` starts the messages
+    ("Profile description", "Series notes")."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise error_type(f"{field} must be text, got {type(value).__name__}.")
+    value = value.strip()
+    if len(value) > limit:
+        raise error_type(f"{field} is {len(value):,} characters long; the limit is {limit:,}.")
+    if "\x00" in value:
+        raise error_type(f"{field} contains a NUL character.")
+    return value

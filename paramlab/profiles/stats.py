@@ -6,10 +6,10 @@ import math
 from dataclasses import dataclass
 
 import pandas as pd
-import sqlalchemy as sa
 
-from paramlab.ledger import Ledger, schema
+from paramlab.ledger import Ledger
 from paramlab.ledger.failures import FAILED, causes_summary, failure_cause
+from paramlab.ledger.reads.profiles import profile_image_costs, profile_run_outcomes
 
 
 @dataclass(frozen=True)
@@ -47,23 +47,12 @@ def profile_figures(ledger: Ledger) -> dict[str, ProfileFigures]:
     """Figures per profile, keyed by the lowercased profile name (the name as recorded on each image
     and, since version 10, on each run).
 
-    One query over the images that carry a profile and one over the runs that do (a failed run may have no
+    One read of the images that carry a profile and one of the runs that do (a failed run may have no
     image); grouping happens in pandas so names are folded the same way as in Python (SQLite's ``lower()``
     folds ASCII only). A profile's runs are those recorded with its name or holding an image that is.
     """
-    images, runs = schema.images, schema.runs
-    image_query = (
-        sa.select(images.c.profile, images.c.run_id, images.c.cost_seconds, runs.c.peak_vram_bytes)
-        .select_from(images.join(runs, images.c.run_id == runs.c.id))
-        .where(images.c.profile.is_not(None))
-    )
-    run_query = sa.select(runs.c.profile, runs.c.id, runs.c.status, runs.c.error_type, runs.c.error).where(
-        runs.c.profile.is_not(None))
-    with ledger.engine.connect() as conn:
-        frame = pd.DataFrame(conn.execute(image_query).all(),
-                             columns=["profile", "run_id", "cost_seconds", "peak_vram_bytes"])
-        run_frame = pd.DataFrame(conn.execute(run_query).all(),
-                                 columns=["profile", "run_id", "status", "error_type", "error"])
+    frame = profile_image_costs(ledger)
+    run_frame = profile_run_outcomes(ledger)
     if frame.empty and run_frame.empty:
         return {}
     frame["key"] = _key(frame["profile"])

@@ -13,16 +13,12 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
-from contextlib import AbstractContextManager
-from datetime import datetime, timezone
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection
-
-from paramlab.ledger import Ledger, actor, schema
-from paramlab.ledger.guarded import reading, transaction
+from paramlab.documents import LedgerStore
+from paramlab.ledger import actor
+from paramlab.ledger.edits.profiles import ProfileEdits
+from paramlab.ledger.reads import profiles as reads
 from paramlab.ledger.records import as_utc, utc_now
 from paramlab.profiles.model import (
     HostCatalog,
@@ -37,7 +33,6 @@ from paramlab.profiles.model import (
 from paramlab.profiles.starters import STARTER_PROFILES, STARTERS_BY_KEY
 
 log = logging.getLogger("paramlab")
-table = schema.profiles
 
 
 class ProfileStorageError(ProfileError):
@@ -60,23 +55,17 @@ def _starter_refusal(name: str) -> ProfileError:
     return ProfileError(f"'{name}' is a starter profile; duplicate it to change it.")
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
-
-
-class ProfileStore:
+class ProfileStore(LedgerStore[ProfileEdits]):
     """Create, read, update and delete profiles; the panel and the import go through here."""
 
-    def __init__(self, ledger: Ledger):
-        self.ledger = ledger
+    storage_error = ProfileStorageError
+    edits_type = ProfileEdits
 
     # -- reading -----------------------------------------------------------------------------
 
     def stored(self) -> list[Profile]:
         """The user's own profiles (no starters), by name."""
-        with self._reading() as conn:
-            rows = conn.execute(sa.select(table).order_by(table.c.name_key)).all()
-        profiles = [self._from_row(row._mapping) for row in rows]
+        profiles = [self._from_row(row) for row in self._read(reads.stored_profiles)]
         return [profile for profile in profiles if profile is not None]
 
     def list(self, model_name: str | None = None, model_hash: str | None = None) -> list[Profile]:
@@ -96,21 +85,27 @@ class ProfileStore:
         key = name_key(name) if isinstance(name, str) else ""
         if key in STARTERS_BY_KEY:
             return STARTERS_BY_KEY[key]
-        with self._reading() as conn:
-            row = conn.execute(sa.select(table).where(table.c.name_key == key)).first()
-        profile = self._from_row(row._mapping) if row is not None else None
+        row = self._read(reads.stored_profile, key)
+        profile = self._from_row(row) if row is not None else None
         if profile is None:
-            raise ProfileNotFound(f"No profile named {name!r}. Available profiles: {list_names(self.names())}.")
+            raise self._not_found(name)
         return profile
+
+    def history(self, name: str) -> list[dict[str, Any]]:
+        """Every version of the profile called ``name`` (also of its earlier names), oldest first."""
+        versions = self._read(reads.profile_history, name_key(name))
+        if versions is None:
+            raise ProfileNotFound(f"No profile named {name!r} and no history under that name.")
+        return versions
 
     # -- writing -----------------------------------------------------------------------------
 
     def create(self, profile: Profile, catalog: HostCatalog | None = None) -> Profile:
         """Store a new profile; with a catalog its names must exist in this WebUI."""
         values = self._row_values(profile, catalog)
-        with self._transaction(f"save profile '{profile.name}'") as conn:
-            self._ensure_free(conn, profile.name)
-            self._insert(conn, values, "created")
+        with self._editing(f"save profile '{profile.name}'") as edits:
+            self._ensure_free(edits, profile.name)
+            edits.create(values, "created")
         return self.get(profile.name)
 
     def update(self, name: str, profile: Profile, catalog: HostCatalog | None = None) -> Profile:
@@ -119,19 +114,17 @@ class ProfileStore:
             raise _starter_refusal(STARTERS_BY_KEY[name_key(name)].name)
         values = self._row_values(profile, catalog)
         values.pop("created_at")
-        with self._transaction(f"save profile '{profile.name}'") as conn:
-            existing = self._row_of(conn, name, "change")
-            self._ensure_free(conn, profile.name, except_id=existing.id)
-            self._change(conn, existing, values, "updated")
+        with self._editing(f"save profile '{profile.name}'") as edits:
+            existing = self._row_of(edits, name, "change")
+            self._ensure_free(edits, profile.name, except_id=existing["id"])
+            edits.change(existing, values, "updated")
         return self.get(profile.name)
 
     def delete(self, name: str) -> None:
         if name_key(name) in STARTERS_BY_KEY:
             raise _starter_refusal(STARTERS_BY_KEY[name_key(name)].name)
-        with self._transaction(f"delete profile '{name}'") as conn:
-            existing = self._row_of(conn, name, "delete")
-            self._change(conn, existing, {}, "deleted")
-            conn.execute(table.delete().where(table.c.id == existing.id))
+        with self._editing(f"delete profile '{name}'") as edits:
+            edits.remove(self._row_of(edits, name, "delete"))
 
     def duplicate(self, name: str, new_name: str) -> Profile:
         """A stored, editable copy of any profile (starters included) under ``new_name``; never approved
@@ -155,93 +148,55 @@ class ProfileStore:
                 "Only the command line (`python -m paramlab profiles approve|lock …`) or a user listed in Settings → "
                 "ParamLab → \"Users who may change locked profiles\" may approve or lock profiles."
             )
-        with self._transaction(f"change profile '{name}' in the style guide") as conn:
-            existing = self._row_of(conn, name, "change")
+        with self._editing(f"change profile '{name}' in the style guide") as edits:
+            existing = self._row_of(edits, name, "change")
             values: dict[str, Any] = {}
             actions = []
-            if approved is not None and bool(approved) != bool(existing.approved):
+            if approved is not None and bool(approved) != bool(existing["approved"]):
                 values.update(approved=bool(approved), approved_by=acting.name if approved else None,
                               approved_at=utc_now() if approved else None)
                 actions.append("approved" if approved else "unapproved")
-            if locked is not None and bool(locked) != bool(existing.locked):
+            if locked is not None and bool(locked) != bool(existing["locked"]):
                 values["locked"] = bool(locked)
                 actions.append("locked" if locked else "unlocked")
             for number, action in enumerate(actions):
-                self._change(conn, existing, values if number == 0 else {}, action)
-                existing = conn.execute(sa.select(table).where(table.c.id == existing.id)).one()
+                existing = edits.change(existing, values if number == 0 else {}, action)
         return self.get(name)
-
-    def history(self, name: str) -> list[dict[str, Any]]:
-        """Every version of the profile called ``name`` (also of its earlier names), oldest first."""
-        versions = schema.profile_versions
-        with self._reading() as conn:
-            uid = conn.execute(sa.select(table.c.profile_uid).where(table.c.name_key == name_key(name))).scalar()
-            if uid is None:  # a deleted profile: its last name
-                uid = conn.execute(sa.select(versions.c.profile_uid).where(sa.func.lower(versions.c.name) == name_key(
-                    name)).order_by(versions.c.changed_at.desc()).limit(1)).scalar()
-            if uid is None:
-                raise ProfileNotFound(f"No profile named {name!r} and no history under that name.")
-            rows = conn.execute(sa.select(versions).where(versions.c.profile_uid == uid).order_by(versions.c.version))
-            # plain ``str`` keys: SQLAlchemy's column names are a str subclass that orjson (gradio's JSON) refuses
-            return [{str(key): value for key, value in row._mapping.items()} | {"changed_at": _aware(row.changed_at)}
-                    for row in rows]
 
     def write_import(self, created: list[Profile], replacing: list[Profile]) -> None:
         """Write an import in ONE transaction: ``created`` are new names, ``replacing`` overwrite stored
         profiles of the same name. Settings must already be checked (see :mod:`paramlab.profiles.fileformat`)."""
-        with self._transaction("import the profiles") as conn:
+        with self._editing("import the profiles") as edits:
             for profile in replacing:
                 values = self._row_values(profile, None)
                 values.pop("created_at")
-                self._change(conn, self._row_of(conn, profile.name, "replace"), values, "imported")
+                edits.change(self._row_of(edits, profile.name, "replace"), values, "imported")
             for profile in created:
-                self._ensure_free(conn, profile.name)
-                self._insert(conn, self._row_values(profile, None), "imported")
+                self._ensure_free(edits, profile.name)
+                edits.create(self._row_values(profile, None), "imported")
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _reading(self) -> AbstractContextManager[Connection]:
-        return reading(self.ledger, ProfileStorageError, "the profiles")
+    def _not_found(self, name: Any) -> ProfileNotFound:
+        return ProfileNotFound(f"No profile named {name!r}. Available profiles: {list_names(self.names())}.")
 
-    def _transaction(self, action: str) -> AbstractContextManager[Connection]:
-        return transaction(self.ledger, ProfileStorageError, action, "a profile")
-
-    def _row_of(self, conn: Connection, name: str, what: str) -> Any:
+    def _row_of(self, edits: ProfileEdits, name: str, what: str) -> dict[str, Any]:
         """The stored row called ``name``, refused when it is locked and the person acting may not ``what`` it."""
-        row = conn.execute(sa.select(table).where(table.c.name_key == name_key(name))).first()
+        row = edits.find(name_key(name))
         if row is None:
-            raise ProfileNotFound(f"No profile named {name!r}. Available profiles: {list_names(self.names())}.")
-        if row.locked and not actor.current().may_edit_locked:
-            raise _locked_refusal(row.name, what)
+            raise self._not_found(name)
+        if row["locked"] and not actor.current().may_edit_locked:
+            raise _locked_refusal(row["name"], what)
         return row
 
-    def _insert(self, conn: Connection, values: dict[str, Any], action: str) -> None:
-        values = dict(values, profile_uid=str(uuid.uuid4()), version=1, updated_by=actor.current().name)
-        row_id = conn.execute(table.insert().values(**values)).inserted_primary_key[0]
-        self._record_version(conn, conn.execute(sa.select(table).where(table.c.id == row_id)).one(), action)
-
-    def _change(self, conn: Connection, existing: Any, values: dict[str, Any], action: str) -> None:
-        """Apply ``values`` as the next version of ``existing`` and keep that version."""
-        values = dict(values, version=(existing.version or 1) + 1, updated_by=actor.current().name,
-                      updated_at=values.get("updated_at") or utc_now())
-        conn.execute(table.update().where(table.c.id == existing.id).values(**values))
-        self._record_version(conn, conn.execute(sa.select(table).where(table.c.id == existing.id)).one(), action)
-
     @staticmethod
-    def _record_version(conn: Connection, row: Any, action: str) -> None:
-        conn.execute(schema.profile_versions.insert().values(
-            profile_uid=row.profile_uid, version=row.version, action=action, name=row.name,
-            description=row.description, model_scope=row.model_scope, settings_json=row.settings_json,
-            approved=bool(row.approved), locked=bool(row.locked), changed_by=actor.current().name,
-            changed_at=row.updated_at))
-
-    def _ensure_free(self, conn: Connection, name: str, except_id: int | None = None) -> None:
+    def _ensure_free(edits: ProfileEdits, name: str, except_id: int | None = None) -> None:
         key = name_key(name)
         if key in STARTERS_BY_KEY:
             raise ProfileError(f"'{STARTERS_BY_KEY[key].name}' is the name of a starter profile; choose another name.")
-        row = conn.execute(sa.select(table.c.id, table.c.name).where(table.c.name_key == key)).first()
-        if row is not None and row.id != except_id:
-            raise ProfileError(f"A profile named '{row.name}' already exists; choose another name.")
+        row = edits.find(key)
+        if row is not None and row["id"] != except_id:
+            raise ProfileError(f"A profile named '{row['name']}' already exists; choose another name.")
 
     @staticmethod
     def _row_values(profile: Profile, catalog: HostCatalog | None) -> dict[str, Any]:
@@ -256,14 +211,14 @@ class ProfileStore:
         }
 
     @staticmethod
-    def _from_row(row: Any) -> Profile | None:
+    def _from_row(row: dict[str, Any]) -> Profile | None:
         """A stored row as a profile; a row edited into nonsense outside ParamLab is shown as unusable."""
         fields = {
             "name": row["name"], "description": row["description"], "model_scope": row["model_scope"],
-            "unusable_reason": row["unusable_reason"],
-            "created_at": _aware(row["created_at"]), "updated_at": _aware(row["updated_at"]),
-            "version": row["version"], "approved": bool(row["approved"]), "approved_by": row["approved_by"],
-            "approved_at": _aware(row["approved_at"]), "locked": bool(row["locked"]), "updated_by": row["updated_by"],
+            "unusable_reason": row["unusable_reason"], "created_at": row["created_at"],
+            "updated_at": row["updated_at"], "version": row["version"], "approved": bool(row["approved"]),
+            "approved_by": row["approved_by"], "approved_at": row["approved_at"], "locked": bool(row["locked"]),
+            "updated_by": row["updated_by"],
         }
         try:
             return Profile(settings=json.loads(row["settings_json"]), **fields)

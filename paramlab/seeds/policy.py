@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from paramlab.seeds.series_names import SeriesError, validate_series_name
+from paramlab.profiles.names import optional_name
 from paramlab.strict_model import StrictModel, root_validator, validator
 
 SEED_MAX = 4294967295  # A1111 seeds are unsigned 32-bit
@@ -77,12 +77,7 @@ class SeedLock(StrictModel):
 
     @validator("series", pre=True)
     def _series(cls, value: Any) -> str | None:  # noqa: N805
-        if value is None:
-            return None
-        try:
-            return validate_series_name(value)
-        except SeriesError as exc:
-            raise SeedLockError(f"seed_lock.series: {exc}") from None
+        return optional_name(value, "series", SeedLockError, "seed_lock.series")
 
     @validator("policy", pre=True)
     def _policy(cls, value: Any) -> str:  # noqa: N805

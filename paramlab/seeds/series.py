@@ -8,17 +8,14 @@ Every write is one transaction, so a failed write changes nothing. Names follow 
 from __future__ import annotations
 
 import logging
-from contextlib import AbstractContextManager
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, ClassVar
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection
-
-from paramlab.ledger import Ledger, schema
-from paramlab.ledger.guarded import reading, transaction
+from paramlab.documents import LedgerStore, name_key
+from paramlab.ledger.edits.series import SeriesEdits
+from paramlab.ledger.reads import series as reads
 from paramlab.ledger.records import as_utc, utc_now
-from paramlab.profiles.names import ProfileError, list_names, name_key, validate_name
+from paramlab.profiles.names import check_text, list_names, optional_name
 from paramlab.seeds.policy import SeedLock, SeedPlan, check_seed, check_strength, plan_seeds
 from paramlab.seeds.series_names import SeriesError, validate_series_name
 from paramlab.strict_model import StrictModel, root_validator, validator
@@ -26,7 +23,6 @@ from paramlab.strict_model import StrictModel, root_validator, validator
 PROMPT_FRAGMENT_MAX = 2_000
 NOTES_MAX = 10_000
 log = logging.getLogger("paramlab")
-table = schema.series
 
 
 class SeriesNotFound(SeriesError):
@@ -37,17 +33,9 @@ class SeriesStorageError(SeriesError):
     """The database refused the write (locked, read-only, gone); nothing was changed."""
 
 
-def _text(value: Any, label: str, limit: int, *, none_if_empty: bool) -> str | None:
-    if value is None:
-        return None if none_if_empty else ""
-    if not isinstance(value, str):
-        raise SeriesError(f"Series {label} must be text, got {type(value).__name__}.")
-    value = value.strip()
-    if len(value) > limit:
-        raise SeriesError(f"Series {label} is {len(value):,} characters long; the limit is {limit:,}.")
-    if "\x00" in value:
-        raise SeriesError(f"Series {label} contains a NUL character.")
-    return (value or None) if none_if_empty else value
+def _text(value: Any, label: str, limit: int) -> str | None:
+    """A series' text field, stripped; None when empty."""
+    return check_text(value, f"Series {label}", limit, SeriesError) or None
 
 
 class Series(StrictModel):
@@ -88,20 +76,15 @@ class Series(StrictModel):
 
     @validator("profile", pre=True)
     def _profile(cls, value: Any) -> str | None:  # noqa: N805
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        try:
-            return validate_name(value)
-        except ProfileError as exc:
-            raise SeriesError(f"Series profile: {exc}") from None
+        return optional_name(value, "profile", SeriesError, "Series profile", blank_is_none=True)
 
     @validator("prompt_fragment", pre=True)
     def _prompt_fragment(cls, value: Any) -> str | None:  # noqa: N805
-        return _text(value, "prompt_fragment", PROMPT_FRAGMENT_MAX, none_if_empty=True)
+        return _text(value, "prompt_fragment", PROMPT_FRAGMENT_MAX)
 
     @validator("notes", pre=True)
     def _notes(cls, value: Any) -> str:  # noqa: N805
-        return _text(value, "notes", NOTES_MAX, none_if_empty=False) or ""
+        return _text(value, "notes", NOTES_MAX) or ""
 
     @root_validator(skip_on_failure=True)
     def _variation_needs_its_seed(cls, values: dict[str, Any]) -> dict[str, Any]:  # noqa: N805
@@ -131,50 +114,49 @@ def plan_series_seeds(lock: SeedLock, series: Series, base_subseed: int, base_st
     return SeedPlan(plan.seeds, plan.subseeds, plan.subseed_strengths, f"series '{series.name}': {plan.description}")
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
-
-
-class SeriesStore:
+class SeriesStore(LedgerStore[SeriesEdits]):
     """Create, read, update and delete series; the panel, the API and the seed lock go through here."""
 
-    def __init__(self, ledger: Ledger):
-        self.ledger = ledger
+    storage_error = SeriesStorageError
+    edits_type = SeriesEdits
 
     # -- reading -----------------------------------------------------------------------------
 
     def list(self) -> list[Series]:
         """Every series, by name (case-insensitive order). A row edited into nonsense outside ParamLab is skipped."""
-        with self._reading() as conn:
-            rows = conn.execute(sa.select(table).order_by(table.c.name_key)).all()
         found = []
-        for row in rows:
+        for row in self._read(reads.stored_series):
             try:
-                found.append(self._from_row(row._mapping))
+                found.append(self._from_row(row))
             except SeriesError as exc:
-                log.warning("ParamLab: skipping stored series %r: %s", row.name, exc)
+                log.warning("ParamLab: skipping stored series %r: %s", row["name"], exc)
         return found
 
     def names(self) -> list[str]:
-        with self._reading() as conn:
-            return list(conn.execute(sa.select(table.c.name).order_by(table.c.name_key)).scalars())
+        return self._read(reads.series_names)
 
     def get(self, name: str) -> Series:
         """The series with this name (case-insensitive); :class:`SeriesNotFound` lists the names there are."""
         key = name_key(name) if isinstance(name, str) else ""
-        with self._reading() as conn:
-            row = conn.execute(sa.select(table).where(table.c.name_key == key)).first()
+        row = self._read(reads.stored_one_series, key)
         if row is None:
             raise self._not_found(name)
-        return self._from_row(row._mapping)
+        return self._from_row(row)
+
+    def image_counts(self) -> dict[str, int]:
+        """Images tagged with each series, keyed by the lowercased name (as series names are unique)."""
+        counts: dict[str, int] = {}
+        for name, count in self._read(reads.images_per_series).items():
+            counts[name_key(name)] = counts.get(name_key(name), 0) + count
+        return counts
 
     # -- writing -----------------------------------------------------------------------------
 
     def create(self, series: Series) -> Series:
         values = self._row_values(series)
-        with self._transaction(f"save series '{series.name}'") as conn:
-            self._ensure_free(conn, series.name)
-            conn.execute(table.insert().values(**values))
+        with self._editing(f"save series '{series.name}'") as edits:
+            self._ensure_free(edits, series.name)
+            edits.insert(values)
         return self.get(series.name)
 
     def update(self, name: str, series: Series) -> Series:
@@ -183,15 +165,27 @@ class SeriesStore:
         Images already made keep the name they were tagged with."""
         values = self._row_values(series)
         values.pop("created_at")
-        with self._transaction(f"save series '{series.name}'") as conn:
-            existing_id = self._id_of(conn, name)
-            self._ensure_free(conn, series.name, except_id=existing_id)
-            conn.execute(table.update().where(table.c.id == existing_id).values(**values))
+        with self._editing(f"save series '{series.name}'") as edits:
+            existing_id = self._id_of(edits, name)
+            self._ensure_free(edits, series.name, except_id=existing_id)
+            edits.update(existing_id, values)
         return self.get(series.name)
 
     def delete(self, name: str) -> None:
-        with self._transaction(f"delete series '{name}'") as conn:
-            conn.execute(table.delete().where(table.c.id == self._id_of(conn, name)))
+        with self._editing(f"delete series '{name}'") as edits:
+            edits.delete(self._id_of(edits, name))
+
+    def write_import(self, created: list[Series], replacing: list[Series]) -> None:
+        """Write an import in ONE transaction: ``created`` are new names, ``replacing`` overwrite the series
+        of the same name (see :mod:`paramlab.seeds.series_file`)."""
+        with self._editing("import the series") as edits:
+            for series in replacing:
+                values = self._row_values(series)
+                values.pop("created_at")
+                edits.update(self._id_of(edits, series.name), values)
+            for series in created:
+                self._ensure_free(edits, series.name)
+                edits.insert(self._row_values(series))
 
     def from_image_row(self, row: dict[str, Any], name: str) -> Series:
         """A new (unsaved) series holding a ledger image's seed, its variation when one was used, its profile."""
@@ -214,24 +208,17 @@ class SeriesStore:
     def _not_found(self, name: Any) -> SeriesNotFound:
         return SeriesNotFound(f"No series named {name!r}. Available series: {list_names(self.names())}.")
 
-    def _reading(self) -> AbstractContextManager[Connection]:
-        return reading(self.ledger, SeriesStorageError, "the series")
-
-    def _transaction(self, action: str) -> AbstractContextManager[Connection]:
-        return transaction(self.ledger, SeriesStorageError, action, "a series")
-
-    def _id_of(self, conn: Connection, name: str) -> int:
-        key = name_key(name) if isinstance(name, str) else ""
-        found = conn.execute(sa.select(table.c.id).where(table.c.name_key == key)).scalar_one_or_none()
+    def _id_of(self, edits: SeriesEdits, name: str) -> int:
+        found = edits.find(name_key(name) if isinstance(name, str) else "")
         if found is None:
             raise self._not_found(name)
-        return found
+        return found["id"]
 
     @staticmethod
-    def _ensure_free(conn: Connection, name: str, except_id: int | None = None) -> None:
-        row = conn.execute(sa.select(table.c.id, table.c.name).where(table.c.name_key == name_key(name))).first()
-        if row is not None and row.id != except_id:
-            raise SeriesError(f"A series named '{row.name}' already exists; choose another name.")
+    def _ensure_free(edits: SeriesEdits, name: str, except_id: int | None = None) -> None:
+        found = edits.find(name_key(name))
+        if found is not None and found["id"] != except_id:
+            raise SeriesError(f"A series named '{found['name']}' already exists; choose another name.")
 
     @staticmethod
     def _row_values(series: Series) -> dict[str, Any]:
@@ -244,12 +231,12 @@ class SeriesStore:
         }
 
     @staticmethod
-    def _from_row(row: Any) -> Series:
+    def _from_row(row: dict[str, Any]) -> Series:
         return Series(
             name=row["name"], seed=row["seed"], variation_seed=row["variation_seed"],
             variation_strength=row["variation_strength"], profile=row["profile"],
             prompt_fragment=row["prompt_fragment"], notes=row["notes"] or "",
-            created_at=_aware(row["created_at"]), updated_at=_aware(row["updated_at"]),
+            created_at=row["created_at"], updated_at=row["updated_at"],
         )
 
 

@@ -1,5 +1,6 @@
 """The Profiles and Series managers of the ParamLab tab (the same page in the WebUI and in
-``python -m paramlab serve``): list, edit, duplicate, delete, export and import.
+``python -m paramlab serve``): list, edit, duplicate, delete, export and import. Both are the one
+named-document manager (:mod:`paramlab.tab.documents_manager`) given a kind.
 
 Each ``build_*`` function builds into the open ``gr.Blocks`` and returns :class:`ManagerComponents`;
 the lead refreshes them on tab select with ``demo/tab.select(m.refresh, outputs=m.outputs)``.
@@ -8,6 +9,7 @@ The handlers are plain module-level functions (first argument the ledger) that n
 
 from __future__ import annotations
 
+from paramlab.seeds.series_file import SERIES_FORMAT, SERIES_VERSION, SeriesImportReport, export_series, import_series
 from paramlab.tab.managers_common import CONFLICT_CHOICES, ManagerComponents
 from paramlab.tab.managers_profiles import (
     PROFILE_HEADERS,
@@ -35,7 +37,6 @@ from paramlab.tab.managers_series import (
     select_series,
     series_image_counts,
 )
-from paramlab.tab.series_file import SERIES_FORMAT, SERIES_VERSION, SeriesImportReport, export_series, import_series
 
 __all__ = [
     "CONFLICT_CHOICES", "PROFILE_HEADERS", "SERIES_FORMAT", "SERIES_HEADERS", "SERIES_VERSION", "ManagerComponents",

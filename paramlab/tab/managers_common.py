@@ -1,8 +1,8 @@
-"""What the Profiles and Series managers share: their handle for the lead, escaped messages, and the
-guard that turns every failure into a message instead of a red gradio error.
+"""The pieces of the tab's managers: their handle for the lead, escaped messages, downloads, and the guard
+that turns every failure into a message instead of a red gradio error.
 
-Part of :mod:`paramlab.tab.managers` (re-exported there); kept apart so both managers can use it
-without importing each other.
+Used by the one named-document manager (:mod:`paramlab.tab.documents_manager`) and by the tab's other
+pages that offer a download; re-exported by :mod:`paramlab.tab.managers`.
 """
 
 from __future__ import annotations
@@ -11,19 +11,16 @@ import functools
 import html
 import logging
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 import pandas as pd
-import sqlalchemy as sa
 
 from paramlab.gradio_compat import update
 from paramlab.ledger import LedgerError
-from paramlab.profiles.model import ProfileError, name_key
-from paramlab.seeds.series import SeriesError
 from paramlab.tab.status_html import status_html
 
 log = logging.getLogger("paramlab")
@@ -33,9 +30,8 @@ ASK_CHOICE = "ask (refuse on a name conflict)"
 CONFLICT_CHOICES = [ASK_CHOICE, "skip", "rename", "replace"]
 TRUNCATE_AT = 60
 # Problems a user can cause or fix (bad input, a locked ledger); anything else is a bug, logged with its trace.
-EXPECTED_ERRORS: tuple[type[BaseException], ...] = (
-    ProfileError, SeriesError, LedgerError, sa.exc.SQLAlchemyError, OSError, ValueError, TypeError,
-)
+# ProfileError and SeriesError are ValueErrors; the stores' database failures arrive as them or as LedgerError.
+EXPECTED_ERRORS: tuple[type[BaseException], ...] = (LedgerError, OSError, ValueError, TypeError)
 
 
 @dataclass
@@ -73,18 +69,6 @@ def truncate(value: str | None, limit: int = TRUNCATE_AT) -> str:
         return ""
     flat = " ".join(value.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
-def free_name(name: str, taken: Iterable[str], label: str = "") -> str:
-    """``Name (2)`` / ``Name (copy 2)`` …: the first name not taken (case-insensitively), within 100 characters."""
-    taken_keys = {name_key(existing) for existing in taken}
-    number = 1 if label else 2
-    while True:
-        suffix = f" ({label}{' ' if label and number > 1 else ''}{number if number > 1 else ''})"
-        candidate = name[: 100 - len(suffix)].rstrip() + suffix
-        if name_key(candidate) not in taken_keys:
-            return candidate
-        number += 1
 
 
 def name_of_clicked_row(table: Any, event: gr.SelectData) -> Any:
