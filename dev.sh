@@ -42,7 +42,7 @@ ensure_chromium() {
 }
 
 ensure_postgresql() {
-    # The tests start their own throw-away PostgreSQL server (tests/pg_server.py); they need its binaries.
+    # The tests start their own throw-away PostgreSQL server (tests/support/pg_server.py); they need its binaries.
     if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null && ! command -v initdb >/dev/null; then
         apt_install postgresql "the shared-ledger tests"
     fi

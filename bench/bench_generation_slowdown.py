@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO), str(REPO / "tests" / "host"), str(REPO / "tests")]
+sys.path[:0] = [str(REPO), str(REPO / "tests" / "host"), str(REPO / "tests" / "support")]
 
 import sqlalchemy as sa  # noqa: E402
 import torch  # noqa: E402

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO), str(REPO / "tests" / "host"), str(REPO / "tests")]
+sys.path[:0] = [str(REPO), str(REPO / "tests" / "host"), str(REPO / "tests" / "support")]
 
 import sqlalchemy as sa  # noqa: E402
 from modules import script_callbacks, scripts, txt2img  # noqa: E402

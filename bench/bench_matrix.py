@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO), str(REPO / "tests")]
+sys.path[:0] = [str(REPO), str(REPO / "tests" / "support")]
 
 from matrix_ledger import fill_xyz_job  # noqa: E402
 
@@ -24,7 +24,7 @@ from paramlab.analysis.matrix import build_matrix, matrix_csv  # noqa: E402
 from paramlab.analysis.matrix_load import load_job_cells  # noqa: E402
 from paramlab.ledger import Ledger  # noqa: E402
 from paramlab.ledger.urls import resolve_ledger_url  # noqa: E402
-from paramlab.tab.matrix_render import matrix_html  # noqa: E402
+from paramlab.tab.matrix.render import matrix_html  # noqa: E402
 
 
 def main() -> None:

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-for entry in (str(REPO_ROOT), str(REPO_ROOT / "tests")):
+for entry in (str(REPO_ROOT), str(REPO_ROOT / "tests" / "support")):
     if entry not in sys.path:
         sys.path.insert(0, entry)
 

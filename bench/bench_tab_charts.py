@@ -29,7 +29,7 @@ from bench_pareto import synthetic_frame  # noqa: E402
 from paramlab.ledger import ImageRecord, Ledger, RunRecord  # noqa: E402
 from paramlab.ledger.filters import ImageFilter  # noqa: E402
 from paramlab.ledger.urls import resolve_ledger_url  # noqa: E402
-from paramlab.tab.charts import (  # noqa: E402
+from paramlab.tab.charts.figures import (  # noqa: E402
     chart_data,
     cost_quality_chart,
     recommendation_text,

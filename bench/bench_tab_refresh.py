@@ -133,7 +133,7 @@ def explain(ledger: Ledger, filt: Any) -> None:
 
 def run(rows: int) -> None:
     from paramlab.ledger.filters import ImageFilter
-    from paramlab.tab import query
+    from paramlab.tab.ledger_view import query
 
     path = build(rows)
     ledger = open_ledger(path)

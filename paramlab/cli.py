@@ -135,7 +135,7 @@ class ServeRefused(Exception):
 
 def serve_logins(args: argparse.Namespace) -> list[tuple[str, str]]:
     """The logins from ``--auth`` and ``--auth-file``; refuses a non-loopback host without any."""
-    from paramlab.tab.access import parse_credentials
+    from paramlab.web.access import parse_credentials
 
     texts = list(args.auth)
     if args.auth_file is not None:

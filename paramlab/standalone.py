@@ -7,7 +7,7 @@ cookie only, images the tab's signed links too. A team's viewer is read-only: on
 users named with ``--editor`` may rate, delete or edit profiles and series (locked profiles stay for the
 command line), checked where every write goes through (:mod:`paramlab.ledger.actor`). gradio's ``/file=``
 hands out the page's own downloads only, and other sites cannot drive the page
-(:mod:`paramlab.standalone_guard`).
+(:mod:`paramlab.web.standalone_guard`).
 
 Differences from the WebUI tab: there are no "Send to txt2img/img2img" buttons, and profile names
 are checked for types and ranges only (no sampler registry outside the WebUI); the HTTP API has no
@@ -25,11 +25,11 @@ import gradio as gr
 from paramlab import gradio_compat as gr_compat
 from paramlab.ledger import Ledger
 from paramlab.ledger.actor import Actor, allowed
-from paramlab.standalone_guard import guard_app_kwargs
-from paramlab.tab.access import AccessRule
-from paramlab.tab.actors import act_per_event
 from paramlab.tab.page import build_tab_contents
+from paramlab.web.access import AccessRule
+from paramlab.web.actors import act_per_event
 from paramlab.web.routes import register_routes
+from paramlab.web.standalone_guard import guard_app_kwargs
 
 
 def build_page(ledger: Ledger) -> gr.Blocks:

@@ -1,4 +1,5 @@
-"""Shared fixtures. ``tests/host`` holds the stand-in for A1111's ``modules`` package.
+"""Shared fixtures. ``tests/host`` holds the stand-in for A1111's ``modules`` package, ``tests/support`` the
+helpers the tests import (on ``sys.path``); the tests sit in folders that mirror ``paramlab/``.
 
 The ``ledger`` fixture (and ``ledger_location``, for tests that open the ledger themselves or load the
 extension) runs each test twice: on an SQLite file and on a database of a real PostgreSQL server that
@@ -16,10 +17,11 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 HOST_DIR = Path(__file__).resolve().parent / "host"
+SUPPORT_DIR = Path(__file__).resolve().parent / "support"  # helpers: browser_support, webui_support, …
 ARTIFACTS_DIR = REPO_ROOT / "test-artifacts"
 BACKENDS = ("sqlite", "postgresql")
 
-for entry in (str(REPO_ROOT), str(HOST_DIR)):
+for entry in (str(REPO_ROOT), str(HOST_DIR), str(SUPPORT_DIR)):
     if entry not in sys.path:
         sys.path.insert(0, entry)
 

@@ -2,7 +2,7 @@
 
 The thresholds are heuristics, calibrated on controlled synthetic images (a smooth textured
 "natural-ish" picture, the same with its chroma pushed, with Gaussian noise added, blurred); the
-tests in ``tests/test_quality_flaws.py`` pin them. A diagnosis needs both a symptom in the measures
+tests in ``tests/quality/test_quality_flaws.py`` pin them. A diagnosis needs both a symptom in the measures
 and a setting that explains it, so a vivid picture at CFG 7 or a grainy one at 40 steps is not
 flagged.
 """

@@ -19,10 +19,10 @@ import gradio as gr
 
 from paramlab.gradio_compat import update
 from paramlab.ledger import Ledger
-from paramlab.tab.abtest_render import VIEW_CSS as AB_CSS
+from paramlab.tab.abtest.render import VIEW_CSS as AB_CSS
 from paramlab.tab.guard import build_part
-from paramlab.tab.jobs_view import VIEW_CSS as JOBS_CSS
-from paramlab.tab.matrix_render import MATRIX_CSS
+from paramlab.tab.jobs.view import VIEW_CSS as JOBS_CSS
+from paramlab.tab.matrix.render import MATRIX_CSS
 from paramlab.tab.page_style import build_style
 
 
@@ -68,42 +68,42 @@ def _sections(ledger_provider: Callable[[], Ledger], catalog_provider: Callable[
     need ``altair``, which gradio 4 does not bring) fails alone."""
 
     def ledger() -> Any:
-        from paramlab.tab.ledger_view import build_ledger_view
+        from paramlab.tab.ledger_view.view import build_ledger_view
 
         return build_ledger_view(ledger_provider, send_to=send_to, extra_actions=extra_actions)
 
     def jobs() -> Any:
-        from paramlab.tab.jobs_view import build_jobs_view
+        from paramlab.tab.jobs.view import build_jobs_view
 
         return build_jobs_view(ledger_provider)
 
     def matrix() -> Any:
-        from paramlab.tab.matrix_view import build_matrix_view
+        from paramlab.tab.matrix.view import build_matrix_view
 
         return build_matrix_view(ledger_provider)
 
     def charts() -> Any:
-        from paramlab.tab.charts_view import build_charts_view
+        from paramlab.tab.charts.view import build_charts_view
 
         return build_charts_view(ledger_provider)
 
     def upscale() -> Any:
-        from paramlab.tab.upscale_view import build_upscale_view
+        from paramlab.tab.upscale.view import build_upscale_view
 
         return build_upscale_view(ledger_provider)
 
     def abtests() -> Any:
-        from paramlab.tab.abtest_view import build_abtest_view
+        from paramlab.tab.abtest.view import build_abtest_view
 
         return build_abtest_view(ledger_provider)
 
     def profiles() -> Any:
-        from paramlab.tab.managers import build_profiles_manager
+        from paramlab.tab.managers.sections import build_profiles_manager
 
         return build_profiles_manager(ledger_provider, catalog_provider)
 
     def series() -> Any:
-        from paramlab.tab.managers import build_series_manager
+        from paramlab.tab.managers.sections import build_series_manager
 
         return build_series_manager(ledger_provider)
 

@@ -1,8 +1,8 @@
 """Every ``/paramlab/v1`` route, registered by one function for the WebUI and for ``paramlab serve`` alike.
 
 Neither host protects routes added to its app (A1111 guards only its own ``/sdapi`` routes), so each route
-here goes behind the host's :class:`paramlab.tab.access.AccessRule` and acts as the user it verified
-(:func:`paramlab.tab.actors.actor_dependency`): a viewer who may not write is refused by the ledger itself.
+here goes behind the host's :class:`paramlab.web.access.AccessRule` and acts as the user it verified
+(:func:`paramlab.web.actors.actor_dependency`): a viewer who may not write is refused by the ledger itself.
 The routes take the ledger and the host's extras from the app (:mod:`paramlab.web.route_services`).
 """
 
@@ -13,12 +13,12 @@ from collections.abc import Callable
 from fastapi import Depends, FastAPI
 
 from paramlab.ledger import Ledger
-from paramlab.tab.access import AccessRule
-from paramlab.tab.actors import Decide, actor_dependency
-from paramlab.tab.files import register_file_routes
+from paramlab.web import job_routes, profile_routes, series_routes, stats_routes
+from paramlab.web.access import AccessRule
+from paramlab.web.actors import Decide, actor_dependency
+from paramlab.web.image_files import register_file_routes
 from paramlab.web.images import register_image_routes
 from paramlab.web.route_services import HostServices, Route, RouteServices
-from paramlab.webui import api_jobs, api_routes, api_series, api_stats
 
 PREFIX = "/paramlab/v1"
 
@@ -26,28 +26,28 @@ PREFIX = "/paramlab/v1"
 def route_table(host: HostServices) -> list[Route]:
     """Every route (path under :data:`PREFIX`, endpoint, methods), less reproducing where nothing can generate."""
     routes: list[Route] = [
-        ("/profiles", api_routes.list_profiles, ["GET"]),
-        ("/profiles", api_routes.create_profile, ["POST"]),
-        ("/profiles/export", api_routes.export_route, ["GET"]),
-        ("/profiles/import", api_routes.import_route, ["POST"]),
-        ("/profiles/{name}", api_routes.get_profile, ["GET"]),
-        ("/profiles/{name}", api_routes.update_profile, ["PUT"]),
-        ("/profiles/{name}", api_routes.delete_profile, ["DELETE"]),
-        ("/profiles/{name}/guide", api_routes.guide_route, ["PUT"]),
-        ("/profiles/{name}/history", api_routes.history_route, ["GET"]),
-        ("/series", api_series.list_series, ["GET"]),
-        ("/series", api_series.create_series, ["POST"]),
-        ("/series/{name}", api_series.get_series, ["GET"]),
-        ("/series/{name}", api_series.update_series, ["PUT"]),
-        ("/series/{name}", api_series.delete_series, ["DELETE"]),
-        ("/stats/pareto", api_stats.pareto, ["GET"]),
-        ("/stats/convergence", api_stats.convergence, ["GET"]),
-        ("/images/{image_id}/rating", api_stats.set_rating, ["PUT"]),
-        ("/jobs", api_jobs.jobs_route, ["GET"]),
-        ("/jobs/{key}", api_jobs.job_route, ["GET"]),
+        ("/profiles", profile_routes.list_profiles, ["GET"]),
+        ("/profiles", profile_routes.create_profile, ["POST"]),
+        ("/profiles/export", profile_routes.export_route, ["GET"]),
+        ("/profiles/import", profile_routes.import_route, ["POST"]),
+        ("/profiles/{name}", profile_routes.get_profile, ["GET"]),
+        ("/profiles/{name}", profile_routes.update_profile, ["PUT"]),
+        ("/profiles/{name}", profile_routes.delete_profile, ["DELETE"]),
+        ("/profiles/{name}/guide", profile_routes.guide_route, ["PUT"]),
+        ("/profiles/{name}/history", profile_routes.history_route, ["GET"]),
+        ("/series", series_routes.list_series, ["GET"]),
+        ("/series", series_routes.create_series, ["POST"]),
+        ("/series/{name}", series_routes.get_series, ["GET"]),
+        ("/series/{name}", series_routes.update_series, ["PUT"]),
+        ("/series/{name}", series_routes.delete_series, ["DELETE"]),
+        ("/stats/pareto", stats_routes.pareto, ["GET"]),
+        ("/stats/convergence", stats_routes.convergence, ["GET"]),
+        ("/images/{image_id}/rating", stats_routes.set_rating, ["PUT"]),
+        ("/jobs", job_routes.jobs_route, ["GET"]),
+        ("/jobs/{key}", job_routes.job_route, ["GET"]),
     ]
     if host.reproduce is not None:
-        routes.append(("/images/{image_id}/reproduce", api_series.reproduce_image, ["POST"]))
+        routes.append(("/images/{image_id}/reproduce", series_routes.reproduce_image, ["POST"]))
     return routes
 
 

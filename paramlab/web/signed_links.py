@@ -1,6 +1,6 @@
 """Signed image links: how the tab's ``<img>`` tags reach the two file routes when the browser holds no
 Basic credentials (``--api-auth`` alone). A link names one kind of file of one image and expires; the
-secret lives as long as the process. :class:`paramlab.tab.access.AccessRule` checks them.
+secret lives as long as the process. :class:`paramlab.web.access.AccessRule` checks them.
 """
 
 from __future__ import annotations

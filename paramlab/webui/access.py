@@ -13,7 +13,7 @@ from typing import Any
 from modules import errors, shared
 
 from paramlab.ledger.actor import Actor, allowed
-from paramlab.tab.access import AccessRule, parse_credentials
+from paramlab.web.access import AccessRule, parse_credentials
 
 
 def api_auth_text() -> str:

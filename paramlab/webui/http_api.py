@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from paramlab.tab.actors import act_per_event
+from paramlab.web.actors import act_per_event
 from paramlab.web.route_services import HostServices
 from paramlab.web.routes import register_routes
 from paramlab.webui import catalog, runtime

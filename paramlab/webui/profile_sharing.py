@@ -6,7 +6,7 @@ from typing import Any
 
 import gradio as gr
 
-from paramlab.tab.managers import CONFLICT_CHOICES, export_profiles_file, import_profiles_file
+from paramlab.tab.managers.sections import CONFLICT_CHOICES, export_profiles_file, import_profiles_file
 from paramlab.webui import catalog, runtime
 
 

@@ -64,7 +64,7 @@ def add_webui_actions(selected: Any, status: Any) -> None:
 def lock_seed_from_image(image_id: Any) -> list[Any]:
     """[Lock seed, Locked seed, series, the panel's status, the tab's status]: the seed panel locks the
     selected image's seed (a plain lock: a chosen series is cleared), and both places say so."""
-    from paramlab.tab.query import image_detail
+    from paramlab.tab.ledger_view.query import image_detail
 
     unchanged = [update(), update(), update(), update()]
     try:

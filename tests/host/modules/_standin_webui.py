@@ -3,7 +3,7 @@
 Each tab is built in its own Blocks (txt2img first, then the extensions' ``on_ui_tabs``), and the page
 renders them under ``gr.Tabs(elem_id="tabs")``, each in ``gr.TabItem(label, id=<id>, elem_id="tab_<id>")``.
 As in A1111, the page gets no ``css=`` from the tabs' Blocks (A1111 adds extensions' ``style.css`` and
-``javascript/*.js`` itself: see ``tests/webui_page_support.py``), and the "Send to" buttons are wired
+``javascript/*.js`` itself: see ``tests/support/webui_page_support.py``), and the "Send to" buttons are wired
 once every tab exists.
 """
 

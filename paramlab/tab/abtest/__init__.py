@@ -1,0 +1,1 @@
+"""The A/B test section: blind pairs, votes and the outcome."""

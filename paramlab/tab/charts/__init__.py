@@ -1,0 +1,1 @@
+"""The cost / quality charts section and the run view beside it."""

@@ -1,0 +1,1 @@
+"""The jobs section: every press of Generate, its runs and images."""

@@ -1,0 +1,41 @@
+"""What the ledger view shows of the ledger's reads: one image's detail with its file, fingerprint and X/Y/Z job
+added, and the dropdown choices with the flaw codes.
+
+The reads and the filter themselves live in the ledger (:mod:`paramlab.ledger.reads.images`,
+:mod:`paramlab.ledger.filters`); they are re-exported here for the view's modules.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from paramlab.analysis.matrix_load import cell_place
+from paramlab.ledger import Ledger, database_errors
+from paramlab.ledger.filters import SORTS, ImageFilter
+from paramlab.ledger.reads.image_files import locate_recorded
+from paramlab.ledger.reads.images import PageResult, filter_choices, image_page, image_record, parse_flaws
+from paramlab.seeds.fingerprint import load_fingerprint
+
+
+def image_detail(ledger: Ledger, image_id: Any) -> dict[str, Any] | None:
+    """Everything the detail panel shows: the row, its quality figures, flaws, fingerprint, cost, where its file
+    is, and the X/Y/Z job it was a cell of."""
+    detail = image_record(ledger, image_id)
+    if detail is None:
+        return None
+    if detail.get("image_path"):  # a shared ledger: the file may be on another machine
+        with database_errors(f"find the file of image {detail['id']}"):
+            detail["file_note"] = locate_recorded(ledger, detail["id"], "image").note
+    detail["fingerprint"] = load_fingerprint(detail.get("fingerprint"))
+    detail["xyz_job"] = detail.get("job_id") if cell_place(detail.pop("run_settings", None)) else None
+    return detail
+
+
+def filter_options(ledger: Ledger) -> dict[str, list[str]]:
+    """The values each dropdown offers: models (by name), profiles, series, samplers, schedule types, flaw codes."""
+    from paramlab.quality.flaws import FLAW_CODES  # torch comes with it; only load when the view is used
+
+    return {**filter_choices(ledger), "flaws": list(FLAW_CODES)}
+
+
+__all__ = ["SORTS", "ImageFilter", "PageResult", "filter_options", "image_detail", "image_page", "parse_flaws"]

@@ -1,0 +1,1 @@
+"""The matrix section: an X/Y/Z plot's cells as a table of images and figures."""

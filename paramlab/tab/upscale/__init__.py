@@ -1,0 +1,1 @@
+"""The upscale section: tile upscales, their passes and what they cost."""
