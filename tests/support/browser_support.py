@@ -185,10 +185,13 @@ def chart_point(page: Any, chart: str = "#paramlab-charts-scatter") -> dict[str,
     with its accessible label. The point must be in view. Waits up to 15 s: a tab's late refresh may be
     redrawing the chart (no points, or points still moving in) when it is asked."""
     try:
-        found = page.wait_for_function(CHART_POINT_JS, arg=chart, timeout=15_000).json_value()
+        found = page.wait_for_function(CHART_POINT_JS, arg=chart, polling=200, timeout=15_000).json_value()
     except Exception as error:  # noqa: BLE001 - Playwright's timeout
         raise AssertionError(f"no uncovered point in {chart}") from error
     return found
+
+
+LIST_REFRESH_MS = 800  # more than a dropdown's list read takes on a loaded test machine
 
 
 def choose_option(page: Any, dropdown: str, option: str, attempts: int = 10) -> None:
@@ -202,6 +205,9 @@ def choose_option(page: Any, dropdown: str, option: str, attempts: int = 10) -> 
     for attempt in range(attempts):
         if not page.locator("ul.options").first.is_visible():
             box.click()  # opening it also reads the list again (its focus event)
+            # let that read land first: gradio 4 draws the list anew when it does, and a click on the old
+            # list is lost (the box falls back to the selection it had)
+            page.wait_for_timeout(LIST_REFRESH_MS)
         # type the option: the list shows only what matches the box's text (gradio 4: the current value),
         # and typing again (instead of reopening) survives a late list refresh that reset the text
         box.fill(option)
