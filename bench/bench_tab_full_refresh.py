@@ -20,9 +20,10 @@ from bench_tab_charts import FOLDER, build  # noqa: E402
 
 from paramlab.ledger import Ledger  # noqa: E402
 from paramlab.ledger.filters import ImageFilter  # noqa: E402
+from paramlab.ledger.reads.images import image_page  # noqa: E402
 from paramlab.ledger.urls import resolve_ledger_url  # noqa: E402
 from paramlab.tab.charts.figures import chart_data, cost_quality_chart, recommendation_text, steps_quality_chart  # noqa: E402
-from paramlab.tab.ledger_view.query import filter_options, image_page  # noqa: E402
+from paramlab.tab.ledger_view.query import filter_options  # noqa: E402
 
 TARGETS = {100_000: 1.0, 1_000_000: 3.0}
 

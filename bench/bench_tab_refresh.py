@@ -133,6 +133,7 @@ def explain(ledger: Ledger, filt: Any) -> None:
 
 def run(rows: int) -> None:
     from paramlab.ledger.filters import ImageFilter
+    from paramlab.ledger.reads.images import image_page
     from paramlab.tab.ledger_view import query
 
     path = build(rows)
@@ -153,8 +154,8 @@ def run(rows: int) -> None:
         options = median_seconds(lambda: query.filter_options(ledger))
         print(f"  filter_options: {options:.3f} s")
         for label, filt in cases.items():
-            result = query.image_page(ledger, filt)
-            seconds = median_seconds(lambda filt=filt: query.image_page(ledger, filt))
+            result = image_page(ledger, filt)
+            seconds = median_seconds(lambda filt=filt: image_page(ledger, filt))
             verdict = "ok" if seconds <= target else "MISSED"
             print(f"  {label:30s} {seconds:.3f} s  ({result.total:,} rows, {len(result.rows)} shown)  {verdict}")
             if seconds > target:

@@ -29,7 +29,7 @@ from PIL import Image
 from paramlab.ledger import Ledger, LedgerError
 from paramlab.ledger.known_folders import known_folders, recorded_output_folders
 from paramlab.ledger.locations import FileLocation, KnownFolders
-from paramlab.ledger.reads.image_files import Kind, locate_recorded, recorded_file, thumbnail_in_ledger
+from paramlab.ledger.reads.image_files import Kind, locate_recorded, thumbnail_in_ledger
 from paramlab.ledger.thumbnails import render_thumbnail
 from paramlab.web.access import AccessRule
 
@@ -220,7 +220,5 @@ def register_file_routes(app: FastAPI, ledger_provider: Callable[[], Ledger], *,
     return previews
 
 
-# locate_recorded and recorded_file are the ledger's reads (paramlab.ledger.reads.image_files), named here too
-# for the callers that find them beside the file routes
-__all__ = ["FILE_HEADERS", "PreviewCache", "image_media_type", "locate_recorded", "recorded_file",
-           "register_file_routes", "render_preview", "sniffed_media_type"]
+__all__ = ["FILE_HEADERS", "PreviewCache", "image_media_type", "register_file_routes", "render_preview",
+           "sniffed_media_type"]

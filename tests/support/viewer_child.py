@@ -17,8 +17,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from paramlab.ledger import Ledger  # noqa: E402
 from paramlab.ledger.filters import ImageFilter  # noqa: E402
+from paramlab.ledger.reads.images import image_page  # noqa: E402
 from paramlab.ledger.urls import resolve_ledger_url  # noqa: E402
-from paramlab.tab.ledger_view.query import filter_options, image_detail, image_page  # noqa: E402
+from paramlab.tab.ledger_view.query import filter_options, image_detail  # noqa: E402
 
 
 def main() -> None:

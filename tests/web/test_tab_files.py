@@ -13,8 +13,9 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from paramlab.ledger import ImageRecord, Ledger, RunRecord, schema
+from paramlab.ledger.reads.image_files import recorded_file
 from paramlab.web.access import AccessRule
-from paramlab.web.image_files import PreviewCache, recorded_file, register_file_routes
+from paramlab.web.image_files import PreviewCache, register_file_routes
 
 HTML = b"<!doctype html><html><body><script>document.title='owned'</script></body></html>"
 

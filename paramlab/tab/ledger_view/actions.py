@@ -20,9 +20,10 @@ from paramlab import gradio_compat
 from paramlab.ledger import Ledger, LedgerError
 from paramlab.ledger.edits.images import delete_images, export_filtered
 from paramlab.ledger.filters import FilterError, ImageFilter
+from paramlab.ledger.reads.images import image_page
 from paramlab.seeds.series import SeriesError, SeriesStore
 from paramlab.tab.ledger_view import render
-from paramlab.tab.ledger_view.query import filter_options, image_detail, image_page
+from paramlab.tab.ledger_view.query import filter_options, image_detail
 from paramlab.tab.status_html import status_html
 
 ANY = "(any)"

@@ -2,7 +2,7 @@
 added, and the dropdown choices with the flaw codes.
 
 The reads and the filter themselves live in the ledger (:mod:`paramlab.ledger.reads.images`,
-:mod:`paramlab.ledger.filters`); they are re-exported here for the view's modules.
+:mod:`paramlab.ledger.filters`).
 """
 
 from __future__ import annotations
@@ -10,10 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from paramlab.analysis.matrix_load import cell_place
-from paramlab.ledger import Ledger, database_errors
-from paramlab.ledger.filters import SORTS, ImageFilter
+from paramlab.ledger import Ledger
 from paramlab.ledger.reads.image_files import locate_recorded
-from paramlab.ledger.reads.images import PageResult, filter_choices, image_page, image_record, parse_flaws
+from paramlab.ledger.reads.images import filter_choices, image_record
 from paramlab.seeds.fingerprint import load_fingerprint
 
 
@@ -24,8 +23,7 @@ def image_detail(ledger: Ledger, image_id: Any) -> dict[str, Any] | None:
     if detail is None:
         return None
     if detail.get("image_path"):  # a shared ledger: the file may be on another machine
-        with database_errors(f"find the file of image {detail['id']}"):
-            detail["file_note"] = locate_recorded(ledger, detail["id"], "image").note
+        detail["file_note"] = locate_recorded(ledger, detail["id"], "image").note
     detail["fingerprint"] = load_fingerprint(detail.get("fingerprint"))
     detail["xyz_job"] = detail.get("job_id") if cell_place(detail.pop("run_settings", None)) else None
     return detail
@@ -38,4 +36,4 @@ def filter_options(ledger: Ledger) -> dict[str, list[str]]:
     return {**filter_choices(ledger), "flaws": list(FLAW_CODES)}
 
 
-__all__ = ["SORTS", "ImageFilter", "PageResult", "filter_options", "image_detail", "image_page", "parse_flaws"]
+__all__ = ["filter_options", "image_detail"]

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from paramlab.tab.ledger_view.query import PageResult, parse_flaws
+from paramlab.ledger.reads.images import PageResult, parse_flaws
 from paramlab.tab.matrix.links import open_matrix_button
 from paramlab.tab.status_html import status_html
 from paramlab.web.signed_links import PROCESS_SIGNER, SignedKind
