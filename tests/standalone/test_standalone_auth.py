@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from browser_support import free_port, paramlab_server
+from browser_support import free_port, paramlab_server, run_in_own_loop
 from PIL import Image
 
 from paramlab.cli import is_loopback_host, main
@@ -172,7 +172,6 @@ def test_after_logging_in_the_browser_shows_the_thumbnails(tmp_path: Path) -> No
 
 def click(demo, elem_id: str, user: str | None, *inputs):  # type: ignore[no-untyped-def]
     """Press a button of the page as gradio does for a logged-in user (through ``process_api``)."""
-    import asyncio
 
     from gradio.routes import Request
 
@@ -182,7 +181,7 @@ def click(demo, elem_id: str, user: str | None, *inputs):  # type: ignore[no-unt
                if any(getattr(demo.blocks.get(target), "elem_id", None) == elem_id for target in event.targets)][:1]
     # Inputs not given keep the values the page starts with (the rating also re-reads the table page).
     values = [*inputs, *(demo.blocks[block_id].value for block_id in event.inputs[len(inputs):])]
-    return asyncio.run(process_event(demo, event.key, values, Request(username=user)))["data"]
+    return run_in_own_loop(process_event(demo, event.key, values, Request(username=user)))["data"]
 
 
 def test_a_team_viewer_is_read_only_except_for_its_editors(tmp_path: Path) -> None:

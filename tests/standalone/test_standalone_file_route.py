@@ -8,7 +8,6 @@ loopback ``serve`` without a login any web page the user visited could press the
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from browser_support import free_port, paramlab_server
+from browser_support import free_port, paramlab_server, run_in_own_loop
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 from test_standalone_auth import record_images
@@ -77,7 +76,7 @@ def export_download(demo: Any) -> str:
                if any(getattr(demo.blocks.get(target), "elem_id", None) == "paramlab-ledger-export"
                       for target in event.targets)]
     values = [demo.blocks[block_id].value for block_id in event.inputs]
-    [download, _status] = asyncio.run(process_event(demo, event.key, values, None))["data"]
+    [download, _status] = run_in_own_loop(process_event(demo, event.key, values, None))["data"]
     return str(download.get("path") or download.get("name"))
 
 

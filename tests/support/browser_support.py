@@ -6,13 +6,14 @@ page was really seen; ``PARAMLAB_SKIP_BROWSER=1`` is the explicit opt-out.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Coroutine, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,6 +145,17 @@ def chromium_page(viewport: dict[str, int] | None = None) -> Iterator[Any]:
             yield context.new_page()
         finally:
             browser.close()
+
+
+def run_in_own_loop(coroutine: Coroutine[Any, Any, Any]) -> Any:
+    """Run ``coroutine`` to its end on a loop of its own. Not ``asyncio.run``: that leaves this thread with no
+    event loop, and gradio 4 takes every later app's stop event and locks from the thread's loop
+    (``utils.safe_get_stop_event``), so a page started after it answers its events with a server error."""
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coroutine)
+    finally:
+        loop.close()
 
 
 def assert_side_by_side(page: Any) -> None:
