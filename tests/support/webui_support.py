@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -103,3 +104,13 @@ def ledger_table(name: str) -> list[dict[str, Any]]:
             return [dict(r._mapping) for r in conn.execute(table.select().order_by(table.c.id))]
     finally:
         ledger.close()
+
+
+def wait_until_jobs_close(seconds: float = 10.0) -> None:
+    """Wait (polling, never judging time) until no press of Generate is open: a job ends when A1111 ends its
+    request, a moment after ``process_images`` returns. The test then checks what the ledger holds."""
+    from paramlab.webui import jobs
+
+    deadline = time.monotonic() + seconds
+    while jobs.OPEN_JOBS and time.monotonic() < deadline:
+        time.sleep(0.05)

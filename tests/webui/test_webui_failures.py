@@ -11,7 +11,6 @@ from __future__ import annotations
 import gc
 import json
 import logging
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,7 +21,7 @@ from host_fixture import register_xyz
 from modules import _standin_sampling, devices, processing, script_callbacks, sd_samplers, shared, txt2img
 from modules._standin_ui import default_script_args
 from modules.api import api
-from webui_support import LoadedExtension, ledger_table
+from webui_support import LoadedExtension, ledger_table, wait_until_jobs_close
 
 from paramlab.ledger import Ledger, recovery
 from paramlab.ledger.reads.jobs import list_jobs
@@ -188,9 +187,7 @@ def test_a_failing_xyz_cell_keeps_its_place_and_fails_the_plot(extension: Loaded
     nan_in_unet({1})  # the second cell
     with pytest.raises(devices.NansException):
         txt2img.run_txt2img_ui(runner, {"prompt": "x", **SMALL}, args)
-    deadline = time.monotonic() + 10
-    while jobs.OPEN_JOBS and time.monotonic() < deadline:  # a script's job ends when A1111 ends the request
-        time.sleep(0.05)
+    wait_until_jobs_close()
     [job] = table("jobs")
     ok, failed = table("runs")
     assert (job["status"], job["error_type"], job["run_count"]) == ("failed", "NansException", 2)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from datetime import timezone
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from modules import images, img2img, processing, scripts, shared, txt2img
 from modules._standin_ui import default_script_args, script_args_with
 from modules.api import api
 from PIL import Image
-from webui_support import LoadedExtension
+from webui_support import LoadedExtension, wait_until_jobs_close
 
 from paramlab.ledger.records import utc_now
 
@@ -233,17 +232,13 @@ def test_a_job_still_open_when_the_next_starts_is_closed(extension: LoadedExtens
 
 
 def test_a_job_ends_when_a1111_ends_the_request_even_while_its_p_lives_on(extension: LoadedExtension) -> None:
-    from paramlab.webui import jobs
-
     runner = extension.runner()
     shared.state.begin(job="request")
     p = txt2img.txt2img_create_processing(runner, {"prompt": "kept", **SMALL}, default_script_args(runner))
     processing.process_images(p)
     shared.state.end()
     request_ended = utc_now()
-    deadline = time.monotonic() + 5
-    while jobs.OPEN_JOBS and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until_jobs_close()
     [job] = extension.jobs()
     assert (job["status"], job["image_count"], p.prompt) == ("ok", 1, "kept")
     finished = job["finished_at"] if job["finished_at"].tzinfo else job["finished_at"].replace(tzinfo=timezone.utc)
