@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from paramlab.ledger.dialect import LedgerString, LedgerText
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 metadata = sa.MetaData()
 
@@ -98,6 +98,12 @@ runs = sa.Table(
     # that failed has no images to carry the name).
     sa.Column("error_type", LedgerString(200)),
     sa.Column("profile", LedgerString(100)),
+    # v11: every always-on script's arguments (JSON by script title; stored input images replaced by
+    # ``{"paramlab_input": sha256}``; see paramlab.ledger.replay_schema) and whether the run can be made again:
+    # ``replay_verdict`` is one of REPLAY_VERDICTS, ``replay_reason`` says why it is not exact.
+    sa.Column("extension_args", LedgerText),
+    sa.Column("replay_verdict", LedgerString(16)),
+    sa.Column("replay_reason", LedgerText),
 )
 
 images = sa.Table(
@@ -340,3 +346,16 @@ PROFILE_ACTIONS = ("created", "updated", "imported", "approved", "unapproved", "
                    "recorded")
 """What a profile version records; "recorded" is the first version of a profile made before versions were kept."""
 VOTE_CHOICES = ("left", "right", "tie", "skip")
+REPLAY_VERDICTS = ("exact", "approximate", "not_replayable")
+
+# v11's tables (inputs, extension arguments, file hashes, the canary) are declared on the same metadata there.
+from paramlab.ledger.replay_schema import (  # noqa: E402,F401  (re-exported; they need ``metadata``, ``runs``)
+    V11_INDEXES,
+    canary_pins,
+    canary_reports,
+    canary_results,
+    file_hashes,
+    input_blobs,
+    run_extension_values,
+    run_inputs,
+)
