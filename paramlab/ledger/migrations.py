@@ -32,7 +32,7 @@ def _v1_tables() -> sa.MetaData:
         sa.Column("value", sa.Text, nullable=False),
     )
     later_run_columns = {"energy_joules", "fingerprint", "owner", "output_dir", "planned_seeds", "job_id", "role",
-                         "settings", "error_type", "profile", "extension_args", "replay_verdict", "replay_reason"}
+                         "settings", "error_type", "profile", "replay_args", "replay_verdict", "replay_reason"}
     run_columns = [c.copy() for c in schema.runs.columns if c.name not in later_run_columns]
     sa.Table("runs", md, *run_columns)
     later_image_columns = {
@@ -189,7 +189,7 @@ def _migrate_to_10(conn: Connection) -> None:
 def _migrate_to_11(conn: Connection) -> None:
     """Replay and the canary: input images by content, other extensions' arguments (whole and flattened for
     search), each run's replay verdict, model file hashes, canary pins and reports."""
-    _add_missing_columns(conn, schema.runs, ("extension_args", "replay_verdict", "replay_reason"))
+    _add_missing_columns(conn, schema.runs, ("replay_args", "replay_verdict", "replay_reason"))
     for table in (schema.input_blobs, schema.run_inputs, schema.run_extension_values, schema.file_hashes,
                   schema.canary_pins, schema.canary_reports, schema.canary_results):
         table.create(conn, checkfirst=True)

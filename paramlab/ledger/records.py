@@ -162,7 +162,7 @@ class RunRecord:
     settings: str | None = None  # JSON: a tile pass's, an Extras operation's or a failed batch's settings
     error_type: str | None = None  # a failed run's exception class (``error`` holds its message)
     profile: str | None = None  # the parameter profile the run applied, if any
-    extension_args: str | None = None  # JSON: every always-on script's arguments (see ledger.replay_schema)
+    replay_args: str | None = None  # JSON: scripts' arguments, img2img's inputs (see schema.runs)
     replay_verdict: str | None = None  # see schema.REPLAY_VERDICTS
     replay_reason: str | None = None
     job_uid: str | None = None  # not a column: the job it belongs to (None: a job of its own)

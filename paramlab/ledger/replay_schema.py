@@ -43,7 +43,7 @@ run_inputs = sa.Table(
 )
 
 # Other extensions' arguments flattened to (script, name, value) text, so the filter can search them
-# ("ControlNet unit 0 model" = "control_openpose [a1b2c3]"). The full structure is ``runs.extension_args``.
+# ("ControlNet unit 0 model" = "control_openpose [a1b2c3]"). The full structure is ``runs.replay_args``.
 run_extension_values = sa.Table(
     "run_extension_values",
     metadata,

@@ -98,10 +98,11 @@ runs = sa.Table(
     # that failed has no images to carry the name).
     sa.Column("error_type", LedgerString(200)),
     sa.Column("profile", LedgerString(100)),
-    # v11: every always-on script's arguments (JSON by script title; stored input images replaced by
+    # v11: what a replay needs beyond the image row (JSON: ``{"scripts": {title: {"args": [...], "values": {...}}},
+    # "img2img": {resize_mode, mask_blur, inpainting_fill, ...}}``, stored input images replaced by
     # ``{"paramlab_input": sha256}``; see paramlab.ledger.replay_schema) and whether the run can be made again:
     # ``replay_verdict`` is one of REPLAY_VERDICTS, ``replay_reason`` says why it is not exact.
-    sa.Column("extension_args", LedgerText),
+    sa.Column("replay_args", LedgerText),
     sa.Column("replay_verdict", LedgerString(16)),
     sa.Column("replay_reason", LedgerText),
 )

@@ -27,9 +27,9 @@ COUNT_IMAGES = runs.update().where(runs.c.id == sa.bindparam("run_key")).values(
 FINISH_RUN_COLUMNS = tuple(
     column.name for column in runs.columns
     if column.name not in ("id", "run_uid", "started_at", "image_count", "owner", "output_dir", "planned_seeds",
-                           "job_id", "role", "extension_args", "replay_verdict", "replay_reason")
+                           "job_id", "role", "replay_args", "replay_verdict", "replay_reason")
 )
-"""``extension_args`` and the replay verdict are written by their own operations (the run's inputs, its verdict)."""
+"""``replay_args`` and the replay verdict are written by their own operations (the run's inputs, its verdict)."""
 FINISH_RUN = runs.update().where(runs.c.id == sa.bindparam("run_key")).values(
     {column: sa.bindparam(f"new_{column}") for column in FINISH_RUN_COLUMNS})
 
