@@ -77,6 +77,10 @@ class RunRecorder:
         self.started = False
         self.finished = False
 
+    def live_p(self) -> Any:
+        """The run's ``p`` while it lives (None once collected)."""
+        return self._p()
+
     # -- hooks ------------------------------------------------------------------------------
 
     def batch_started(self, p: Any, batch_number: int) -> None:

@@ -128,6 +128,8 @@ class ParamLabScript(scripts.Script):
 
     @never_fails_generation
     def before_process(self, p: Any, *script_args: Any) -> None:
+        if is_copy_of_a_running_p(p):
+            return
         try:
             args, problem = parse_script_args(script_args[0] if script_args else None), None
         except ParamLabArgsError as exc:
@@ -286,6 +288,22 @@ def stop_before_sampling(p: Any, problem: str) -> None:
         p.comment(problem)
     p.extra_generation_params = {**(getattr(p, "extra_generation_params", None) or {}), ERROR_INFOTEXT_KEY: problem}
     shared.state.interrupted = True
+
+
+def is_copy_of_a_running_p(p: Any) -> bool:
+    """ADetailer calls every always-on script's ``before_process``/``process``/``postprocess`` again on a
+    shallow copy of the ``p`` being generated (once per batch, even when it detects nothing). That is no
+    ``process_images`` call: no new run, no settings applied again. A copy shares its original's
+    ``script_args``; an X/Y/Z cell (also a copy) starts only after the previous cell's run has ended."""
+    script_args = getattr(p, "script_args", None)
+    if script_args is None:
+        return False
+    for recorder in list(ACTIVE_RUNS.values()):
+        running = recorder.live_p()
+        if running is not None and running is not p and not recorder.finished \
+                and getattr(running, "script_args", None) is script_args:
+            return True
+    return False
 
 
 def _source(p: Any) -> tuple[str, str | None]:
