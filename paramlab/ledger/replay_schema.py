@@ -1,6 +1,7 @@
 """Version 11's tables: what a run needs to be made again, and the canary that checks it still can.
 
-Kept apart from :mod:`paramlab.ledger.schema` (which re-exports them) so neither file grows past reading size.
+Kept apart from :mod:`paramlab.ledger.schema` so neither file grows past reading size; they share its metadata,
+and the migrations import this module, so an opened ledger always knows them.
 """
 
 from __future__ import annotations

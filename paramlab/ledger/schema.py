@@ -349,14 +349,5 @@ PROFILE_ACTIONS = ("created", "updated", "imported", "approved", "unapproved", "
 VOTE_CHOICES = ("left", "right", "tie", "skip")
 REPLAY_VERDICTS = ("exact", "approximate", "not_replayable")
 
-# v11's tables (inputs, extension arguments, file hashes, the canary) are declared on the same metadata there.
-from paramlab.ledger.replay_schema import (  # noqa: E402,F401  (re-exported; they need ``metadata``, ``runs``)
-    V11_INDEXES,
-    canary_pins,
-    canary_reports,
-    canary_results,
-    file_hashes,
-    input_blobs,
-    run_extension_values,
-    run_inputs,
-)
+# v11's tables (inputs, extension arguments, file hashes, the canary) live in paramlab.ledger.replay_schema, on the
+# same metadata; importing the ledger (its migrations) registers them.
