@@ -19,7 +19,7 @@ from PIL import Image
 from paramlab.ledger import Ledger, LedgerError
 from paramlab.ledger.input_store import MissingInput, is_sha256
 from paramlab.ledger.reads.inputs import referenced_input_blob
-from paramlab.ledger.thumbnails import render_thumbnail
+from paramlab.ledger.thumbnails import thumbnail_of_encoded
 from paramlab.web.access import AccessRule
 from paramlab.web.image_files import CACHE_CONTROL, FILE_HEADERS, sniffed_media_type
 
@@ -35,14 +35,6 @@ def _is_png(data: bytes) -> bool:
             return image.format == "PNG"
     except (OSError, ValueError, Image.DecompressionBombError):
         return False
-
-
-def _preview(data: bytes) -> bytes | None:
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            return render_thumbnail(image)
-    except (OSError, ValueError, Image.DecompressionBombError):
-        return None
 
 
 def register_input_routes(app: FastAPI, ledger_provider: Callable[[], Ledger], *, access: AccessRule) -> None:
@@ -66,7 +58,7 @@ def register_input_routes(app: FastAPI, ledger_provider: Callable[[], Ledger], *
         if not _is_png(data):
             raise fail(404, f"ParamLab: the input image {sha256[:12]}… is not a PNG; only PNG inputs are served.")
         if thumbnail:
-            preview = _preview(data)
+            preview = thumbnail_of_encoded(data)
             if preview is None:
                 raise fail(404, f"ParamLab: the input image {sha256[:12]}… cannot be previewed.")
             return Response(content=preview, media_type="image/jpeg",

@@ -69,6 +69,14 @@ def apply(ledger: Ledger, operation: RecordRunInputs) -> None:
         operation.apply(conn)
 
 
+def stored_pose(ledger: Ledger) -> tuple[int, str]:
+    """(run id, the SHA-256 of its image): an img2img run whose init image is also its ControlNet image."""
+    image = picture()
+    run_uid, run_id = start_run(ledger)
+    apply(ledger, pose_operation(run_uid, image))
+    return run_id, png_sha(image)
+
+
 def rows(ledger: Ledger, table: sa.Table) -> list[dict]:
     with ledger.engine.connect() as conn:
         return [dict(row._mapping) for row in conn.execute(table.select())]
@@ -101,10 +109,7 @@ def test_an_input_is_stored_by_its_sha256_and_read_back_the_same(ledger: Ledger)
 
 
 def test_placeholders_become_sha256_and_the_extension_values_are_rows(ledger: Ledger) -> None:
-    image = picture()
-    run_uid, run_id = start_run(ledger)
-    apply(ledger, pose_operation(run_uid, image))
-    sha = png_sha(image)
+    run_id, sha = stored_pose(ledger)
     args = replay_args_of(ledger, run_id)
     assert args["img2img"] == {"init_images": [{"paramlab_input": sha}], "denoising_strength": 0.5}
     assert args["scripts"]["ControlNet"]["args"][0]["image"] == {"paramlab_input": sha}
@@ -254,10 +259,7 @@ def stored_file(ledger: Ledger, sha: str) -> Path:
 
 
 def test_a_damaged_or_missing_file_reads_as_missing_with_the_reason(sqlite_ledger: Ledger) -> None:
-    image = picture()
-    run_uid, _ = start_run(sqlite_ledger)
-    apply(sqlite_ledger, pose_operation(run_uid, image))
-    sha = png_sha(image)
+    _, sha = stored_pose(sqlite_ledger)
     path = stored_file(sqlite_ledger, sha)
     whole = path.read_bytes()
     path.write_bytes(whole[: len(whole) // 2])
@@ -294,10 +296,7 @@ def test_a_hostile_stored_path_is_never_followed_out_of_the_inputs_folder(sqlite
 
 
 def test_only_blobs_a_run_names_are_served(ledger: Ledger) -> None:
-    image = picture()
-    run_uid, _ = start_run(ledger)
-    apply(ledger, pose_operation(run_uid, image))
-    sha = png_sha(image)
+    _, sha = stored_pose(ledger)
     assert referenced_input_blob(ledger, sha) == input_blob(ledger, sha)
     with ledger.write() as conn:
         conn.execute(schema.run_inputs.delete())
@@ -306,9 +305,7 @@ def test_only_blobs_a_run_names_are_served(ledger: Ledger) -> None:
 
 
 def test_reading_a_blob_verifies_a_database_row_too(ledger: Ledger) -> None:
-    run_uid, _ = start_run(ledger)
-    apply(ledger, pose_operation(run_uid, picture()))
-    sha = png_sha(picture())
+    _, sha = stored_pose(ledger)
     with ledger.write() as conn:
         conn.execute(schema.input_blobs.update().values(data=b"\x89PNG tampered", stored_path=None))
     with ledger.engine.connect() as conn, pytest.raises(MissingInput, match="damaged"):
