@@ -9,13 +9,15 @@ then applies it in one transaction (:func:`paramlab.ledger.input_store.apply_run
 from __future__ import annotations
 
 import base64
+import hashlib
+import io
 import json
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from sqlalchemy.engine import Connection
 
-from paramlab.ledger.input_store import InputStorage, encode_input, prepare_input, store_blob
+from paramlab.ledger.input_store import MEGABYTE, InputStorage, store_blob
 from paramlab.ledger.replay_schema import run_extension_values, run_inputs
 from paramlab.ledger.replay_verdict import refresh_replay_verdict
 from paramlab.ledger.rows import run_id_of
@@ -80,7 +82,8 @@ class RecordRunInputs:
                              "the transaction: RecordRunInputs.prepare)")
         run_id = run_id_of(conn, self.run_uid)
         for item in self.inputs:
-            store_blob(conn, item)
+            if item.sha256 is not None and item.png is not None:
+                store_blob(conn, item.sha256, item.png, (item.width, item.height))
         conn.execute(run_inputs.delete().where(run_inputs.c.run_id == run_id))
         rows = {(item.source[:200], item.role[:32], item.position): _input_row(run_id, item) for item in self.inputs}
         if rows:
@@ -104,6 +107,46 @@ class RecordRunInputs:
         return cls(data["run_uid"], [InputRecord.from_json(item) for item in data.get("inputs") or []],
                    dict(data.get("replay_args") or {}),
                    [(str(script), str(name), str(value)) for script, name, value in data.get("values") or []])
+
+
+# -- on the writer thread, before the transaction ------------------------------------------------------
+
+
+def encode_input(item: InputRecord) -> None:
+    """The image as PNG bytes (fixed compression, no metadata) and their SHA-256; the image is dropped."""
+    image, item.image = item.image, None
+    item.width, item.height = image.size
+    try:
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG", compress_level=6, icc_profile=None)
+    except (OSError, ValueError, TypeError, KeyError) as exc:  # an image mode PNG cannot hold, a broken image
+        item.not_stored = f"it could not be written as PNG ({exc})"
+        return
+    item.png = buffer.getvalue()
+    item.sha256 = hashlib.sha256(item.png).hexdigest()
+
+
+def prepare_input(item: InputRecord, storage: InputStorage) -> None:
+    """Encode and hash one input, or say why it is not kept (storage off, over the cap). Safe to repeat: an
+    input read back from a spill file has its bytes already, and is hashed again rather than trusted."""
+    if item.not_stored is None and not storage.enabled:
+        item.not_stored = "input storage is off"
+    if item.not_stored is not None:
+        if item.image is not None:
+            item.width, item.height = item.image.size
+        item.image = item.png = item.sha256 = None
+        return
+    if item.png is None and item.image is not None:
+        encode_input(item)
+    if item.png is None:
+        item.sha256 = None
+        item.not_stored = item.not_stored or "no image was received"
+        return
+    item.sha256 = hashlib.sha256(item.png).hexdigest()
+    if storage.max_bytes and len(item.png) > storage.max_bytes:
+        item.not_stored = (f"{len(item.png) / MEGABYTE:.1f} MB is over the {storage.max_bytes / MEGABYTE:g} MB "
+                           "cap for input images")
+        item.png = item.sha256 = None
 
 
 def _input_row(run_id: int, item: InputRecord) -> dict[str, Any]:

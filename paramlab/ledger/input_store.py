@@ -12,13 +12,12 @@ comes from a row another machine may have written: it is only followed inside th
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -27,9 +26,6 @@ from paramlab.ledger.records import utc_now
 from paramlab.ledger.replay_schema import input_blobs
 from paramlab.ledger.store import LedgerError
 from paramlab.ledger.urls import sqlite_path
-
-if TYPE_CHECKING:
-    from paramlab.ledger.input_records import InputRecord
 
 INPUTS_FOLDER = "inputs"
 PNG_MEDIA_TYPE = "image/png"
@@ -55,46 +51,6 @@ def is_sha256(text: object) -> bool:
     return isinstance(text, str) and _SHA256.fullmatch(text) is not None
 
 
-# -- on the writer thread, before the transaction ------------------------------------------------
-
-
-def encode_input(item: InputRecord) -> None:
-    """The image as PNG bytes (fixed compression, no metadata) and their SHA-256; the image is dropped."""
-    image, item.image = item.image, None
-    item.width, item.height = image.size
-    try:
-        buffer = io.BytesIO()
-        image.save(buffer, format="PNG", compress_level=6, icc_profile=None)
-    except (OSError, ValueError, TypeError, KeyError) as exc:  # an image mode PNG cannot hold, a broken image
-        item.not_stored = f"it could not be written as PNG ({exc})"
-        return
-    item.png = buffer.getvalue()
-    item.sha256 = hashlib.sha256(item.png).hexdigest()
-
-
-def prepare_input(item: InputRecord, storage: InputStorage) -> None:
-    """Encode and hash one input, or say why it is not kept (storage off, over the cap). Safe to repeat: an
-    input read back from a spill file has its bytes already, and is hashed again rather than trusted."""
-    if item.not_stored is None and not storage.enabled:
-        item.not_stored = "input storage is off"
-    if item.not_stored is not None:
-        if item.image is not None:
-            item.width, item.height = item.image.size
-        item.image = item.png = item.sha256 = None
-        return
-    if item.png is None and item.image is not None:
-        encode_input(item)
-    if item.png is None:
-        item.sha256 = None
-        item.not_stored = item.not_stored or "no image was received"
-        return
-    item.sha256 = hashlib.sha256(item.png).hexdigest()
-    if storage.max_bytes and len(item.png) > storage.max_bytes:
-        item.not_stored = (f"{len(item.png) / MEGABYTE:.1f} MB is over the {storage.max_bytes / MEGABYTE:g} MB "
-                           "cap for input images")
-        item.png = item.sha256 = None
-
-
 # -- inside the transaction -----------------------------------------------------------------------
 
 
@@ -108,19 +64,16 @@ def blob_relative_path(sha256: str) -> str:
     return f"{INPUTS_FOLDER}/{sha256[:2]}/{sha256}.png"
 
 
-def store_blob(conn: Connection, item: InputRecord) -> None:
-    """Keep the input's bytes once: an SQLite ledger's file is written (atomically) before its row, a team
+def store_blob(conn: Connection, sha256: str, png: bytes, size: tuple[int | None, int | None]) -> None:
+    """Keep an input's PNG bytes once: an SQLite ledger's file is written (atomically) before its row, a team
     ledger's bytes go in the row. A blob already stored is not written again; a file found missing or cut
-    short is written again, since its bytes are at hand."""
-    sha256, png = item.sha256, item.png
-    if sha256 is None or png is None:
-        return
+    short is written again, since its bytes are at hand. ``size``: the image's width and height."""
     folder = ledger_folder(conn)
     known = conn.execute(sa.select(input_blobs.c.stored_path, input_blobs.c.data.is_not(None))
                          .where(input_blobs.c.sha256 == sha256)).first()
     if folder is None:
         if known is None:
-            conn.execute(input_blobs.insert().values(_blob_row(item, data=png, stored_path=None)))
+            conn.execute(input_blobs.insert().values(_blob_row(sha256, png, size, stored_path=None)))
         elif not known[1]:
             conn.execute(input_blobs.update().where(input_blobs.c.sha256 == sha256).values(data=png))
         return
@@ -129,14 +82,17 @@ def store_blob(conn: Connection, item: InputRecord) -> None:
     if not (target.is_file() and target.stat().st_size == len(png)):
         write_file_atomically(target, png)
     if known is None:
-        conn.execute(input_blobs.insert().values(_blob_row(item, data=None, stored_path=relative)))
+        conn.execute(input_blobs.insert().values(_blob_row(sha256, png, size, stored_path=relative)))
     elif known[0] != relative and not known[1]:
         conn.execute(input_blobs.update().where(input_blobs.c.sha256 == sha256).values(stored_path=relative))
 
 
-def _blob_row(item: InputRecord, *, data: bytes | None, stored_path: str | None) -> dict[str, object]:
-    return {"sha256": item.sha256, "media_type": PNG_MEDIA_TYPE, "width": item.width, "height": item.height,
-            "size_bytes": len(item.png or b""), "data": data, "stored_path": stored_path, "created_at": utc_now()}
+def _blob_row(sha256: str, png: bytes, size: tuple[int | None, int | None], *,
+              stored_path: str | None) -> dict[str, object]:
+    """The row of a new blob: its bytes in ``data`` unless they are in the file at ``stored_path``."""
+    return {"sha256": sha256, "media_type": PNG_MEDIA_TYPE, "width": size[0], "height": size[1],
+            "size_bytes": len(png), "data": png if stored_path is None else None, "stored_path": stored_path,
+            "created_at": utc_now()}
 
 
 def write_file_atomically(target: Path, data: bytes) -> None:

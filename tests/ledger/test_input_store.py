@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from PIL import Image
 
 from paramlab.ledger import Ledger, RunRecord, schema
-from paramlab.ledger import input_store as store_module
+from paramlab.ledger import input_records as records_module
 from paramlab.ledger.input_records import InputRecord, RecordRunInputs
 from paramlab.ledger.input_store import InputStorage, MissingInput, read_blob
 from paramlab.ledger.operations import StartRun, operation_from_json, operation_to_line
@@ -38,7 +38,7 @@ def picture(colour: tuple[int, int, int] = (200, 30, 30), size: tuple[int, int] 
 
 def png_sha(image: Image.Image) -> str:
     item = InputRecord("x", "init", 0, None, image=image.copy())
-    store_module.encode_input(item)
+    records_module.encode_input(item)
     return item.sha256
 
 
@@ -166,11 +166,11 @@ def test_off_or_over_the_cap_keeps_the_row_with_the_reason_and_no_bytes(ledger: 
 
 def test_the_cap_names_the_size_and_zero_means_no_cap() -> None:
     capped = InputRecord("img2img", "init", 0, None, image=Image.effect_noise((512, 512), 64).convert("RGB"))
-    store_module.prepare_input(capped, InputStorage(max_bytes=64 * 1024))
+    records_module.prepare_input(capped, InputStorage(max_bytes=64 * 1024))
     assert capped.png is None and capped.sha256 is None
     assert capped.not_stored.endswith("MB is over the 0.0625 MB cap for input images")
     uncapped = InputRecord("img2img", "init", 0, None, image=Image.effect_noise((512, 512), 64).convert("RGB"))
-    store_module.prepare_input(uncapped, InputStorage(max_bytes=0))
+    records_module.prepare_input(uncapped, InputStorage(max_bytes=0))
     assert uncapped.png is not None and uncapped.not_stored is None
 
 
@@ -222,13 +222,13 @@ def test_an_unprepared_operation_is_refused_inside_the_transaction(ledger: Ledge
 def test_the_writer_encodes_on_its_own_thread_and_honours_settings(ledger: Ledger, tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     threads: list[str] = []
-    encode = store_module.encode_input
+    encode = records_module.encode_input
 
     def watched(item: InputRecord) -> None:
         threads.append(threading.current_thread().name)
         encode(item)
 
-    monkeypatch.setattr(store_module, "encode_input", watched)
+    monkeypatch.setattr(records_module, "encode_input", watched)
     settings = {"storage": InputStorage()}
     writer = LedgerWriter(lambda: Ledger(ledger.engine, ledger.url), tmp_path / "side", recover_at_start=False,
                           input_storage=lambda: settings["storage"])
