@@ -77,3 +77,17 @@ def test_extension_settings_and_verdicts_select_on_both_databases(ledger: Ledger
     assert ids(replay="not_replayable") == {adetailer}
     assert ids(replay="exact", extension="ControlNet:unit 0 model=depth") == set()
     assert ids() == {openpose, depth, adetailer, plain}
+
+
+def test_the_cli_has_the_same_two_flags(ledger: Ledger, ledger_location: str, tmp_path) -> None:
+    import json
+
+    from paramlab import cli
+
+    openpose = run_with(ledger, [("ControlNet", "unit 0 model", "control_openpose [cab727d4]")], "exact")
+    run_with(ledger, [("ControlNet", "unit 0 model", "control_depth [cfd03158]")], "exact")
+    out = tmp_path / "export.json"
+    assert cli.main(["export", "--db", ledger_location, "--format", "json", "-o", str(out),
+                     "--extension", "ControlNet:unit 0 model=OpenPose", "--replay", "exact"]) == 0
+    assert [row["id"] for row in json.loads(out.read_text("utf-8"))] == [openpose]
+    assert cli.main(["export", "--db", ledger_location, "-o", str(out), "--extension", "ControlNet"]) == 2
