@@ -29,6 +29,15 @@ def render_thumbnail(image: Image.Image, max_side: int = THUMBNAIL_MAX_SIDE) -> 
     return buffer.getvalue()
 
 
+def thumbnail_of_encoded(data: bytes) -> bytes | None:
+    """A fresh thumbnail (JPEG) of an encoded picture, or None when Pillow cannot read it as an image."""
+    try:
+        with Image.open(io.BytesIO(data)) as picture:
+            return render_thumbnail(picture)
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+
+
 def thumbnail_as_recorded(image: Image.Image) -> Image.Image:
     """What the ledger's thumbnail of this image looks like once decoded (for comparisons)."""
     with Image.open(io.BytesIO(render_thumbnail(image))) as decoded:

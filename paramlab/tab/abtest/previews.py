@@ -9,23 +9,11 @@ infotext, no EXIF, no media type a ledger row made up), and no id, path or link 
 from __future__ import annotations
 
 import base64
-import io
-
-from PIL import Image
 
 from paramlab.ledger import Ledger
 from paramlab.ledger.reads.image_files import recorded_file, thumbnail_in_ledger
-from paramlab.ledger.thumbnails import THUMBNAIL_MEDIA_TYPE, render_thumbnail
+from paramlab.ledger.thumbnails import THUMBNAIL_MEDIA_TYPE, thumbnail_of_encoded
 from paramlab.web.image_files import render_preview
-
-
-def _reencoded(data: bytes) -> bytes | None:
-    """A fresh JPEG of an encoded picture, or None when Pillow cannot read it as an image."""
-    try:
-        with Image.open(io.BytesIO(data)) as picture:
-            return render_thumbnail(picture)
-    except (OSError, ValueError, Image.DecompressionBombError):
-        return None
 
 
 def blind_preview(ledger: Ledger, image_id: int) -> str | None:
@@ -33,7 +21,7 @@ def blind_preview(ledger: Ledger, image_id: int) -> str | None:
     image file), or None when none is reachable from here. A ledger that cannot be read raises
     :class:`~paramlab.ledger.LedgerError`, as every other read of the A/B view does."""
     stored = thumbnail_in_ledger(ledger, image_id)
-    data = _reencoded(stored[0]) if stored is not None else None
+    data = thumbnail_of_encoded(stored[0]) if stored is not None else None
     for kind in ("thumbnail", "image"):
         if data is not None:
             break

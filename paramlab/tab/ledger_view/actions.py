@@ -32,12 +32,14 @@ RATING_CHOICES: dict[str, int | None] = {
 }
 SORT_CHOICES = {"newest first": "newest", "oldest first": "oldest", "best rated": "rating",
                 "most expensive": "cost", "cheapest": "cheapest"}
+REPLAY_CHOICES: dict[str, str | None] = {ANY: None, "exact": "exact", "approximate": "approximate",
+                                         "not replayable": "not_replayable"}
 EXPORT_CHOICES = ("csv", "json")
 PAGE_SIZE = 50
 OPTION_KEYS = ("models", "profiles", "series", "samplers", "schedulers", "flaws")
 # The filter inputs, in the order every handler receives them.
 FILTER_FIELDS = ("date_from", "date_to", "model", "profile", "series", "sampler", "scheduler", "steps_min",
-                 "steps_max", "cfg_min", "cfg_max", "rating", "flaw", "text", "sort")
+                 "steps_max", "cfg_min", "cfg_max", "rating", "flaw", "text", "sort", "extension", "replay")
 
 
 def _choice(value: Any) -> str | None:
@@ -65,6 +67,7 @@ def build_filter(values: Sequence[Any]) -> ImageFilter:
                                                                           "cfg_max")},
         "rating_min": RATING_CHOICES.get(v.get("rating") or ANY), "text": v.get("text"),
         "order": SORT_CHOICES.get(v.get("sort") or "", "newest"),
+        "extension": _choice(v.get("extension")), "replay": REPLAY_CHOICES.get(v.get("replay") or ANY),
     }
     return ImageFilter.from_params({name: value for name, value in params.items() if value is not None})
 

@@ -13,12 +13,13 @@ from paramlab.analysis.matrix_load import cell_place
 from paramlab.ledger import Ledger
 from paramlab.ledger.reads.image_files import locate_recorded
 from paramlab.ledger.reads.images import filter_choices, image_record
+from paramlab.ledger.reads.inputs import image_replay_detail
 from paramlab.seeds.fingerprint import load_fingerprint
 
 
 def image_detail(ledger: Ledger, image_id: Any) -> dict[str, Any] | None:
     """Everything the detail panel shows: the row, its quality figures, flaws, fingerprint, cost, where its file
-    is, and the X/Y/Z job it was a cell of."""
+    is, the X/Y/Z job it was a cell of, and its run's replay (verdict, inputs, other extensions' settings)."""
     detail = image_record(ledger, image_id)
     if detail is None:
         return None
@@ -26,6 +27,7 @@ def image_detail(ledger: Ledger, image_id: Any) -> dict[str, Any] | None:
         detail["file_note"] = locate_recorded(ledger, detail["id"], "image").note
     detail["fingerprint"] = load_fingerprint(detail.get("fingerprint"))
     detail["xyz_job"] = detail.get("job_id") if cell_place(detail.pop("run_settings", None)) else None
+    detail["replay"] = image_replay_detail(ledger, detail["id"])
     return detail
 
 

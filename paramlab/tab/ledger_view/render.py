@@ -15,6 +15,7 @@ from typing import Any
 from paramlab.ledger.reads.images import PageResult, parse_flaws
 from paramlab.tab.matrix.links import open_matrix_button
 from paramlab.tab.status_html import status_html
+from paramlab.web.input_files import INPUT_URL
 from paramlab.web.signed_links import PROCESS_SIGNER, SignedKind
 
 SELECTED_ELEM_ID = "paramlab_selected_image"
@@ -207,6 +208,43 @@ def _fingerprint_rows(fingerprint: Mapping[str, Any]) -> list[tuple[str, Any]]:
     return [(FINGERPRINT_FIELDS.get(key, key), fingerprint[key]) for key in keys]
 
 
+REPLAY_LABELS = {"exact": "exact", "approximate": "approximate", "not_replayable": "not replayable"}
+
+
+def input_url(sha256: str, *, thumbnail: bool = False) -> str:
+    """A stored input image's route, signed for that SHA-256 alone (see :func:`image_url`); escaped."""
+    signed = PROCESS_SIGNER.sign(INPUT_URL.format(sha256=sha256), "input", sha256)
+    return esc(signed + ("&thumbnail=1" if thumbnail else ""))
+
+
+def _input_row(item: Any) -> str:
+    size = f"{item.width}×{item.height}" if item.width and item.height else ""
+    if item.stored and item.sha256:
+        kept = f"stored ({item.size_bytes / 1024:,.0f} KB)" if item.size_bytes else "stored"
+        preview = (f'<a href="{input_url(item.sha256)}" target="_blank" rel="noopener">'
+                   f'<img alt="" class="paramlab-input-thumb" style="max-width:64px;max-height:64px" '
+                   f'src="{input_url(item.sha256, thumbnail=True)}"></a>')
+    else:
+        kept, preview = f"not stored: {item.not_stored or 'its bytes are gone'}", ""
+    return (f"<tr><td>{preview}</td><td>{esc(item.role)}</td><td>{esc(item.source)}</td><td>{esc(size)}</td>"
+            f"<td>{esc(kept)}</td></tr>")
+
+
+def replay_html(replay: Mapping[str, Any] | None) -> str:
+    """The run's replay verdict with its reason, its input images (a preview of each kept one, or why it was not
+    kept) and the other extensions' settings ("ControlNet: unit 0 model = …")."""
+    if not replay:
+        return "<div>—</div>"
+    verdict = REPLAY_LABELS.get(replay.get("replay_verdict") or "", "not judged")
+    reason = f" — {replay['replay_reason']}" if replay.get("replay_reason") else ""
+    inputs = replay.get("inputs") or []
+    table = ("<table><tr><th></th><th>role</th><th>source</th><th>size</th><th>kept</th></tr>"
+             + "".join(_input_row(item) for item in inputs) + "</table>") if inputs else "<div>no input images</div>"
+    settings = _pairs([(f"{script}: {name}", value) for script, name, value in replay.get("extension_values") or []])
+    return (f"<div>Replay: <b>{esc(verdict)}</b>{esc(reason)}</div><h4>Input images</h4>{table}"
+            f"<h4>Other extensions</h4>{settings}")
+
+
 def detail_html(detail: Mapping[str, Any] | None) -> str:
     if detail is None:
         return status_html("Click a row (or type an image id) to see its details.", "note")
@@ -234,6 +272,7 @@ def detail_html(detail: Mapping[str, Any] | None) -> str:
         f"<h4>Quality figures</h4>{_pairs(_metric_rows(detail.get('metrics') or {}))}",
         f"<h4>Cost</h4>{_pairs(_cost_rows(detail.get('cost') or {}))}",
         f"<h4>Fingerprint</h4>{_pairs(_fingerprint_rows(detail.get('fingerprint') or {}))}",
+        f"<h4>Replay</h4>{replay_html(detail.get('replay'))}",
         f"<h4>Files</h4>{_pairs([('Image', detail.get('image_path')), ('Thumbnail', detail.get('thumbnail_path'))])}",
         f"<h4>Infotext</h4><pre>{esc(detail.get('infotext'))}</pre>",
     ]

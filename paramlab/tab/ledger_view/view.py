@@ -22,6 +22,7 @@ from paramlab.tab.ledger_view.actions import (
     EXPORT_CHOICES,
     FILTER_FIELDS,
     RATING_CHOICES,
+    REPLAY_CHOICES,
     SORT_CHOICES,
     LedgerActions,
 )
@@ -109,9 +110,13 @@ def build_ledger_view(ledger_provider: Callable[[], Ledger], *,
             rating = gr.Dropdown(choices=list(RATING_CHOICES), value=ANY, label="Rating",
                                  elem_id="paramlab-filter-rating")
             flaw = _dropdown("Flaw", "paramlab-filter-flaw")
+            replay = gr.Dropdown(choices=list(REPLAY_CHOICES), value=ANY, label="Replay",
+                                 elem_id="paramlab-filter-replay")
         with gr.Row():
             text = gr.Textbox(label="Prompt contains", placeholder="words in the prompt", max_lines=1,
-                              elem_id="paramlab-filter-text", scale=4)
+                              elem_id="paramlab-filter-text", scale=3)
+            extension = gr.Textbox(label="Extension setting", placeholder="ControlNet:unit 0 model=openpose",
+                                   max_lines=1, elem_id="paramlab-filter-extension", scale=2)
             sort = gr.Dropdown(choices=list(SORT_CHOICES), value="newest first", label="Order",
                                elem_id="paramlab-filter-sort", scale=1)
             apply_button = gr.Button("Apply filters", variant="primary", elem_id="paramlab-ledger-apply", scale=0,
@@ -163,7 +168,7 @@ def build_ledger_view(ledger_provider: Callable[[], Ledger], *,
                 export_file = gr.File(label="Export", interactive=False, elem_id="paramlab-ledger-export-file")
 
     filters = dict(zip(FILTER_FIELDS, (date_from, date_to, model, profile, series, sampler, scheduler, steps_min,
-                                       steps_max, cfg_min, cfg_max, rating, flaw, text, sort)))
+                                       steps_max, cfg_min, cfg_max, rating, flaw, text, sort, extension, replay)))
     view = LedgerViewComponents(
         actions, filters, apply_button, refresh_button, table, pager, page_state, prev_button, next_button, message,
         selected, detail, infotext_box, rating_buttons, lock_button, seed_box, series_name, series_button,
@@ -174,6 +179,7 @@ def build_ledger_view(ledger_provider: Callable[[], Ledger], *,
     filter_inputs = list(filters.values())
     apply_button.click(actions.apply, inputs=filter_inputs, outputs=view.page_outputs)
     text.submit(actions.apply, inputs=filter_inputs, outputs=view.page_outputs)
+    extension.submit(actions.apply, inputs=filter_inputs, outputs=view.page_outputs)
     refresh_button.click(actions.refresh, inputs=view.inputs, outputs=view.outputs)
     prev_button.click(actions.previous, inputs=view.inputs, outputs=view.page_outputs)
     next_button.click(actions.next, inputs=view.inputs, outputs=view.page_outputs)
