@@ -9,12 +9,19 @@ then applies it in one transaction (:func:`paramlab.ledger.input_store.apply_run
 from __future__ import annotations
 
 import base64
+import json
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from sqlalchemy.engine import Connection
 
-from paramlab.ledger.input_store import apply_run_inputs, encode_input
+from paramlab.ledger.input_store import InputStorage, encode_input, prepare_input, store_blob
+from paramlab.ledger.replay_schema import run_extension_values, run_inputs
+from paramlab.ledger.replay_verdict import refresh_replay_verdict
+from paramlab.ledger.rows import run_id_of
+from paramlab.ledger.schema import runs
+
+PLACEHOLDER = "paramlab_input"
 
 
 @dataclass
@@ -58,8 +65,35 @@ class RecordRunInputs:
     replay_args: dict[str, Any]  # runs.replay_args, images as {"paramlab_input": <index into inputs>}
     values: list[tuple[str, str, str]]  # (script title, name, value) for run_extension_values
 
+    def prepare(self, storage: InputStorage) -> None:
+        """On the writer thread, before the transaction: encode, hash and apply Settings' on/off and cap."""
+        for item in self.inputs:
+            try:
+                prepare_input(item, storage)
+            except Exception as exc:  # noqa: BLE001 - an odd object handed over as an image must not lose the run
+                item.image = item.png = item.sha256 = None
+                item.not_stored = f"it could not be read as an image ({type(exc).__name__}: {exc})"
+
     def apply(self, conn: Connection) -> None:
-        apply_run_inputs(conn, self)
+        if any(item.image is not None for item in self.inputs):
+            raise ValueError("ParamLab: a run's inputs reached the ledger unprepared (PNG encoding belongs before "
+                             "the transaction: RecordRunInputs.prepare)")
+        run_id = run_id_of(conn, self.run_uid)
+        for item in self.inputs:
+            store_blob(conn, item)
+        conn.execute(run_inputs.delete().where(run_inputs.c.run_id == run_id))
+        rows = {(item.source[:200], item.role[:32], item.position): _input_row(run_id, item) for item in self.inputs}
+        if rows:
+            conn.execute(run_inputs.insert(), list(rows.values()))
+        conn.execute(runs.update().where(runs.c.id == run_id).values(
+            replay_args=json.dumps(resolve_placeholders(self.replay_args, self.inputs), ensure_ascii=False)))
+        conn.execute(run_extension_values.delete().where(run_extension_values.c.run_id == run_id))
+        values = {(script[:200], name[:200]): value for script, name, value in self.values}
+        if values:
+            conn.execute(run_extension_values.insert(), [
+                {"run_id": run_id, "script": script, "name": name, "value": value}
+                for (script, name), value in values.items()])
+        refresh_replay_verdict(conn, run_id)
 
     def to_json(self) -> dict[str, Any]:
         return {"op": self.kind, "run_uid": self.run_uid, "inputs": [item.to_json() for item in self.inputs],
@@ -70,3 +104,27 @@ class RecordRunInputs:
         return cls(data["run_uid"], [InputRecord.from_json(item) for item in data.get("inputs") or []],
                    dict(data.get("replay_args") or {}),
                    [(str(script), str(name), str(value)) for script, name, value in data.get("values") or []])
+
+
+def _input_row(run_id: int, item: InputRecord) -> dict[str, Any]:
+    return {"run_id": run_id, "source": item.source[:200], "role": item.role[:32], "position": item.position,
+            "arg_path": item.arg_path[:400] if item.arg_path else None, "sha256": item.sha256, "width": item.width,
+            "height": item.height, "not_stored": item.not_stored}
+
+
+def resolve_placeholders(value: Any, inputs: list[InputRecord]) -> Any:
+    """``{"paramlab_input": <index>}`` becomes ``{"paramlab_input": <sha256>}``, or ``null`` with ``not_stored``
+    saying why, so the stored arguments name their images by content."""
+    if isinstance(value, list):
+        return [resolve_placeholders(item, inputs) for item in value]
+    if not isinstance(value, dict):
+        return value
+    index = value.get(PLACEHOLDER)
+    if PLACEHOLDER not in value or isinstance(index, bool) or not isinstance(index, int):
+        return {key: resolve_placeholders(item, inputs) for key, item in value.items()}
+    item = inputs[index] if 0 <= index < len(inputs) else None
+    others = {key: entry for key, entry in value.items() if key not in (PLACEHOLDER, "not_stored")}
+    if item is not None and item.sha256:
+        return {PLACEHOLDER: item.sha256, **others}
+    why = item.not_stored if item is not None else f"input {index} was not captured"
+    return {PLACEHOLDER: None, "not_stored": why or "not stored", **others}
