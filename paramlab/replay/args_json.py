@@ -55,6 +55,8 @@ class ArgsJson:
 
     def add_image(self, image: Any, path: str, source: str, role: str) -> dict[str, int]:
         """Keep ``image`` (a PIL image or a numpy array, by reference) as the next input; its placeholder."""
+        if isinstance(image, np.ndarray):
+            image = ArrayImage(image)
         width, height = image_size(image)
         position = sum(1 for item in self.inputs if item.source == source and item.role == role)
         self.inputs.append(InputRecord(source=source, role=role, position=position, arg_path=path, image=image,
@@ -120,15 +122,31 @@ def model_fields(value: Any) -> list[str] | None:
     return list(fields) if isinstance(fields, dict) and hasattr(value, "__dict__") else None
 
 
+class ArrayImage:
+    """A numpy image array held by reference, with the two things of a PIL image the ledger writer uses (``size``
+    and ``save``): it becomes a PIL image only there, on the writer thread."""
+
+    def __init__(self, array: np.ndarray) -> None:
+        self.array = array
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return int(self.array.shape[1]), int(self.array.shape[0])
+
+    def save(self, target: Any, **options: Any) -> None:
+        array = self.array[:, :, 0] if self.array.ndim == 3 and self.array.shape[2] == 1 else self.array
+        Image.fromarray(np.ascontiguousarray(array)).save(target, **options)
+
+
 def held_image(value: Any) -> Any:
-    """The image ``value`` is, to hold by reference (a PIL image or a numpy array), or None if it is none.
+    """The image ``value`` is, to hold by reference (a PIL image or an :class:`ArrayImage`), or None if it is none.
 
     A base64 string (bare or a ``data:image/…`` URL) is decoded and opened lazily: PIL reads only its header
     here, its pixels on the writer thread."""
     if isinstance(value, Image.Image):
         return value
     if isinstance(value, np.ndarray):
-        return value if is_image_array(value) else None
+        return ArrayImage(value) if is_image_array(value) else None
     if isinstance(value, str):
         return decoded_image(value)
     return None
@@ -157,6 +175,6 @@ def decoded_image(text: str) -> Image.Image | None:
 def image_size(image: Any) -> tuple[int | None, int | None]:
     """(width, height) of a PIL image or an image array."""
     if isinstance(image, np.ndarray):
-        return int(image.shape[1]), int(image.shape[0])
+        image = ArrayImage(image)
     width, height = getattr(image, "size", (None, None))
     return width, height

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from paramlab.ledger.input_store import encode_input
 from paramlab.replay.args_json import PLACEHOLDER, UNKNOWN, ArgsJson, held_image
 from paramlab.replay.extension_values import image_source
 
@@ -115,7 +116,7 @@ def test_the_pydantic_unit_as_the_lab_found_it() -> None:
     assert result[1] == {"enabled": False, "module": "none", "model": "None", "weight": 1.0, "image": None,
                          "resize_mode": "Crop and Resize", "processor_res": -1, "control_mode": "Balanced",
                          "effective_region_mask": None, "mask": None}
-    assert walker.inputs[0].image is array  # a reference: nothing copied on the generation thread
+    assert walker.inputs[0].image.array is array  # a reference: nothing copied on the generation thread
     assert (walker.inputs[0].width, walker.inputs[0].height) == (40, 24)
     assert [(i.role, i.position) for i in walker.inputs] == [("control", 0), ("mask", 0), ("mask", 1)]
 
@@ -147,9 +148,17 @@ def test_arrays_that_are_not_images_are_summarised_or_kept_when_small() -> None:
     assert walker.inputs == []
 
 
-def test_image_arrays_of_every_layout() -> None:
-    for shape in [(10, 12), (10, 12, 1), (10, 12, 3), (10, 12, 4)]:
-        assert held_image(np.zeros(shape, np.uint8)) is not None
+def test_image_arrays_of_every_layout_become_pngs_on_the_writer_thread() -> None:
+    for shape, mode in [((10, 12), "L"), ((10, 12, 1), "L"), ((10, 12, 3), "RGB"), ((10, 12, 4), "RGBA")]:
+        array = np.full(shape, 7, np.uint8)
+        walker = ArgsJson()
+        walker.convert({"image": array}, "X/args", lambda path: ("X", "script"))
+        [item] = walker.inputs
+        assert (item.width, item.height) == (12, 10)
+        encode_input(item)
+        decoded = Image.open(io.BytesIO(item.png))
+        assert (decoded.mode, decoded.size, decoded.getpixel((0, 0)) in (7, (7, 7, 7), (7, 7, 7, 7))) == (
+            mode, (12, 10), True)
     assert held_image(np.zeros((10, 12, 2), np.uint8)) is None
     assert held_image(np.zeros((10, 12, 3), np.float32)) is None
 
