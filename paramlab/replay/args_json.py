@@ -18,6 +18,7 @@ import dataclasses
 import enum
 import io
 import math
+import struct
 from collections.abc import Callable
 from typing import Any
 
@@ -35,6 +36,7 @@ SMALL_ARRAY = 64  # a non-image array up to this many values is kept as a list
 REPR_CHARS = 300
 # base64 of the first bytes of PNG, JPEG, WebP and GIF files: a string starting so may be an image
 IMAGE_BASE64_STARTS = ("iVBORw0KGgo", "/9j/", "UklGR", "R0lGOD")
+IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"RIFF", b"GIF8")
 
 ImageLabel = Callable[[str], tuple[str, str]]
 """An image's argument path → (source, role) of its input, e.g. ("ControlNet unit 0", "control")."""
@@ -122,6 +124,28 @@ def model_fields(value: Any) -> list[str] | None:
     return list(fields) if isinstance(fields, dict) and hasattr(value, "__dict__") else None
 
 
+class EncodedImage:
+    """A base64 image string held as it came (decoding megabytes is for the writer thread), with the two things of a
+    PIL image the ledger writer uses (``size`` and ``save``). A PNG's size is read from its header here."""
+
+    def __init__(self, text: str, head: bytes) -> None:
+        self.text = text
+        self.header_size = struct.unpack(">II", head[16:24]) if head.startswith(b"\x89PNG") else None
+        self._image: Image.Image | None = None
+
+    def image(self) -> Image.Image:
+        if self._image is None:
+            self._image = Image.open(io.BytesIO(base64.b64decode(self.text)))
+        return self._image
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.image().size
+
+    def save(self, target: Any, **options: Any) -> None:
+        self.image().save(target, **options)
+
+
 class ArrayImage:
     """A numpy image array held by reference, with the two things of a PIL image the ledger writer uses (``size``
     and ``save``): it becomes a PIL image only there, on the writer thread."""
@@ -139,10 +163,9 @@ class ArrayImage:
 
 
 def held_image(value: Any) -> Any:
-    """The image ``value`` is, to hold by reference (a PIL image or an :class:`ArrayImage`), or None if it is none.
+    """The image ``value`` is, to hold by reference (a PIL image, an :class:`ArrayImage`), or None if it is none.
 
-    A base64 string (bare or a ``data:image/…`` URL) is decoded and opened lazily: PIL reads only its header
-    here, its pixels on the writer thread."""
+    A base64 string (bare or a ``data:image/…`` URL) is held undecoded (:class:`EncodedImage`)."""
     if isinstance(value, Image.Image):
         return value
     if isinstance(value, np.ndarray):
@@ -159,21 +182,23 @@ def is_image_array(array: np.ndarray) -> bool:
     return array.ndim == 2 or array.shape[2] in (1, 3, 4)
 
 
-def decoded_image(text: str) -> Image.Image | None:
-    """A base64 image string opened lazily, or None when the string is no image."""
+def decoded_image(text: str) -> EncodedImage | None:
+    """A base64 image string (its first bytes are an image file's signature) held undecoded, or None."""
     if text.startswith("data:image/"):
         text = text.partition(",")[2]
     if len(text) < 32 or not text.startswith(IMAGE_BASE64_STARTS):
         return None
     try:
-        image = Image.open(io.BytesIO(base64.b64decode(text)))
-    except (binascii.Error, ValueError, OSError):
+        head = base64.b64decode(text[:32], validate=True)
+    except (binascii.Error, ValueError):
         return None
-    return image
+    return EncodedImage(text, head) if head.startswith(IMAGE_SIGNATURES) else None
 
 
 def image_size(image: Any) -> tuple[int | None, int | None]:
-    """(width, height) of a PIL image or an image array."""
+    """(width, height) when they cost nothing to read (the writer fills them in otherwise)."""
+    if isinstance(image, EncodedImage):
+        return image.header_size or (None, None)
     if isinstance(image, np.ndarray):
         image = ArrayImage(image)
     width, height = getattr(image, "size", (None, None))

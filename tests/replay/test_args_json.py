@@ -89,7 +89,9 @@ def test_a_raw_api_unit_with_a_base64_image_keeps_the_image_as_an_input() -> Non
     assert (item.source, item.role, item.position, item.arg_path) == ("ControlNet unit 0", "control", 0,
                                                                       "ControlNet/args/0/image")
     assert (item.width, item.height) == (48, 32) and item.png is None
-    assert np.array_equal(np.array(item.image.convert("RGB")), np.array(pose))  # decoded lazily, same pixels
+    assert item.image.text == unit["image"]  # held undecoded: the writer decodes it
+    encode_input(item)
+    assert np.array_equal(np.array(Image.open(io.BytesIO(item.png)).convert("RGB")), np.array(pose))
 
 
 def test_a_data_url_and_an_image_mask_dict_give_two_inputs() -> None:
@@ -165,8 +167,9 @@ def test_image_arrays_of_every_layout_become_pngs_on_the_writer_thread() -> None
 
 def test_strings_that_are_not_images_stay_text() -> None:
     text = "iVBORw0KGgo but not really a picture at all, just a prompt"
-    result, walker = walk(["a prompt", text, "/9j/" + "A" * 60, "x" * 70000])
-    assert result[:3] == ["a prompt", text, "/9j/" + "A" * 60]
+    jpeg_talk = "/9j/ is how a base64 JPEG starts, and this is a sentence about it"
+    result, walker = walk(["a prompt", text, jpeg_talk, "x" * 70000])
+    assert result[:3] == ["a prompt", text, jpeg_talk]
     assert result[3][UNKNOWN] == "str" and walker.inputs == []
 
 
