@@ -169,7 +169,7 @@ def test_adetailer_arguments_are_recorded_and_change_the_picture(
     plain = pixels(api.text2imgapi(runner, {"prompt": "a portrait", **SMALL, "batch_size": 2}))
     detailed = api.text2imgapi(runner, {"prompt": "a portrait", **SMALL, "batch_size": 2,
                                         "alwayson_scripts": {"ADetailer": {"args": [True, False, tab]}}})
-    assert not np.array_equal(pixels(detailed), plain)
+    assert not np.array_equal(pixels(detailed), plain) and errors.reported == []
     assert "ADetailer model: mediapipe_face_full" in json.loads(detailed["info"])["infotexts"][0]
     operation = submitted[-1]
     args = operation.replay_args["scripts"]["ADetailer"]["args"]

@@ -17,28 +17,71 @@ from __future__ import annotations
 
 import hashlib
 from copy import copy
-from typing import Any
+from typing import Any, Optional
 
 import gradio as gr
 from modules import scripts, shared
 from modules.processing import Processed
 from PIL import Image, ImageFilter
 
+try:
+    from pydantic.v1 import BaseModel, Extra
+except ImportError:  # pydantic 1, as A1111's venv has
+    from pydantic import BaseModel, Extra
+
 VERSION = "25.3.0"
 MODELS = ["mediapipe_face_full", "mediapipe_face_short", "mediapipe_face_mesh", "mediapipe_face_mesh_eyes_only"]
-DEFAULTS: dict[str, Any] = {  # adetailer/args.py ADetailerArgs
-    "ad_model": "None", "ad_model_classes": "", "ad_tab_enable": True, "ad_prompt": "", "ad_negative_prompt": "",
-    "ad_confidence": 0.3, "ad_mask_filter_method": "Area", "ad_mask_k": 0, "ad_mask_min_ratio": 0.0,
-    "ad_mask_max_ratio": 1.0, "ad_x_offset": 0, "ad_y_offset": 0, "ad_dilate_erode": 4,
-    "ad_mask_merge_invert": "None", "ad_mask_blur": 4, "ad_denoising_strength": 0.4, "ad_inpaint_only_masked": True,
-    "ad_inpaint_only_masked_padding": 32, "ad_use_inpaint_width_height": False, "ad_inpaint_width": 512,
-    "ad_inpaint_height": 512, "ad_use_steps": False, "ad_steps": 28, "ad_use_cfg_scale": False, "ad_cfg_scale": 7.0,
-    "ad_use_checkpoint": False, "ad_checkpoint": None, "ad_use_vae": False, "ad_vae": None, "ad_use_sampler": False,
-    "ad_sampler": "DPM++ 2M Karras", "ad_scheduler": "Use same scheduler", "ad_use_noise_multiplier": False,
-    "ad_noise_multiplier": 1.0, "ad_use_clip_skip": False, "ad_clip_skip": 1, "ad_restore_face": False,
-    "ad_controlnet_model": "None", "ad_controlnet_module": "None", "ad_controlnet_weight": 1.0,
-    "ad_controlnet_guidance_start": 0.0, "ad_controlnet_guidance_end": 1.0,
-}
+
+
+class ADetailerArgs(BaseModel, extra=Extra.forbid):
+    """One tab's settings (adetailer/args.py): an unknown key is refused."""
+
+    ad_model: str = "None"
+    ad_model_classes: str = ""
+    ad_tab_enable: bool = True
+    ad_prompt: str = ""
+    ad_negative_prompt: str = ""
+    ad_confidence: float = 0.3
+    ad_mask_filter_method: str = "Area"
+    ad_mask_k: int = 0
+    ad_mask_min_ratio: float = 0.0
+    ad_mask_max_ratio: float = 1.0
+    ad_dilate_erode: int = 4
+    ad_x_offset: int = 0
+    ad_y_offset: int = 0
+    ad_mask_merge_invert: str = "None"
+    ad_mask_blur: int = 4
+    ad_denoising_strength: float = 0.4
+    ad_inpaint_only_masked: bool = True
+    ad_inpaint_only_masked_padding: int = 32
+    ad_use_inpaint_width_height: bool = False
+    ad_inpaint_width: int = 512
+    ad_inpaint_height: int = 512
+    ad_use_steps: bool = False
+    ad_steps: int = 28
+    ad_use_cfg_scale: bool = False
+    ad_cfg_scale: float = 7.0
+    ad_use_checkpoint: bool = False
+    ad_checkpoint: Optional[str] = None  # noqa: UP045 - pydantic v1 reads the annotation
+    ad_use_vae: bool = False
+    ad_vae: Optional[str] = None  # noqa: UP045
+    ad_use_sampler: bool = False
+    ad_sampler: str = "DPM++ 2M Karras"
+    ad_scheduler: str = "Use same scheduler"
+    ad_use_noise_multiplier: bool = False
+    ad_noise_multiplier: float = 1.0
+    ad_use_clip_skip: bool = False
+    ad_clip_skip: int = 1
+    ad_restore_face: bool = False
+    ad_controlnet_model: str = "None"
+    ad_controlnet_module: str = "None"
+    ad_controlnet_weight: float = 1.0
+    ad_controlnet_guidance_start: float = 0.0
+    ad_controlnet_guidance_end: float = 1.0
+
+
+ADetailerArgs.update_forward_refs(Optional=Optional)  # this file is loaded outside sys.modules, as A1111 loads it
+
 INFOTEXT = {"ad_model": "ADetailer model", "ad_prompt": "ADetailer prompt",
             "ad_negative_prompt": "ADetailer negative prompt", "ad_confidence": "ADetailer confidence",
             "ad_dilate_erode": "ADetailer dilate erode", "ad_mask_blur": "ADetailer mask blur",
@@ -56,8 +99,8 @@ def suffix(n: int) -> str:
 
 
 def tabs_of(args: tuple) -> list[dict[str, Any]]:
-    """The tab dicts, each completed with the defaults (ADetailerArgs(**arg)); unknown keys are refused there."""
-    return [{**DEFAULTS, **arg} for arg in args if isinstance(arg, dict)]
+    """The tab dicts, each validated and completed with the defaults (``ADetailerArgs(**arg)``)."""
+    return [ADetailerArgs(**arg).dict() for arg in args if isinstance(arg, dict)]
 
 
 def is_enabled(args: tuple) -> bool:
@@ -78,7 +121,7 @@ class AfterDetailerScript(scripts.Script):
         count = int(shared.opts.data.get("ad_max_models", 4))
         enable = gr.Checkbox(label="Enable ADetailer", value=False)
         skip = gr.Checkbox(label="Skip img2img", value=False, visible=not is_img2img)
-        return [enable, skip, *[gr.State(value=dict(DEFAULTS)) for _ in range(count)]]
+        return [enable, skip, *[gr.State(value=ADetailerArgs().dict()) for _ in range(count)]]
 
     def process(self, p: Any, *args: Any) -> None:
         if not is_enabled(args):

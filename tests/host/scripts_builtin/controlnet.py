@@ -35,29 +35,14 @@ MODULES: list[str] = ["none", "canny", "depth_midas", "openpose"]
 API_VERSION = 3
 
 
-class InputMode(str, enum.Enum):
-    SIMPLE = "simple"
-    BATCH = "batch"
-    MERGE = "merge"
-
-
-class ResizeMode(str, enum.Enum):
-    RESIZE = "Just Resize"
-    INNER_FIT = "Crop and Resize"
-    OUTER_FIT = "Resize and Fill"
-
-
-class ControlMode(str, enum.Enum):
-    BALANCED = "Balanced"
-    PROMPT = "My prompt is more important"
-    CONTROL = "ControlNet is more important"
-
-
-class HiResFixOption(str, enum.Enum):
-    BOTH = "Both"
-    LOW_RES_ONLY = "Low res only"
-    HIGH_RES_ONLY = "High res only"
-
+InputMode = enum.Enum("InputMode", {"SIMPLE": "simple", "BATCH": "batch", "MERGE": "merge"}, type=str)
+ResizeMode = enum.Enum("ResizeMode", {"RESIZE": "Just Resize", "INNER_FIT": "Crop and Resize",
+                                      "OUTER_FIT": "Resize and Fill"}, type=str)
+ControlMode = enum.Enum("ControlMode", {"BALANCED": "Balanced", "PROMPT": "My prompt is more important",
+                                        "CONTROL": "ControlNet is more important"}, type=str)
+HiResFixOption = enum.Enum("HiResFixOption", {"BOTH": "Both", "LOW_RES_ONLY": "Low res only",
+                                              "HIGH_RES_ONLY": "High res only"}, type=str)
+"""The unit's str-valued enums (scripts/enums.py)."""
 
 UNIT_FIELDS: list[tuple[str, type, Any]] = [
     ("is_ui", bool, False), ("input_mode", InputMode, InputMode.SIMPLE), ("batch_images", Any, None),
