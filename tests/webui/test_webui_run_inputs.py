@@ -76,7 +76,7 @@ def test_a_controlnet_unit_is_recorded_with_its_control_image(
 
     [run] = extension.runs()
     [operation] = submitted
-    assert operation.run_uid == run["run_uid"]
+    assert operation.run_uid == run["run_uid"] and run["image_count"] == 1  # the detected map is no ledger image
     [control] = operation.inputs
     assert (control.source, control.role, control.position, control.arg_path) == (
         "ControlNet unit 0", "control", 0, "ControlNet/args/0/image")
@@ -125,6 +125,11 @@ def test_the_stand_in_controlnet_changes_the_picture_by_its_inputs(
     other_pose = Image.new("RGB", (64, 64), (255, 255, 255))
     other = pixels(txt2img_with_controlnet(runner, image=png_base64(other_pose)))
     assert np.array_equal(posed, again) and not np.array_equal(posed, plain) and not np.array_equal(posed, other)
+    answer = txt2img_with_controlnet(runner)
+    assert len(answer["images"]) == 2  # the picture, then the unit's detected map
+    detected_map = np.array(Image.open(io.BytesIO(base64.b64decode(answer["images"][1]))))
+    assert np.array_equal(detected_map, np.array(POSE))
+    assert len(txt2img_with_controlnet(runner, save_detected_map=False)["images"]) == 1
     assert module.model_list() == {"model_list": list(module.MODELS)}
 
     missing = txt2img_with_controlnet(runner, model="nosuchmodel [deadbeef]")  # made without ControlNet

@@ -6,7 +6,8 @@ Faithful where ParamLab looks (LAB_FINDINGS.md; the real source): title "Control
 units stay in ``p.script_args`` as the raw dicts posted (parsed inside ``process`` without writing them back),
 the accepted image forms (base64 with or without a data URL, numpy arrays, ``{"image", "mask"}``, ``[image,
 mask]``, a separate ``mask``/``mask_image``), the infotext ``ControlNet N: "Module: …, Model: …"`` written for
-the enabled units, and a model that is not installed: the infotext names it, ``process`` fails ("model not
+the enabled units, each unit's detected map appended to the run's images (an API answer with one unit
+has 2 images), and a model that is not installed: the infotext names it, ``process`` fails ("model not
 found: None"), A1111 reports it and the picture is made without ControlNet.
 
 STAND-IN: no network runs. Each enabled unit adds its control image (resized by its resize mode to the
@@ -164,6 +165,17 @@ class Script(scripts.Script):
         for unit, images in getattr(p, "standin_controlnet", None) or []:
             for rgba in images:
                 noise[:, :3] += control_effect(unit, rgba, noise.shape[-2], noise.shape[-1]).to(noise.dtype)
+
+
+    def postprocess(self, p: Any, processed: Any, *args: Any) -> None:
+        """Each unit's detected map goes after the pictures (Settings "control_net_no_detectmap" off): an API
+        answer of a run with one unit has 2 images (LAB_FINDINGS). STAND-IN: module "none" maps to its input."""
+        if shared.opts.data.get("control_net_no_detectmap", False):
+            return
+        for unit, images in getattr(p, "standin_controlnet", None) or []:
+            if unit.save_detected_map:
+                processed.images.extend(Image.fromarray(np.ascontiguousarray(rgba[:, :, :3])) for rgba in images)
+        p.standin_controlnet = []
 
 
 def control_effect(unit: Any, rgba: np.ndarray, height: int, width: int) -> torch.Tensor:
