@@ -31,6 +31,7 @@ from paramlab.webui import (
     panel_lists,
     profile_apply,
     profile_panel,
+    run_inputs,
     runtime,
     seed_lock,
     seed_panel,
@@ -144,8 +145,10 @@ class ParamLabScript(scripts.Script):
         submit = runtime.get_writer().submit
         job = jobs.job_of(p) or jobs.start_job(p, self._tab(), submit)
         job.put_note(p)
+        holds_images = job.holds_tile_passes(p)
         recorder = RunRecorder(p, self._tab(), source, script_name, problem, submit=submit, job=job,
-                               holds_images=job.holds_tile_passes(p))
+                               holds_images=holds_images,
+                               inputs=None if holds_images else run_inputs.capture_run_inputs(p))
         ACTIVE_RUNS[id(p)] = recorder
         weakref.finalize(p, _abandon, id(p), recorder)
 
