@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.schema import CreateColumn
 
-from paramlab.ledger import dialect, replay_schema, schema
+from paramlab.ledger import dialect, schema
 
 VERSION_KEY = "schema_version"
 
@@ -190,11 +190,10 @@ def _migrate_to_11(conn: Connection) -> None:
     """Replay and the canary: input images by content, other extensions' arguments (whole and flattened for
     search), each run's replay verdict, model file hashes, canary pins and reports."""
     _add_missing_columns(conn, schema.runs, ("replay_args", "replay_verdict", "replay_reason"))
-    v11 = replay_schema
-    for table in (v11.input_blobs, v11.run_inputs, v11.run_extension_values, v11.file_hashes, v11.canary_pins,
-                  v11.canary_reports, v11.canary_results):
+    for table in (schema.input_blobs, schema.run_inputs, schema.run_extension_values, schema.file_hashes,
+                  schema.canary_pins, schema.canary_reports, schema.canary_results):
         table.create(conn, checkfirst=True)
-    _create_indexes(conn, v11.V11_INDEXES)
+    _create_indexes(conn, [*schema.V11_RUN_INDEXES, *schema.V11_INDEXES])
 
 
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {

@@ -1,7 +1,7 @@
 """Version 11's tables: what a run needs to be made again, and the canary that checks it still can.
 
-Kept apart from :mod:`paramlab.ledger.schema` so neither file grows past reading size; they share its metadata,
-and the migrations import this module, so an opened ledger always knows them.
+Kept apart from :mod:`paramlab.ledger.schema` (which re-exports them) so neither file grows past reading size;
+both declare their tables on :data:`paramlab.ledger.metadata.metadata`.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from paramlab.ledger.dialect import LedgerString, LedgerText
-from paramlab.ledger.schema import images, metadata, runs
+from paramlab.ledger.metadata import metadata
 
 # Every input image of a run, stored once by the SHA-256 of its PNG bytes: beside a SQLite ledger as a file
 # (``stored_path``, relative to the ledger's folder), inside a team ledger's database (``data``).
@@ -117,9 +117,8 @@ canary_results = sa.Table(
 V11_INDEXES = [
     sa.Index("ix_run_inputs_sha256", run_inputs.c.sha256),
     sa.Index("ix_run_extension_values_name", run_extension_values.c.script, run_extension_values.c.name),
-    sa.Index("ix_runs_replay_verdict", runs.c.replay_verdict),
     sa.Index("ix_canary_results_image_id", canary_results.c.image_id),
 ]
 
-__all__ = ["V11_INDEXES", "canary_pins", "canary_reports", "canary_results", "file_hashes", "images", "input_blobs",
+__all__ = ["V11_INDEXES", "canary_pins", "canary_reports", "canary_results", "file_hashes", "input_blobs",
            "run_extension_values", "run_inputs"]

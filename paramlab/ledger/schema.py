@@ -10,10 +10,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from paramlab.ledger.dialect import LedgerString, LedgerText
+from paramlab.ledger.metadata import metadata
 
 SCHEMA_VERSION = 11
 
-metadata = sa.MetaData()
 
 meta = sa.Table(
     "paramlab_meta",
@@ -349,5 +349,19 @@ PROFILE_ACTIONS = ("created", "updated", "imported", "approved", "unapproved", "
 VOTE_CHOICES = ("left", "right", "tie", "skip")
 REPLAY_VERDICTS = ("exact", "approximate", "not_replayable")
 
-# v11's tables (inputs, extension arguments, file hashes, the canary) live in paramlab.ledger.replay_schema, on the
-# same metadata; importing the ledger (its migrations) registers them.
+# Added by version 11 (v11's tables declare theirs in replay_schema).
+V11_RUN_INDEXES = [
+    sa.Index("ix_runs_replay_verdict", runs.c.replay_verdict),
+]
+
+# v11's tables (inputs, extension arguments, file hashes, the canary), declared on the same metadata.
+from paramlab.ledger.replay_schema import (  # noqa: E402,F401  (re-exported)
+    V11_INDEXES,
+    canary_pins,
+    canary_reports,
+    canary_results,
+    file_hashes,
+    input_blobs,
+    run_extension_values,
+    run_inputs,
+)

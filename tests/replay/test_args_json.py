@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from paramlab.ledger.input_store import encode_input
+from paramlab.ledger.input_records import encode_input
 from paramlab.replay.args_json import PLACEHOLDER, UNKNOWN, ArgsJson, held_image
 from paramlab.replay.extension_values import image_source
 
