@@ -4,18 +4,16 @@ and reports are read by every logged-in user, pinned and unpinned only by an edi
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
-from browser_support import free_port
+from serve_support import logged_in, team_page
 
 from paramlab.ledger import ImageRecord, Ledger, RunRecord
 from paramlab.ledger.edits import canary as edits
 from paramlab.ledger.reads.canary import CanaryResult
 from paramlab.ledger.urls import resolve_ledger_url
-from paramlab.standalone import launch_page
 
 CANARY = "/paramlab/v1/canary"
 NO_BODY = {"X-ParamLab-Request": "1"}  # a request without a JSON body says it is a script's
@@ -28,20 +26,11 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Ledger, list[int]]]:
     ledger.write_runs([RunRecord(tab="txt2img", source="ui", images=[
         ImageRecord(index_in_run=index, seed=index, prompt=f"harbour {index}") for index in range(3)])])
     ids = sorted(row["id"] for row in ledger.recent_images(limit=3))
-    port = free_port()
-    demo = launch_page(ledger, "127.0.0.1", port, logins=[("guest", "pw"), ("lead", "pw2")], editors=["lead"])
     try:
-        yield f"http://127.0.0.1:{port}", ledger, ids
+        with team_page(ledger) as url:
+            yield url, ledger, ids
     finally:
-        demo.close()
         ledger.close()
-
-
-@contextmanager
-def logged_in(url: str, user: str, password: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=url, timeout=30) as client:
-        assert client.post("/login", data={"username": user, "password": password}).status_code == 200
-        yield client
 
 
 def test_pins_are_read_by_all_and_changed_by_editors_only(served: tuple) -> None:
