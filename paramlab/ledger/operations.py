@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 
 from paramlab.ledger import job_operations
 from paramlab.ledger import statements as sql
+from paramlab.ledger.input_records import RecordRunInputs
 from paramlab.ledger.records import ImageRecord, RunRecord, as_utc, utc_now
 from paramlab.ledger.replay_verdict import refresh_replay_verdict
 from paramlab.ledger.rows import (
@@ -216,9 +217,10 @@ class RecordFindings:
         return cls(Findings.from_json(data["findings"]))
 
 
-Operation = (WriteRun | StartRun | AddImages | FinishRun | LinkFile | RecordFindings | job_operations.JobOperation)
+Operation = (WriteRun | StartRun | AddImages | FinishRun | LinkFile | RecordFindings | RecordRunInputs
+             | job_operations.JobOperation)
 _KINDS: dict[str, Any] = {op.kind: op for op in (WriteRun, StartRun, AddImages, FinishRun, LinkFile, RecordFindings,
-                                                 *job_operations.JOB_OPERATIONS)}
+                                                 RecordRunInputs, *job_operations.JOB_OPERATIONS)}
 
 
 def operation_to_line(operation: Operation) -> str:
