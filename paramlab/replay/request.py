@@ -90,7 +90,7 @@ def build_replay_request(ledger: Any, image_id: int) -> ReplayRequest:
                for title, entry in (replay_args.get("scripts") or {}).items()
                if isinstance(entry, dict) and script_active(entry.get("args") or [])}
     payload["alwayson_scripts"] = scripts
-    needs = ReplayNeeds(checkpoint=row.get("model_hash") or row.get("model_name"), extensions=sorted(scripts),
+    needs = ReplayNeeds(checkpoint=_checkpoint_named(row), extensions=sorted(scripts),
                         extension_models=_extension_models(scripts))
     return ReplayRequest(image_id, endpoint, payload, needs, recorded_seconds=row.get("cost_seconds"),
                          device=row.get("device_name"), verdict=verdict, verdict_reason=reason)
@@ -228,11 +228,21 @@ def _add(models: dict[str, list[str]], script: str, names: list[Any]) -> None:
             models.setdefault(script, []).append(name)
 
 
-def _same_checkpoint(wanted: str, title: str) -> bool:
-    """A title "name.safetensors [hash]", a hash or a name matches the recorded hash (10 or 8 hex) or name."""
-    wanted, title = wanted.strip().lower(), title.strip().lower()
-    name = title.split(" [")[0]
-    return wanted in (title, name, name.rsplit(".", 1)[0]) or f"[{wanted}" in title or title.startswith(wanted)
+def _checkpoint_named(row: dict[str, Any]) -> str | None:
+    """"name [hash]" as A1111 titles checkpoints (the hash is what the replay asks for), or whichever is known."""
+    name, short_hash = row.get("model_name"), row.get("model_hash")
+    return f"{name} [{short_hash}]" if name and short_hash else (short_hash or name)
+
+
+def _same_checkpoint(wanted: str, have: str) -> bool:
+    """The host's title "name.safetensors [hash]" (or a hash, or a name) is the recorded checkpoint: by its hash
+    when one was recorded (the same name with another hash is another model), else by its name."""
+    wanted, have = wanted.strip().lower(), have.strip().lower()
+    if wanted.endswith("]") and " [" in wanted:
+        short_hash = wanted.rsplit(" [", 1)[1].rstrip("]")
+        return f"[{short_hash}" in have or have.startswith(short_hash)
+    name = have.split(" [")[0]
+    return wanted in (have, name, name.rsplit(".", 1)[0]) or f"[{wanted}" in have or have.startswith(wanted)
 
 
 def _same_model(wanted: str, have: str) -> bool:
