@@ -7,7 +7,7 @@ STAND-IN: every processing field is typed ``Any`` (the real one types them from 
 from __future__ import annotations
 
 import inspect
-from typing import Any, Optional
+from typing import Any
 
 from modules.processing import StableDiffusionProcessingImg2Img, StableDiffusionProcessingTxt2Img
 from pydantic import BaseModel, Field, create_model
@@ -33,9 +33,9 @@ def _generate(name: str, cls: type, extra: list[tuple[str, Any, Any]]) -> type[B
         if key in API_NOT_ALLOWED or parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
             continue
         default = None if parameter.default is inspect.Parameter.empty else parameter.default
-        fields[key] = (Optional[Any], Field(default=default))
+        fields[key] = (Any, Field(default=default))
     for key, kind, default in extra:
-        fields[key] = (Optional[kind], Field(default=default))
+        fields[key] = (kind | None, Field(default=default))
     return create_model(name, **fields)
 
 
@@ -48,12 +48,12 @@ StableDiffusionImg2ImgProcessingAPI = _generate(
 
 
 class TextToImageResponse(BaseModel):
-    images: Optional[list[str]] = Field(default=None, title="Image")
+    images: list[str] | None = Field(default=None, title="Image")
     parameters: dict
     info: str
 
 
 class ImageToImageResponse(BaseModel):
-    images: Optional[list[str]] = Field(default=None, title="Image")
+    images: list[str] | None = Field(default=None, title="Image")
     parameters: dict
     info: str
