@@ -18,7 +18,7 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -171,22 +171,27 @@ def _sync_folder(folder: Path) -> None:
 
 def read_blob(conn: Connection, sha256: str) -> bytes:
     """The stored bytes of one input, verified against their SHA-256; :class:`MissingInput` says what is wrong."""
-    short = sha256[:12] if isinstance(sha256, str) else repr(sha256)
     if not is_sha256(sha256):
-        raise MissingInput(f"ParamLab: {short!r} is not an input's SHA-256 (64 hex digits).")
+        raise MissingInput(f"ParamLab: {str(sha256)[:80]!r} is not an input's SHA-256 (64 hex digits).")
     row = conn.execute(sa.select(input_blobs.c.data, input_blobs.c.stored_path)
                        .where(input_blobs.c.sha256 == sha256)).first()
     if row is None:
-        raise MissingInput(f"ParamLab: the input image {short}… is not stored in this ledger.")
-    data = row[0] if row[0] is not None else _read_blob_file(conn, short, row[1])
+        raise MissingInput(f"ParamLab: the input image {sha256[:12]}… is not stored in this ledger.")
+    return verified_blob(sha256, row[0], row[1], ledger_folder(conn))
+
+
+def verified_blob(sha256: str, data: bytes | None, stored_path: str | None, folder: Path | None) -> bytes:
+    """A blob row's bytes (its ``data``, else its file under ``folder``), checked against ``sha256``."""
+    short = sha256[:12]
+    if data is None:
+        data = _read_blob_file(folder, short, stored_path)
     if hashlib.sha256(data).hexdigest() != sha256:
         raise MissingInput(f"ParamLab: the stored input image {short}… is damaged (its bytes no longer match its "
                            "SHA-256: changed or cut short); it reads as missing.")
     return bytes(data)
 
 
-def _read_blob_file(conn: Connection, short: str, stored_path: str | None) -> bytes:
-    folder = ledger_folder(conn)
+def _read_blob_file(folder: Path | None, short: str, stored_path: str | None) -> bytes:
     if folder is None or not stored_path:
         raise MissingInput(f"ParamLab: the input image {short}… was stored as a file beside another ledger; "
                            "its bytes are not in this one.")
@@ -200,6 +205,19 @@ def _read_blob_file(conn: Connection, short: str, stored_path: str | None) -> by
         raise MissingInput(f"ParamLab: the input image {short}… is missing: {path} is gone.") from None
     except OSError as exc:
         raise MissingInput(f"ParamLab: the input image {short}… cannot be read from {path}: {exc}") from None
+
+
+def blob_for_target(row: dict[str, Any], source_folder: Path | None, target_folder: Path | None) -> dict[str, Any]:
+    """An ``input_blobs`` row copied to another ledger (``paramlab migrate``): its bytes read and verified from
+    the source, then put where the target keeps them (a file written before the row, or ``data``)."""
+    data = verified_blob(row["sha256"], row["data"], row["stored_path"], source_folder)
+    if target_folder is None:
+        return {**row, "data": data, "stored_path": None, "size_bytes": len(data)}
+    relative = blob_relative_path(row["sha256"])
+    target = target_folder / relative
+    if not (target.is_file() and target.stat().st_size == len(data)):
+        write_file_atomically(target, data)
+    return {**row, "data": None, "stored_path": relative, "size_bytes": len(data)}
 
 
 def inside_inputs_folder(folder: Path, stored_path: str) -> Path | None:

@@ -83,6 +83,20 @@ def replay_args_of(ledger: Ledger, run_id: int) -> dict[str, Any]:
     return loaded if isinstance(loaded, dict) else {}
 
 
+def image_replay_detail(ledger: Ledger, image_id: int) -> dict[str, Any] | None:
+    """What the image detail shows of its run's replay: the verdict and its reason, the inputs and the other
+    extensions' settings; None when there is no such image."""
+    run_id = run_id_of_image(ledger, image_id)
+    if run_id is None:
+        return None
+    with ledger.read(f"read run {run_id}'s replay verdict") as conn:
+        verdict = conn.execute(sa.select(runs.c.replay_verdict, runs.c.replay_reason)
+                               .where(runs.c.id == run_id)).first()
+    return {"run_id": run_id, "replay_verdict": verdict[0] if verdict else None,
+            "replay_reason": verdict[1] if verdict else None, "inputs": run_inputs_of(ledger, run_id),
+            "extension_values": extension_values_of(ledger, run_id)}
+
+
 def input_blob(ledger: Ledger, sha256: str) -> bytes:
     """The stored bytes of one input image, verified; :class:`MissingInput` names what is wrong."""
     with ledger.read("read a stored input image") as conn:
@@ -99,5 +113,5 @@ def referenced_input_blob(ledger: Ledger, sha256: str) -> bytes | None:
         return read_blob(conn, sha256) if named is not None else None
 
 
-__all__ = ["MissingInput", "RunInput", "extension_values_of", "image_inputs", "input_blob", "referenced_input_blob",
-           "replay_args_of", "run_id_of_image", "run_inputs_of"]
+__all__ = ["MissingInput", "RunInput", "extension_values_of", "image_inputs", "image_replay_detail", "input_blob",
+           "referenced_input_blob", "replay_args_of", "run_id_of_image", "run_inputs_of"]

@@ -151,6 +151,8 @@ def _run(runner: scripts.ScriptRunner, payload: dict[str, Any], cls: type, outdi
         args["scheduler"] = scheduler
     if "init_images" in args:
         args["init_images"] = [decode_base64_to_image(x) for x in args["init_images"] or []]
+    if args.get("mask"):  # img2img: the inpaint mask, decoded as the real img2imgapi does
+        args["mask"] = decode_base64_to_image(args["mask"])
     script_args = init_script_args(
         req, _default_args(runner), selectable_scripts, selectable_script_idx, runner
     )
