@@ -53,18 +53,27 @@ def _always_on_scripts() -> dict[str, Any]:
 
 def _extension_models(script: Any) -> list[str] | None:
     """The models the extension can load, from its own list; None when it keeps no list ParamLab knows."""
-    module = inspect.getmodule(type(script))
-    external_code = getattr(module, "external_code", None)
+    module = _module_globals(script)
+    external_code = module.get("external_code")
     try:
         if callable(getattr(external_code, "get_models", None)):
             return [name for name in external_code.get_models(update=True) if name and name != "None"]
-        mapping = getattr(module, "model_mapping", None)
+        mapping = module.get("model_mapping")
         if isinstance(mapping, dict):
             return [str(name) for name in mapping]
     except Exception as exc:  # noqa: BLE001 - an extension's failing list: its models go unchecked, as unknown
         log.warning("ParamLab: could not read %s's model list (%s); its models are not checked before a replay.",
                     script.title(), exc)
     return None
+
+
+def _module_globals(script: Any) -> dict[str, Any]:
+    """The globals of the script file that defines the script's class. A1111 loads script files without entering
+    them in ``sys.modules``, so they are reached through a function the class defines."""
+    for value in vars(type(script)).values():
+        if inspect.isfunction(value):
+            return value.__globals__
+    return {}
 
 
 __all__ = ["host_inventory"]

@@ -26,6 +26,9 @@ from PIL import Image, ImageFilter
 
 VERSION = "25.3.0"
 MODELS = ["mediapipe_face_full", "mediapipe_face_short", "mediapipe_face_mesh", "mediapipe_face_mesh_eyes_only"]
+model_mapping: dict[str, str] = {name: name for name in MODELS}
+"""The real script's module-level ``model_mapping`` (name → file; mediapipe's by name), which
+``/adetailer/v1/ad_model`` lists."""
 DEFAULTS: dict[str, Any] = {  # adetailer/args.py ADetailerArgs
     "ad_model": "None", "ad_model_classes": "", "ad_tab_enable": True, "ad_prompt": "", "ad_negative_prompt": "",
     "ad_confidence": 0.3, "ad_mask_filter_method": "Area", "ad_mask_k": 0, "ad_mask_min_ratio": 0.0,
