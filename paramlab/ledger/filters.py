@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from paramlab.ledger import schema
 from paramlab.ledger.dialect import like_escape, prompt_search_clause
 from paramlab.ledger.records import as_utc
+from paramlab.ledger.replay_schema import run_extension_values
 
 images, runs, jobs = schema.images, schema.runs, schema.jobs
 
@@ -36,6 +37,8 @@ SORTS: dict[str, tuple[str, ...]] = {
 PAGE_SIZE_MAX = 500
 DEFAULT_PAGE_SIZE = 50
 CHOICE_FIELDS = ("model", "profile", "series", "sampler", "scheduler", "status")  # exact values, one of several
+REPLAY_VERDICTS = ("exact", "approximate", "not_replayable")
+EXTENSION_SYNTAX = "<script>:<name>=<value>, e.g. ControlNet:unit 0 model=control_x"
 
 
 class FilterError(ValueError):
@@ -75,6 +78,8 @@ class ImageFilter:
     job: str | None = None  # a job (one press of Generate): its id or its uid
     status: tuple[str, ...] | None = None  # image statuses; None: every status
     ids: tuple[int, ...] | None = None  # exactly these images (an A/B test's)
+    extension: str | None = None  # another extension's setting, "<script>:<name>=<value>" (see extension_setting)
+    replay: str | None = None  # the run's replay verdict, one of REPLAY_VERDICTS
     order: str = "newest"  # a key of SORTS
     page: int = 1
     page_size: int = DEFAULT_PAGE_SIZE
@@ -82,8 +87,13 @@ class ImageFilter:
     def __post_init__(self) -> None:
         for name in CHOICE_FIELDS:
             object.__setattr__(self, name, _texts(getattr(self, name)))
-        for name in ("flaw", "text", "job"):
+        for name in ("flaw", "text", "job", "extension", "replay"):
             object.__setattr__(self, name, _text(getattr(self, name)))
+        if self.extension is not None:
+            extension_setting(self.extension)  # refused here, wherever the filter was built
+        if self.replay is not None and self.replay not in REPLAY_VERDICTS:
+            raise FilterError(f"ParamLab: replay '{self.replay}' is not a verdict; use one of "
+                              f"{', '.join(REPLAY_VERDICTS)}.")
         if self.ids is not None:
             object.__setattr__(self, "ids", tuple(int(i) for i in self.ids))
         if self.order not in SORTS:
@@ -183,6 +193,27 @@ def _plain(name: str, value: str) -> str:
     return value
 
 
+def extension_setting(text: str, name: str = "extension") -> tuple[str, str, str]:
+    """``"<script>:<name>=<value>"`` as (script, setting name, value), e.g. ``ControlNet:unit 0 model=control_x``
+    → ("ControlNet", "unit 0 model", "control_x"); the value may be empty (any value)."""
+    script, colon, rest = text.partition(":")
+    setting, equals, value = rest.partition("=")
+    if not colon or not equals or not script.strip() or not setting.strip():
+        raise FilterError(f"ParamLab: {name} '{text}' cannot be read; write it as {EXTENSION_SYNTAX}.")
+    return script.strip(), setting.strip(), value.strip()
+
+
+def _extension(name: str, value: str) -> str:
+    extension_setting(value, name)
+    return value
+
+
+def _verdict(name: str, value: str) -> str:
+    if value.strip() not in REPLAY_VERDICTS:
+        raise FilterError(f"ParamLab: {name} '{value}' is not a verdict; use one of {', '.join(REPLAY_VERDICTS)}.")
+    return value.strip()
+
+
 @dataclass(frozen=True)
 class FilterParam:
     """One string parameter of the filter: its name (``--name-with-dashes`` on the CLI), field and help."""
@@ -214,6 +245,9 @@ FILTER_PARAMS: tuple[FilterParam, ...] = (
     FilterParam("job", "job", "a job's id or uid (one press of Generate)"),
     FilterParam("status", "status", "image status, e.g. ok or interrupted (default: every status)", several=True),
     FilterParam("ids", "ids", "an image id", _number(int, 1, None), several=True),
+    FilterParam("extension", "extension", f"another extension's setting: {EXTENSION_SYNTAX} (the value: any part, "
+                "any case)", _extension),
+    FilterParam("replay", "replay", f"replay verdict: {', '.join(REPLAY_VERDICTS)}", _verdict),
     FilterParam("order", "order", f"order: {', '.join(SORTS)}", _order, selects=False),
     FilterParam("page", "page", "page number, from 1", _number(int, 1, None), selects=False),
     FilterParam("page_size", "page_size", f"images per page, 1-{PAGE_SIZE_MAX}", _number(int, 1, PAGE_SIZE_MAX),
@@ -249,6 +283,20 @@ def _job_clause(job: str) -> sa.ColumnElement[bool]:
     return images.c.run_id.in_(sa.select(runs.c.id).where(runs.c.job_id.in_(job_ids)))
 
 
+def _extension_clause(text: str) -> sa.ColumnElement[bool]:
+    """Images whose run recorded this setting of this script (both in any case), its value containing the text."""
+    script, setting, value = extension_setting(text)
+    table = run_extension_values
+    conditions = [sa.func.lower(table.c.script) == script.lower(), sa.func.lower(table.c.name) == setting.lower()]
+    if value:
+        conditions.append(table.c.value.ilike(f"%{like_escape(value)}%", escape="\\"))
+    return images.c.run_id.in_(sa.select(table.c.run_id).where(*conditions))
+
+
+def _replay_clause(verdict: str) -> sa.ColumnElement[bool]:
+    return images.c.run_id.in_(sa.select(runs.c.id).where(runs.c.replay_verdict == verdict))
+
+
 def where_clause(filt: ImageFilter, dialect: str = "sqlite") -> list[sa.ColumnElement[bool]]:
     """The filter as conditions on ``images`` alone (so the count needs no join); paging and order aside."""
     clauses: list[sa.ColumnElement[bool]] = []
@@ -282,6 +330,10 @@ def where_clause(filt: ImageFilter, dialect: str = "sqlite") -> list[sa.ColumnEl
         clauses.append(_text_clause(filt.text, dialect))
     if filt.job:
         clauses.append(_job_clause(filt.job))
+    if filt.extension:
+        clauses.append(_extension_clause(filt.extension))
+    if filt.replay:
+        clauses.append(_replay_clause(filt.replay))
     return clauses
 
 
@@ -297,6 +349,6 @@ def order_by(order: str) -> list[sa.ColumnElement[Any]]:
 
 
 __all__ = [
-    "DEFAULT_PAGE_SIZE", "FILTER_PARAMS", "PAGE_SIZE_MAX", "SORTS", "FilterError", "FilterParam", "ImageFilter",
-    "order_by", "search_tokens", "where_clause",
+    "DEFAULT_PAGE_SIZE", "FILTER_PARAMS", "PAGE_SIZE_MAX", "REPLAY_VERDICTS", "SORTS", "FilterError", "FilterParam",
+    "ImageFilter", "extension_setting", "order_by", "search_tokens", "where_clause",
 ]

@@ -20,7 +20,9 @@ from sqlalchemy.engine import Connection
 
 from paramlab.ledger import job_operations
 from paramlab.ledger import statements as sql
+from paramlab.ledger.input_records import RecordRunInputs
 from paramlab.ledger.records import ImageRecord, RunRecord, as_utc, utc_now
+from paramlab.ledger.replay_verdict import refresh_replay_verdict
 from paramlab.ledger.rows import (
     count_images,
     ensure_job,
@@ -69,6 +71,7 @@ class WriteRun(_CarriesRun):
             run_id = conn.execute(sql.INSERT_RUN, dict(self.run.row(), job_id=job_id)).inserted_primary_key[0]
         insert_images(conn, run_id, self.run.images)
         count_images(conn, run_id)
+        refresh_replay_verdict(conn, run_id)
         if is_own_job(self.run):
             mirror_run_into_job(conn, job_id, self.run)
         refresh_job_totals(conn, job_id)
@@ -125,6 +128,7 @@ class FinishRun(_CarriesRun):
                 for image in self.run.images
             ])
         count_images(conn, run_id)
+        refresh_replay_verdict(conn, run_id)
         job_id = conn.execute(sql.JOB_OF_RUN, {"run_key": run_id}).scalar_one()
         if job_id is not None:
             if is_own_job(self.run):
@@ -213,9 +217,10 @@ class RecordFindings:
         return cls(Findings.from_json(data["findings"]))
 
 
-Operation = (WriteRun | StartRun | AddImages | FinishRun | LinkFile | RecordFindings | job_operations.JobOperation)
+Operation = (WriteRun | StartRun | AddImages | FinishRun | LinkFile | RecordFindings | RecordRunInputs
+             | job_operations.JobOperation)
 _KINDS: dict[str, Any] = {op.kind: op for op in (WriteRun, StartRun, AddImages, FinishRun, LinkFile, RecordFindings,
-                                                 *job_operations.JOB_OPERATIONS)}
+                                                 RecordRunInputs, *job_operations.JOB_OPERATIONS)}
 
 
 def operation_to_line(operation: Operation) -> str:

@@ -26,11 +26,13 @@ import sqlalchemy as sa
 from tqdm import tqdm
 
 from paramlab.ledger import schema
+from paramlab.ledger.input_store import MissingInput, blob_for_target
 from paramlab.ledger.operations import store_thumbnail
 from paramlab.ledger.store import Ledger, LedgerError
 from paramlab.ledger.urls import describe_url, sqlite_path
 
 CHUNK = 1000
+CHUNKS: dict[str, int] = {"input_blobs": 16}  # rows of up to megabytes each: a few at a time
 NATURAL_KEYS: dict[str, tuple[str, ...]] = {"profiles": ("name_key",), "series": ("name_key",)}
 """Where a table's identity is not its first unique constraint (see :func:`natural_key`)."""
 
@@ -75,6 +77,7 @@ class TableReport:
 class TransferReport:
     tables: dict[str, TableReport] = field(default_factory=dict)
     thumbnails_from_files: int = 0
+    inputs_left_out: list[str] = field(default_factory=list)  # input images whose bytes the source lacks
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -88,6 +91,7 @@ class TransferReport:
                  for name, t in self.tables.items()]
         if self.thumbnails_from_files:
             lines.append(f"thumbnails: {self.thumbnails_from_files:,} read from files beside the source ledger")
+        lines += [f"Left out: {reason}" for reason in self.inputs_left_out]
         lines += [f"Problem: {problem}" for problem in self.problems]
         lines.append("ParamLab: the ledger was copied and every row verified." if self.ok
                      else "ParamLab: the copy is NOT complete (see above); run the same command again.")
@@ -101,6 +105,7 @@ class _Snapshot:
     def __init__(self, url: sa.URL):
         self._folder: tempfile.TemporaryDirectory[str] | None = None
         path = sqlite_path(url)
+        self.inputs_folder = path.parent if path is not None else None  # the source's input files (not copied)
         if path is None:
             self.ledger = Ledger.open(url)  # a server database: must already be at this ParamLab's schema
             return
@@ -132,7 +137,7 @@ def _chunks(conn: sa.Connection, table: sa.Table) -> Iterator[list[dict[str, Any
     order = list(table.primary_key.columns)
     last: tuple[Any, ...] | None = None
     while True:
-        query = sa.select(table).order_by(*order).limit(CHUNK)
+        query = sa.select(table).order_by(*order).limit(CHUNKS.get(table.name, CHUNK))
         if last is not None:
             query = query.where(sa.tuple_(*order) > sa.tuple_(*last))
         rows = [dict(row._mapping) for row in conn.execute(query)]
@@ -143,9 +148,24 @@ def _chunks(conn: sa.Connection, table: sa.Table) -> Iterator[list[dict[str, Any
 
 
 class _Copier:
-    def __init__(self, source: Ledger, target: Ledger, progress: Callable[[int], None]):
+    def __init__(self, source: Ledger, target: Ledger, progress: Callable[[int], None],
+                 source_folder: Path | None = None):
         self.source, self.target, self.progress = source, target, progress
         self.ids: dict[str, dict[int, int]] = {}  # table → source id → target id
+        self.source_folder = source_folder  # an SQLite source's folder, where its input image files are
+        self.target_folder = sqlite_path(target.url).parent if sqlite_path(target.url) is not None else None
+        self.inputs_left_out: list[str] = []
+
+    def _carried(self, table: sa.Table, row: dict[str, Any]) -> dict[str, Any] | None:
+        """The row as the target stores it: an input image's bytes travel with it (a file beside an SQLite
+        target, ``data`` in a server's); None when the source has lost them (left out, with the reason)."""
+        if table.name != "input_blobs":
+            return row
+        try:
+            return blob_for_target(row, self.source_folder, self.target_folder)
+        except MissingInput as exc:
+            self.inputs_left_out.append(str(exc))
+            return None
 
     def _references(self, table: sa.Table) -> dict[str, str]:
         """Column → referenced table, for the integer ids that must be translated."""
@@ -190,6 +210,10 @@ class _Copier:
                         report.already_there += 1
                         if surrogate:
                             ids[original["id"]] = existing[key]
+                        continue
+                    row = self._carried(table, row)
+                    if row is None:
+                        report.dangling += 1
                         continue
                     if surrogate:
                         fresh_source_ids.append(original["id"])
@@ -278,10 +302,11 @@ def transfer(source_url: sa.URL, target_url: sa.URL, *, progress: bool = True) -
             total = sum(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one() for t in tables)
         report = TransferReport()
         with tqdm(total=total, unit="row", desc="ParamLab migrate", disable=not progress) as bar:
-            copier = _Copier(snapshot.ledger, target, bar.update)
+            copier = _Copier(snapshot.ledger, target, bar.update, snapshot.inputs_folder)
             for table in tables:
                 report.tables[table.name] = copier.copy_table(table)
         report.thumbnails_from_files = copier.thumbnails_from_files()
+        report.inputs_left_out = copier.inputs_left_out
         return report
     except sa.exc.SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]

@@ -28,6 +28,8 @@ import sqlalchemy as sa
 from paramlab.infotext import InfotextError, image_fields, parse_infotext
 from paramlab.ledger import recovery
 from paramlab.ledger.background import NoBackgroundWork, StartBackgroundWork
+from paramlab.ledger.input_records import RecordRunInputs
+from paramlab.ledger.input_store import InputStorage
 from paramlab.ledger.job_operations import ReleaseParts
 from paramlab.ledger.operations import (
     AddImages,
@@ -68,10 +70,12 @@ class LedgerWriter:
         retry_delays: tuple[float, ...] = RETRY_DELAYS,
         aftercare: StartBackgroundWork = lambda deliver: NoBackgroundWork(),
         recover_at_start: bool = True,
+        input_storage: Callable[[], InputStorage] = InputStorage,
     ):
         self._open_ledger = open_ledger
         self.data_dir = Path(data_dir)
         self._retry_delays = retry_delays
+        self._input_storage = input_storage  # read when each run's inputs arrive: Settings may change meanwhile
         self.aftercare = aftercare(lambda findings: self.submit(RecordFindings(findings)))
         self._recovered = not recover_at_start
         self._inbox: queue.Queue[Operation | None] = queue.Queue()
@@ -175,7 +179,8 @@ class LedgerWriter:
         self._start_work(report.images_needing_work)
 
     def _prepare(self, operation: Operation) -> Operation:
-        """Hand images to the background work and derive what needs the infotext; never raises."""
+        """Hand images to the background work, derive what needs the infotext, and encode a run's input images
+        (so the transaction only stores them); never raises."""
         try:
             if isinstance(operation, (WriteRun, AddImages, ReleaseParts)):
                 self._start_work(operation.run.images if isinstance(operation, WriteRun) else operation.images)
@@ -186,6 +191,8 @@ class LedgerWriter:
                     image.pil_image = None
             elif isinstance(operation, LinkFile):
                 self.aftercare.take_saved_file(operation.image_uid, operation.path)
+            elif isinstance(operation, RecordRunInputs):
+                operation.prepare(self._input_storage())  # PNG and SHA-256 here, never in the transaction
         except Exception as exc:  # noqa: BLE001 - the row matters more than its extras
             log.error("ParamLab: background work not started for an operation: %s", exc)
         return operation

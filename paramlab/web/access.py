@@ -4,8 +4,9 @@ With no login configured everything is open, as in A1111. Otherwise a request ne
 
 - valid HTTP Basic credentials from ``--api-auth`` (scripts and API clients),
 - a valid gradio login cookie when the page itself asks for a login (``--gradio-auth``, ``serve --auth``),
-- for the two file routes only, a signed short-lived URL, which is how the tab's ``<img>`` tags get
-  through when the browser holds no Basic credentials (``--api-auth`` alone).
+- for the file routes only (an image's thumbnail and file, a stored input image), a signed short-lived URL,
+  which is how the tab's ``<img>`` tags get through when the browser holds no Basic credentials (``--api-auth``
+  alone).
 
 The acting user is whoever those checked credentials name (:meth:`AccessRule.verified_user`), never a name
 a request merely claims. Every route behind the rule also refuses a changing request that another site
@@ -134,8 +135,9 @@ class AccessRule:
         if self.needs_gradio_login and self.gradio_cookie_ok(request):
             return
         signature = request.query_params.get("sig")
-        if signed_kind is not None and self.signer.verify(
-                signed_kind, request.path_params.get("image_id"), request.query_params.get("exp"), signature):
+        subject = request.path_params.get("sha256" if signed_kind == "input" else "image_id")
+        if signed_kind is not None and self.signer.verify(signed_kind, subject, request.query_params.get("exp"),
+                                                          signature):
             return
         raise self.refusal(request, signed_kind, bad_signature=signed_kind is not None and signature is not None)
 

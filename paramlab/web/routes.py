@@ -18,6 +18,7 @@ from paramlab.web.access import AccessRule
 from paramlab.web.actors import Decide, actor_dependency
 from paramlab.web.image_files import register_file_routes
 from paramlab.web.images import register_image_routes
+from paramlab.web.input_files import register_input_routes
 from paramlab.web.route_services import HostServices, Route, RouteServices
 
 PREFIX = "/paramlab/v1"
@@ -66,4 +67,5 @@ def register_routes(app: FastAPI, get_ledger: Callable[[], Ledger], access: Acce
         app.add_api_route(PREFIX + path, endpoint, methods=methods, dependencies=dependencies, tags=["ParamLab"])
     register_image_routes(app, PREFIX, dependencies)
     register_file_routes(app, get_ledger, access=access)
+    register_input_routes(app, get_ledger, access=access)
     return True

@@ -1,6 +1,7 @@
-"""Signed image links: how the tab's ``<img>`` tags reach the two file routes when the browser holds no
-Basic credentials (``--api-auth`` alone). A link names one kind of file of one image and expires; the
-secret lives as long as the process. :class:`paramlab.web.access.AccessRule` checks them.
+"""Signed image links: how the tab's ``<img>`` tags reach the file routes when the browser holds no
+Basic credentials (``--api-auth`` alone). A link names one kind of file of one image (or, for ``input``, one
+stored input image by its SHA-256) and expires; the secret lives as long as the process.
+:class:`paramlab.web.access.AccessRule` checks them.
 """
 
 from __future__ import annotations
@@ -8,13 +9,26 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 import time
 from typing import Any, Literal
 
-SignedKind = Literal["thumbnail", "file"]
-SIGNED_KINDS: tuple[str, ...] = ("thumbnail", "file")
+SignedKind = Literal["thumbnail", "file", "input"]
+SIGNED_KINDS: tuple[str, ...] = ("thumbnail", "file", "input")
 LINK_STEP_SECONDS = 3600
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def link_subject(kind: str, subject: Any) -> str | None:
+    """What a link of ``kind`` names, as signed: an image id (a whole number), or for ``input`` a SHA-256
+    (64 lower-case hex digits); None for anything else (never signed, never accepted)."""
+    if kind == "input":
+        return subject if isinstance(subject, str) and _SHA256.fullmatch(subject) else None
+    try:
+        return str(int(subject))
+    except (TypeError, ValueError):
+        return None
 
 
 def link_expiry(now: float) -> int:
@@ -32,13 +46,17 @@ class UrlSigner:
     def __init__(self, secret: bytes | None = None):
         self._secret = secret if secret is not None else secrets.token_bytes(32)
 
-    def signature(self, kind: str, image_id: int, expires: int) -> str:
-        message = f"{kind}\n{int(image_id)}\n{int(expires)}".encode("ascii")
+    def signature(self, kind: str, image_id: int | str, expires: int) -> str:
+        subject = link_subject(kind, image_id)
+        if subject is None:
+            raise ValueError(f"a {kind} link cannot name {image_id!r}")
+        message = f"{kind}\n{subject}\n{int(expires)}".encode("ascii")
         digest = hmac.new(self._secret, message, hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
-    def sign(self, path: str, kind: SignedKind, image_id: int, now: float | None = None) -> str:
-        """``path`` with ``?exp=…&sig=…`` that the route for ``kind`` of ``image_id`` accepts until ``exp``."""
+    def sign(self, path: str, kind: SignedKind, image_id: int | str, now: float | None = None) -> str:
+        """``path`` with ``?exp=…&sig=…`` that the route for ``kind`` of ``image_id`` (an input's SHA-256 for
+        ``input``) accepts until ``exp``."""
         if kind not in SIGNED_KINDS:
             raise ValueError(f"kind must be one of {SIGNED_KINDS}, got {kind!r}")
         expires = link_expiry(time.time() if now is None else now)
@@ -49,17 +67,17 @@ class UrlSigner:
         """True when ``signature`` was made here for exactly this kind, id and expiry, and has not expired."""
         if not expires or not signature or not expires.isdigit() or kind not in SIGNED_KINDS:
             return False
-        try:
-            image_number = int(image_id)
-        except (TypeError, ValueError):
+        subject = link_subject(kind, image_id)
+        if subject is None:
             return False
         if int(expires) <= (time.time() if now is None else now):
             return False
-        expected = self.signature(kind, image_number, int(expires))
+        expected = self.signature(kind, subject, int(expires))
         return hmac.compare_digest(expected.encode("ascii"), signature.encode("utf-8", "replace"))
 
 
 PROCESS_SIGNER = UrlSigner()  # what the tab signs its image links with, and what the file routes check
 
 
-__all__ = ["LINK_STEP_SECONDS", "PROCESS_SIGNER", "SIGNED_KINDS", "SignedKind", "UrlSigner", "link_expiry"]
+__all__ = ["LINK_STEP_SECONDS", "PROCESS_SIGNER", "SIGNED_KINDS", "SignedKind", "UrlSigner", "link_expiry",
+           "link_subject"]

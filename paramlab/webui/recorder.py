@@ -36,14 +36,17 @@ from paramlab.webui import failures, host_info, xyz_cells
 from paramlab.webui.fingerprint import current_fingerprint
 from paramlab.webui.host_info import schedule_label
 from paramlab.webui.jobs import HeldPass, JobRecorder
+from paramlab.webui.run_inputs import CapturedInputs
 
 
 class RunRecorder:
     """State of one run between ``before_process`` and ``postprocess``; ``submit`` takes its operations."""
 
     def __init__(self, p: Any, tab: str, source: str, script_name: str | None, args_error: str | None,
-                 submit: Callable[[Operation], None], job: JobRecorder | None = None, holds_images: bool = False):
+                 submit: Callable[[Operation], None], job: JobRecorder | None = None, holds_images: bool = False,
+                 inputs: CapturedInputs | None = None):
         self._submit = submit
+        self._inputs = inputs  # read at before_process; written once the run's row exists
         self.job = job
         self.holds_images = holds_images  # a possible tile pass: images go to the job, not the ledger
         self.timer = RunTimer(sync=gpu.make_synchronizer())
@@ -76,6 +79,10 @@ class RunRecorder:
         self._written: set[str] = set()  # image uids already handed to the writer
         self.started = False
         self.finished = False
+
+    def live_p(self) -> Any:
+        """The run's ``p`` while it lives, else None."""
+        return self._p()
 
     # -- hooks ------------------------------------------------------------------------------
 
@@ -211,6 +218,11 @@ class RunRecorder:
         seeds = getattr(p, "all_seeds", None)
         run.planned_seeds = json.dumps([int(seed) for seed in seeds]) if isinstance(seeds, (list, tuple)) else None
         self._submit(StartRun(dataclasses.replace(run, images=[])))
+        if self._inputs is not None:
+            operation = self._inputs.operation(p, run.run_uid)
+            self._inputs = None
+            if operation is not None:
+                self._submit(operation)
 
     def _write_batch(self) -> None:
         if self.holds_images:

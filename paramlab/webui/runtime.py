@@ -15,6 +15,7 @@ from modules import paths_internal, shared
 from paramlab.aftercare.runner import Aftercare
 from paramlab.aftercare.tasks import WorkSettings
 from paramlab.ledger import Ledger
+from paramlab.ledger.input_store import DEFAULT_MAX_MB, MEGABYTE, InputStorage
 from paramlab.ledger.locations import PathMap
 from paramlab.ledger.operations import Findings
 from paramlab.ledger.urls import URL, describe_url, holds_password, resolve_ledger_url, sqlite_path
@@ -59,7 +60,8 @@ def get_writer() -> LedgerWriter:
         if _writer is None:
             url = ledger_url()
             warn_about_a_password_in(url)
-            _writer = LedgerWriter(lambda: Ledger.open(url), _side_folder(), aftercare=start_aftercare)
+            _writer = LedgerWriter(lambda: Ledger.open(url), _side_folder(), aftercare=start_aftercare,
+                                   input_storage=input_storage)
         return _writer
 
 
@@ -111,6 +113,16 @@ def work_settings() -> WorkSettings:
         scorers=scorers,
         converge_steps=lambda sampler, scheduler: _convergence.get((sampler or "", scheduler or "")),
     )
+
+
+def input_storage() -> InputStorage:
+    """Read when each run's inputs reach the writer: Settings → ParamLab's input images on/off and size cap."""
+    data = shared.opts.data
+    try:
+        cap_mb = max(0.0, float(data.get("paramlab_input_max_mb", DEFAULT_MAX_MB)))
+    except (TypeError, ValueError):
+        cap_mb = DEFAULT_MAX_MB
+    return InputStorage(enabled=bool(data.get("paramlab_keep_inputs", True)), max_bytes=int(cap_mb * MEGABYTE))
 
 
 def path_map() -> PathMap:

@@ -31,6 +31,7 @@ from paramlab.webui import (
     panel_lists,
     profile_apply,
     profile_panel,
+    run_inputs,
     runtime,
     seed_lock,
     seed_panel,
@@ -128,6 +129,8 @@ class ParamLabScript(scripts.Script):
 
     @never_fails_generation
     def before_process(self, p: Any, *script_args: Any) -> None:
+        if is_hook_rerun(p):
+            return
         try:
             args, problem = parse_script_args(script_args[0] if script_args else None), None
         except ParamLabArgsError as exc:
@@ -142,8 +145,10 @@ class ParamLabScript(scripts.Script):
         submit = runtime.get_writer().submit
         job = jobs.job_of(p) or jobs.start_job(p, self._tab(), submit)
         job.put_note(p)
+        holds_images = job.holds_tile_passes(p)
         recorder = RunRecorder(p, self._tab(), source, script_name, problem, submit=submit, job=job,
-                               holds_images=job.holds_tile_passes(p))
+                               holds_images=holds_images,
+                               inputs=None if holds_images else run_inputs.capture_run_inputs(p))
         ACTIVE_RUNS[id(p)] = recorder
         weakref.finalize(p, _abandon, id(p), recorder)
 
@@ -260,6 +265,21 @@ def compose_args(record: bool, profile: str | None, apply_at_generation: bool, *
 
 
 ERROR_INFOTEXT_KEY = "ParamLab error"
+
+
+def is_hook_rerun(p: Any) -> bool:
+    """ADetailer calls every always-on script's ``before_process`` and ``process`` again on a shallow copy of a
+    ``p`` whose run is still open (at each batch's last image): the copy shares that ``p``'s dicts and is no
+    run of its own. (An inner pass it runs through ``process_images`` has a ``p`` of its own: a run.)"""
+    params = getattr(p, "extra_generation_params", None)
+    if params is None:
+        return False
+    for recorder in list(ACTIVE_RUNS.values()):
+        other = recorder.live_p()
+        if other is not None and other is not p and not recorder.finished and \
+                getattr(other, "extra_generation_params", None) is params:
+            return True
+    return False
 
 
 def is_abtest_cell(p: Any) -> bool:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import gradio as gr
 from modules import shared
 
+from paramlab.ledger.input_store import DEFAULT_MAX_MB
+
 SECTION = ("paramlab", "ParamLab")
 
 
@@ -37,6 +39,20 @@ def on_ui_settings() -> None:
             False, "Also keep a thumbnail of saved images in the ledger (always on for a PostgreSQL ledger)",
             gr.Checkbox, section=SECTION,
         ).info("so a viewer on another machine, or with another data folder, shows every image; ~10 KB per image"),
+    )
+    shared.opts.add_option(
+        "paramlab_keep_inputs",
+        shared.OptionInfo(
+            True, "Keep input images (img2img, masks, ControlNet) so runs can be replayed", gr.Checkbox,
+            section=SECTION,
+        ).info("stored once each, beside an SQLite ledger (in the database for a team ledger); off: runs with input "
+               "images cannot be replayed, and the ledger says which input is missing"),
+    )
+    shared.opts.add_option(
+        "paramlab_input_max_mb",
+        shared.OptionInfo(
+            DEFAULT_MAX_MB, "Largest input image kept (MB of PNG; 0 = no limit)", gr.Number, section=SECTION,
+        ).info("a larger input is not kept: its run cannot be replayed, and the ledger says so"),
     )
     shared.opts.add_option(
         "paramlab_path_map",

@@ -106,6 +106,17 @@ def register_ultimate_upscale() -> object:
     return _register_builtin_script("ultimate_upscale.py")
 
 
+def register_controlnet() -> object:
+    """Load the stand-in ControlNet (sd-webui-controlnet; Forge's built-in one under gradio 4) into
+    scripts.scripts_data; its module's ``MODELS`` lists the installed models."""
+    return _register_builtin_script("controlnet.py")
+
+
+def register_adetailer() -> object:
+    """Load the stand-in ADetailer into scripts.scripts_data."""
+    return _register_builtin_script("adetailer.py")
+
+
 def _register_builtin_script(filename: str) -> object:
     """Load a stand-in script file once, as A1111's script loader does, and return its module."""
     from modules import script_loading, scripts

@@ -101,7 +101,8 @@ def ledger_table(name: str) -> list[dict[str, Any]]:
     try:
         table = schema.metadata.tables[name]
         with ledger.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(table.select().order_by(table.c.id))]
+            order = [table.c.id] if "id" in table.c else list(table.primary_key.columns)  # run_inputs: no id
+            return [dict(r._mapping) for r in conn.execute(table.select().order_by(*order))]
     finally:
         ledger.close()
 
