@@ -1,13 +1,14 @@
-"""The canary against the stand-in WebUI over real HTTP: six pinned images (txt2img and img2img) all come out
-identical; after Settings → RNG source changes every one drifts and names it; a missing ControlNet model is
-refused by name; an interrupted run resumes without rendering an image twice; every report is kept."""
+"""The canary against the stand-in WebUI over real HTTP, replaying from the ledger alone: six pinned images
+(txt2img, img2img, ControlNet) all come out identical; after Settings → RNG source changes every one drifts and
+names it; a removed ControlNet model is refused by name; an interrupted run resumes without rendering an image
+twice; every report is kept."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from canary_standin import EXTRA_NEEDS, MISSING_CONTROLNET, CanaryHost, standin_missing_on_host, standin_replay_request
+from canary_standin import CanaryHost
 from modules import shared
 
 from paramlab.canary.report import report_text
@@ -19,7 +20,7 @@ from paramlab.replay.client import RenderedImage, WebuiClient, WebuiError
 
 @pytest.fixture
 def host(tmp_path: Path):
-    made = CanaryHost(tmp_path, controlnet_models=["control_v11f1p_sd15_depth [cfd03158]"])
+    made = CanaryHost(tmp_path)
     pin_images(made.ledger, made.image_ids, "tester", "house style")
     yield made
     shared.opts.set("randn_source", "GPU")
@@ -27,15 +28,15 @@ def host(tmp_path: Path):
 
 
 def canary(host: CanaryHost, client: WebuiClient | None = None, **settings) -> CanaryRun:
-    return CanaryRun(host.ledger, client or WebuiClient(host.webui.url), CanarySettings(progress=False, **settings),
-                     build_request=standin_replay_request, missing_on_host=standin_missing_on_host)
+    return CanaryRun(host.ledger, client or WebuiClient(host.webui.url), CanarySettings(progress=False, **settings))
 
 
 def test_six_pinned_images_come_out_identical(host: CanaryHost) -> None:
     report = canary(host).run()
     assert report.status == "finished" and report.drifted == 0 and report.total == 6
     assert [result.outcome for result in report.results] == ["identical"] * 6
-    assert [endpoint for endpoint, _ in host.webui.renders] == ["txt2img"] * 4 + ["img2img"] * 2
+    assert [endpoint for endpoint, _ in host.webui.renders] == ["txt2img"] * 3 + ["img2img"] * 2 + ["txt2img"]
+    assert "controlnet" in {title.lower() for title in host.webui.renders[5][1]["alwayson_scripts"]}
     assert all(result.seconds and result.seconds > 0 for result in report.results)
     text = report_text(report)
     assert "6 identical; 0 drifted." in text and "SSIM tolerance 0.995" in text and "beyond 1.25×" in text
@@ -53,13 +54,15 @@ def test_a_changed_rng_source_drifts_every_image_and_is_named(host: CanaryHost) 
                for image_id, line in zip(host.image_ids, lines))
 
 
-def test_a_missing_controlnet_model_is_refused_by_name_before_rendering(host: CanaryHost) -> None:
-    EXTRA_NEEDS[host.image_ids[4]] = {"ControlNet": [MISSING_CONTROLNET]}
+def test_a_removed_controlnet_model_is_refused_by_name_before_rendering(host: CanaryHost,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    model = host.controlnet.MODELS[0]
+    monkeypatch.setattr(host.controlnet, "MODELS", host.controlnet.MODELS[1:])
     report = canary(host).run()
-    refused = report.results[4]
-    assert refused.outcome == "refused" and MISSING_CONTROLNET in refused.message
+    refused = report.results[5]
+    assert refused.outcome == "refused" and model in refused.message
     assert len(host.webui.renders) == 5 and report.drifted == 1
-    assert f"image {host.image_ids[4]}: refused — ControlNet model {MISSING_CONTROLNET}" in report_text(report)
+    assert f"image {host.image_ids[5]}: refused — ControlNet model {model} is not installed" in report_text(report)
 
 
 class InterruptingClient(WebuiClient):
@@ -83,7 +86,7 @@ def test_an_interrupted_run_resumes_without_rendering_an_image_twice(host: Canar
     resumed = canary(host).run()  # a plain rerun over the same pins resumes
     assert resumed.id == first.id and resumed.status == "finished" and len(resumed.results) == 6
     seeds = host.rendered_seeds()
-    assert sorted(seeds) == [11, 12, 13, 14, 21, 22] and len(seeds) == len(set(seeds))
+    assert sorted(seeds) == [11, 12, 13, 21, 22, 31] and len(seeds) == len(set(seeds))
     again = canary(host).run()  # finished: a new report
     assert again.id != first.id and len(host.webui.renders) == 12
     assert [report.id for report in report_history(host.ledger)] == [again.id, first.id]

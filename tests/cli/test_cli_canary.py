@@ -6,19 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from canary_standin import CanaryHost, standin_missing_on_host, standin_replay_request
+from canary_standin import CanaryHost
 from modules import shared
 
 from paramlab.cli import main
-from paramlab.replay import request as replay
 from paramlab.webui import runtime
 
 
 @pytest.fixture
-def host(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    # Until the replay branch is merged, the stand-in's request builder replays the rows.
-    monkeypatch.setattr(replay, "build_replay_request", standin_replay_request)
-    monkeypatch.setattr(replay, "missing_on_host", standin_missing_on_host)
+def host(tmp_path: Path):
     made = CanaryHost(tmp_path, auth="studio:s3cret")
     yield made
     shared.opts.set("randn_source", "GPU")

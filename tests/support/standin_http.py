@@ -1,6 +1,6 @@
 """TEST HELPER: the stand-in WebUI's API behind a real local HTTP server, answering as A1111 v1.10.1 does:
 ``/sdapi/v1/txt2img|img2img`` (the stand-in's real request flow), ``/sdapi/v1/sd-models``, ``/sdapi/v1/scripts``
-(script names, lower-cased titles), ControlNet's ``/controlnet/model_list`` when a ControlNet is installed,
+(script names, lower-cased titles), ControlNet's ``/controlnet/model_list`` when the stand-in ControlNet is loaded,
 ParamLab's ``/paramlab/v1/fingerprint``, HTTP Basic ``--api-auth`` (401 ``Incorrect username or password``)
 and A1111's error answers (HTTPException → its status and ``detail``; anything else → 500 with ``errors``).
 It counts renders, so a test can prove an image was not rendered twice."""
@@ -30,12 +30,11 @@ class StandinWebui:
     """Start with :meth:`start`; ``renders`` lists (endpoint, payload) of every image request answered."""
 
     def __init__(self, txt2img: scripts.ScriptRunner, img2img: scripts.ScriptRunner, auth: str | None = None,
-                 controlnet_models: list[str] | None = None,
-                 fingerprint: Callable[[], dict] | None = current_fingerprint):
-        """``controlnet_models``: None when ControlNet is not installed; ``fingerprint`` None: an older ParamLab
-        without the route (404)."""
+                 fingerprint: Callable[[], dict] | None = current_fingerprint, controlnet: Any = None):
+        """``fingerprint`` None: an older ParamLab without the route (404); ``controlnet``: the stand-in
+        ControlNet's module when it is loaded (:func:`host_fixture.register_controlnet`), for its routes."""
         self.runners = {"txt2img": txt2img, "img2img": img2img}
-        self.auth, self.controlnet_models, self.fingerprint = auth, controlnet_models, fingerprint
+        self.auth, self.fingerprint, self.controlnet = auth, fingerprint, controlnet
         self.renders: list[tuple[str, dict[str, Any]]] = []
         self.server: ThreadingHTTPServer | None = None
 
@@ -50,12 +49,10 @@ class StandinWebui:
                           "sha256": info.sha256, "filename": info.filename, "config": None}
                          for info in sd_models.checkpoints_list.values()]
         if path == "/sdapi/v1/scripts":
-            names = {tab: [script.title().lower() for script in runner.scripts] for tab, runner in self.runners.items()}
-            if self.controlnet_models is not None:  # STAND-IN until the stand-in ControlNet script is merged
-                names = {tab: [*listed, "controlnet"] for tab, listed in names.items()}
-            return 200, names
-        if path == "/controlnet/model_list" and self.controlnet_models is not None:
-            return 200, {"model_list": list(self.controlnet_models)}
+            return 200, {tab: [script.title().lower() for script in runner.scripts]
+                         for tab, runner in self.runners.items()}
+        if path == "/controlnet/model_list" and self.controlnet is not None:
+            return 200, self.controlnet.model_list()
         if path == "/paramlab/v1/fingerprint" and self.fingerprint is not None:
             return 200, self.fingerprint()
         return 404, {"detail": "Not Found"}
