@@ -127,3 +127,9 @@ def test_an_unreachable_webui_is_named(host: CanaryHost) -> None:
     host.webui.stop()
     with pytest.raises(WebuiError, match="could not reach the WebUI"):
         canary(host).run()
+
+
+def test_a_slower_render_on_the_same_device_is_flagged_but_not_drift(host: CanaryHost) -> None:
+    report = canary(host, slowdown_factor=0.001).run()  # any render is "slower" than a thousandth of its time
+    assert report.drifted == 0 and all(result.outcome == "identical" for result in report.results)
+    assert all("× slower (" in result.message and "s recorded)" in result.message for result in report.results)
