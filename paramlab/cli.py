@@ -74,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     abtest_client.add_parser(commands)
 
+    from paramlab.canary import commands as canary_commands
+
+    canary_commands.add_parser(commands)
+
     profiles = commands.add_parser("profiles", help="list, export or import parameter profiles")
     profiles.add_argument("--db", metavar="PATH_OR_URL", default=argparse.SUPPRESS, help="as above")
     actions = profiles.add_subparsers(dest="action", required=True)
@@ -240,6 +244,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "profiles":
             return run_profiles(ledger, args)
+        if args.command == "canary":
+            from paramlab.canary import commands as canary_commands
+
+            return canary_commands.run(ledger, args)
     finally:
         ledger.close()
     return 2

@@ -8,15 +8,13 @@ only the WebUI knows (its profiles) it checks before sampling, and its message i
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import sys
-import urllib.error
-import urllib.request
 from typing import Any
 
 from paramlab.abtest.spec import SCRIPT_TITLE, ABTestError, parse_abtest_args
 from paramlab.abtest.ui_value import parse_variant_line
+from paramlab.replay.client import WebuiClient, WebuiError
 
 ERROR_KEY = "ParamLab error"
 SUMMARY_KEY = "ParamLab A/B summary"
@@ -64,19 +62,10 @@ def run(args: argparse.Namespace) -> int:
     except ABTestError as exc:
         print(exc, file=sys.stderr)
         return 2
-    request = urllib.request.Request(args.url.rstrip("/") + "/sdapi/v1/txt2img", data=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json"}, method="POST")
-    if args.auth:
-        request.add_header("Authorization", "Basic " + base64.b64encode(args.auth.encode()).decode())
     try:
-        with urllib.request.urlopen(request, timeout=None) as response:  # noqa: S310 - the user's own WebUI URL
-            answer = json.loads(response.read().decode("utf-8"))
-    except urllib.error.HTTPError as exc:
-        print(f"ParamLab: the WebUI answered {exc.code}: {exc.read().decode('utf-8', 'replace')[:500]}",
-              file=sys.stderr)
-        return 1
-    except (urllib.error.URLError, OSError) as exc:
-        print(f"ParamLab: could not reach the WebUI at {args.url}: {exc}", file=sys.stderr)
+        answer = WebuiClient(args.url, args.auth).call("POST", "/sdapi/v1/txt2img", body)
+    except WebuiError as exc:
+        print(exc, file=sys.stderr)
         return 1
     info = json.loads(answer.get("info") or "{}")
     params = info.get("extra_generation_params") or {}

@@ -18,4 +18,10 @@ def json_cell(text: Any, otherwise: Any = None) -> Any:
         return otherwise
 
 
-__all__ = ["json_cell"]
+def json_object_cell(text: Any) -> dict[str, Any]:
+    """A JSON object cell (or an already-read dict) as a dict; ``{}`` for anything else."""
+    value = text if isinstance(text, dict) else json_cell(text)
+    return value if isinstance(value, dict) else {}
+
+
+__all__ = ["json_cell", "json_object_cell"]

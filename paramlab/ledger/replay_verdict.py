@@ -9,12 +9,12 @@ runs in the same transaction as the operations that change what it depends on (f
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from paramlab.ledger.json_cells import json_object_cell
 from paramlab.ledger.replay_schema import input_blobs, run_inputs
 from paramlab.ledger.schema import images, runs
 
@@ -85,9 +85,13 @@ def _missing_input(inputs: list[dict[str, Any]]) -> str | None:
     return None
 
 
-def _script_enabled(args: list[Any]) -> bool:
-    """A script with no arguments, or whose first argument is an "enable" switch set off, does nothing."""
-    return bool(args) and args[0] is not False
+def script_active(args: list[Any]) -> bool:
+    """Whether a script's recorded arguments make it do something: not when it has none, when its first argument
+    (extensions' "enable" switch) is off, or when every argument is a unit switched off (ControlNet's units)."""
+    if not args or args[0] is False:
+        return False
+    units = [arg for arg in args if isinstance(arg, dict) and "enabled" in arg]
+    return not (len(units) == len(args) and not any(switched_on(unit["enabled"]) for unit in units))
 
 
 def _dynamic_prompts_random(entry: dict[str, Any]) -> bool:
@@ -101,10 +105,11 @@ def _dynamic_prompts_random(entry: dict[str, Any]) -> bool:
         enabled = args[0]
     if combinatorial is None and len(args) > 1:
         combinatorial = args[1]
-    return _truthy(enabled) and not _truthy(combinatorial)
+    return switched_on(enabled) and not switched_on(combinatorial)
 
 
-def _truthy(value: Any) -> bool:
+def switched_on(value: Any) -> bool:
+    """A switch as recorded: a bool, or its text ("True", "on") when it came through the flat values."""
     if isinstance(value, str):
         return value.strip().lower() in ("true", "1", "yes", "on")
     return bool(value)
@@ -117,7 +122,7 @@ def _script_reasons(replay_args: dict[str, Any]) -> list[str]:
         if title.lower().startswith("dynamic prompts"):
             if _dynamic_prompts_random(entry):
                 reasons.append("Dynamic Prompts in random mode")
-        elif title.lower() not in DETERMINISTIC_SCRIPTS and _script_enabled(entry.get("args") or []):
+        elif title.lower() not in DETERMINISTIC_SCRIPTS and script_active(entry.get("args") or []):
             reasons.append(f"{title} may not be deterministic")
     return reasons
 
@@ -163,16 +168,6 @@ def replay_verdict(run: dict[str, Any], fingerprint: dict[str, Any], replay_args
     return (APPROXIMATE, "; ".join(reasons)) if reasons else (EXACT, None)
 
 
-def _json_dict(text: Any) -> dict[str, Any]:
-    if isinstance(text, dict):
-        return text
-    try:
-        loaded = json.loads(text) if text else {}
-    except ValueError:
-        return {}
-    return loaded if isinstance(loaded, dict) else {}
-
-
 def refresh_replay_verdict(conn: Connection, run_id: int) -> None:
     """Recompute run ``run_id``'s verdict from what the ledger now holds and write it (nothing when no such run)."""
     run = conn.execute(sa.select(runs.c.tab, runs.c.role, runs.c.script_name, runs.c.source, runs.c.fingerprint,
@@ -190,9 +185,9 @@ def refresh_replay_verdict(conn: Connection, run_id: int) -> None:
     ).mappings().all()
     inputs = [{**dict(row), "stored": row["blob"] is not None} for row in input_rows]
     verdict, reason = replay_verdict({**dict(run), "images": [dict(row) for row in image_rows]},
-                                     _json_dict(run["fingerprint"]), _json_dict(run["replay_args"]), inputs)
+                                     json_object_cell(run["fingerprint"]), json_object_cell(run["replay_args"]), inputs)
     conn.execute(runs.update().where(runs.c.id == run_id).values(replay_verdict=verdict, replay_reason=reason))
 
 
 __all__ = ["APPROXIMATE", "EXACT", "NOT_REPLAYABLE", "input_name", "is_noisy_sampler", "refresh_replay_verdict",
-           "replay_verdict"]
+           "replay_verdict", "script_active", "switched_on"]

@@ -36,6 +36,7 @@ class TabContents:
     upscale: Any = None
     matrix: Any = None
     abtests: Any = None
+    canary: Any = None
     open_section: Any = None  # gr.State: which section is on view ("ledger", "charts", …)
     open_inputs: list[Any] = field(default_factory=list)
     open_outputs: list[Any] = field(default_factory=list)
@@ -97,6 +98,11 @@ def _sections(ledger_provider: Callable[[], Ledger], catalog_provider: Callable[
 
         return build_abtest_view(ledger_provider)
 
+    def canary() -> Any:
+        from paramlab.tab.canary.view import build_canary_view
+
+        return build_canary_view(ledger_provider)
+
     def profiles() -> Any:
         from paramlab.tab.managers.sections import build_profiles_manager
 
@@ -108,7 +114,7 @@ def _sections(ledger_provider: Callable[[], Ledger], catalog_provider: Callable[
         return build_series_manager(ledger_provider)
 
     return {"ledger": ledger, "jobs": jobs, "matrix": matrix, "charts": charts, "upscale": upscale,
-            "abtests": abtests,
+            "abtests": abtests, "canary": canary,
             "profiles": profiles, "series": series}
 
 
@@ -120,6 +126,7 @@ SECTIONS = (
     ("charts", "Cost / quality", "paramlab-tab-charts", "the Cost / quality charts", True),
     ("upscale", "Upscale & batch", "paramlab-tab-upscale", "the Upscale & batch view", True),
     ("abtests", "A/B tests", "paramlab-tab-abtests", "the A/B tests", True),
+    ("canary", "Canary", "paramlab-tab-canary", "the canary", False),
     ("profiles", "Profiles", "paramlab-tab-profiles", "the profiles manager", False),
     ("series", "Series", "paramlab-tab-series", "the series manager", False),
 )
@@ -147,7 +154,7 @@ def build_tab_contents(ledger_provider: Callable[[], Ledger], *, catalog_provide
     sections = [built[key] for key, *_ in SECTIONS if built[key] is not None]
     return TabContents(
         built["ledger"], built["charts"], built["profiles"], built["series"], built["jobs"], built["upscale"],
-        built["matrix"], built["abtests"],
+        built["matrix"], built["abtests"], built["canary"],
         open_section=open_section,
         open_inputs=[open_section, *(value for key in _OPEN_INPUTS if built[key] is not None
                                      for value in built[key].inputs)],

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from fastapi import Depends, FastAPI
 
 from paramlab.ledger import Ledger
-from paramlab.web import job_routes, profile_routes, series_routes, stats_routes
+from paramlab.web import canary_routes, job_routes, profile_routes, series_routes, stats_routes
 from paramlab.web.access import AccessRule
 from paramlab.web.actors import Decide, actor_dependency
 from paramlab.web.image_files import register_file_routes
@@ -46,6 +46,7 @@ def route_table(host: HostServices) -> list[Route]:
         ("/images/{image_id}/rating", stats_routes.set_rating, ["PUT"]),
         ("/jobs", job_routes.jobs_route, ["GET"]),
         ("/jobs/{key}", job_routes.job_route, ["GET"]),
+        *canary_routes.CANARY_ROUTES,
     ]
     if host.reproduce is not None:
         routes.append(("/images/{image_id}/reproduce", series_routes.reproduce_image, ["POST"]))

@@ -25,8 +25,8 @@ def _guard(action: Callable[[], Any]) -> Any:
         return action()
     except SeriesNotFound as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
-    except ValueError as exc:  # SeriesError, a reproduction that cannot run, a bad field
-        raise HTTPException(status_code=status_for(exc, 422), detail=str(exc)) from exc
+    except ValueError as exc:  # SeriesError, a reproduction that cannot run (409: the WebUI lacks a model), a bad field
+        raise HTTPException(status_code=status_for(exc, getattr(exc, "http_status", 422)), detail=str(exc)) from exc
     except LedgerError as exc:
         raise ledger_failure(exc) from exc
 

@@ -1,30 +1,49 @@
-"""Reproduce a ledger row: generate it again with the recorded settings, compare the pixels, and when
-they differ, name the fingerprint fields (RNG source, precision, versions, hashes…) that changed since.
+"""Reproduce a ledger image: generate it again from the ledger alone, through A1111's own API handlers in
+process, compare the pixels with the recorded file, and when they differ, name the fingerprint fields (RNG source,
+precision, versions, hashes…) that changed since.
 
-Only core settings are replayed: other extensions' parameters (kept in ``extra_params``) are not,
-and img2img rows cannot be replayed because the ledger does not keep the init image.
+The request (:mod:`paramlab.replay.request`) is the one the canary posts over HTTP: txt2img, img2img and inpaint
+with their stored inputs, hires fix, and every always-on script's recorded arguments (ControlNet, ADetailer…).
+What the host lacks (a checkpoint, an extension, a ControlNet model) refuses the replay before sampling.
 """
 
 from __future__ import annotations
 
+import base64
 import io
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
-from modules import call_queue, processing, shared
+from modules import call_queue, scripts
 from PIL import Image
 
 from paramlab.ledger.reads.replay import replay_row
 from paramlab.ledger.thumbnails import thumbnail_as_recorded
+from paramlab.replay.request import ReplayRefused, ReplayRequest, build_replay_request, missing_on_host
 from paramlab.seeds import ImageComparison, compare_images, diff_fingerprints, load_fingerprint
 from paramlab.seeds.fingerprint import FingerprintChange
 from paramlab.webui import runtime
 from paramlab.webui.fingerprint import current_fingerprint
+from paramlab.webui.host_inventory import host_inventory
+
+# The replay is not a new run of the ledger: ParamLab's own script is told not to record it.
+NOT_RECORDED = {"ParamLab": {"args": [{"record": False}]}}
+_APIS: dict[tuple[int, int], Any] = {}  # A1111's API handlers, built once per set of script runners
 
 
 class ReproduceError(ValueError):
     """The row cannot be replayed; the message says why."""
+
+    http_status = 422
+
+
+class MissingOnHost(ReproduceError):
+    """The WebUI lacks what the replay needs (checkpoint, extension, model): refused before sampling."""
+
+    http_status = 409
 
 
 @dataclass
@@ -34,6 +53,9 @@ class ReproduceResult:
     compared_against: str  # "file" or "thumbnail"
     fingerprint_changes: list[FingerprintChange] = field(default_factory=list)
     image: Any = None
+    endpoint: str = "txt2img"
+    verdict: str | None = None
+    verdict_reason: str | None = None
 
     def summary(self) -> str:
         if self.comparison.identical:
@@ -53,6 +75,7 @@ class ReproduceResult:
             "changed_pixel_share": self.comparison.changed_pixel_share, "psnr_db": self.comparison.psnr_db,
             "compared_against": self.compared_against, "summary": self.summary(),
             "fingerprint_changes": [change.__dict__ for change in self.fingerprint_changes],
+            "endpoint": self.endpoint, "verdict": self.verdict, "verdict_reason": self.verdict_reason,
         }
 
 
@@ -64,51 +87,74 @@ def load_row(image_id: int) -> dict[str, Any]:
     return row
 
 
-def processing_for(row: dict[str, Any]) -> Any:
-    """A txt2img ``p`` with the row's settings, one image, nothing saved, no extension scripts."""
-    if row.get("tab") != "txt2img":
-        raise ReproduceError("ParamLab: only txt2img rows can be reproduced (the ledger keeps no init image).")
-    if row.get("seed") is None or row.get("steps") is None:
-        raise ReproduceError("ParamLab: this row lacks its seed or steps (imported without them?).")
-    p = processing.StableDiffusionProcessingTxt2Img(
-        prompt=row.get("prompt") or "", negative_prompt=row.get("negative_prompt") or "",
-        seed=int(row["seed"]), subseed=int(row.get("subseed") or -1),
-        subseed_strength=float(row.get("subseed_strength") or 0.0),
-        sampler_name=row.get("sampler"), scheduler=row.get("scheduler") or "Automatic",
-        steps=int(row["steps"]), cfg_scale=float(row.get("cfg_scale") or 7.0),
-        width=int(row.get("width") or 512), height=int(row.get("height") or 512),
-        batch_size=1, n_iter=1, do_not_save_samples=True, do_not_save_grid=True,
-        enable_hr=bool(row.get("hires_enabled")),
-        denoising_strength=float(row.get("hires_denoising") or row.get("denoising_strength") or 0.7),
-        hr_scale=float(row.get("hires_scale") or 2.0), hr_upscaler=row.get("hires_upscaler"),
-        hr_second_pass_steps=int(row.get("hires_steps") or 0),
-        hr_resize_x=int(row.get("hires_resize_x") or 0), hr_resize_y=int(row.get("hires_resize_y") or 0),
-        override_settings={"CLIP_stop_at_last_layers": int(row.get("clip_skip") or 1),
-                           **({"sd_model_checkpoint": row["model_hash"]} if row.get("model_hash") else {})},
-    )
-    p.scripts = None
-    return p
+def replay_request(image_id: int) -> ReplayRequest:
+    """The image's replay, refused (naming what is missing) when the ledger or this WebUI lacks something."""
+    try:
+        request = build_replay_request(runtime.get_ledger(), image_id)
+    except ReplayRefused as exc:
+        raise ReproduceError(str(exc)) from exc
+    missing = missing_on_host(request, host_inventory())
+    if missing:
+        raise MissingOnHost(f"ParamLab: image {image_id} cannot be replayed on this WebUI: {'; '.join(missing)}.")
+    return request
+
+
+def webui_api() -> Any:
+    """A1111's own ``Api`` on a throw-away FastAPI app (its routes are never served), sharing the queue lock, so
+    a replay runs exactly as ``POST /sdapi/v1/txt2img`` would. Building it calls every script's ``ui()`` again
+    for the default arguments (as ``--api`` does at start): once, and again only after the scripts reload."""
+    key = (id(scripts.scripts_txt2img), id(scripts.scripts_img2img))
+    if key not in _APIS:
+        from fastapi import FastAPI
+        from modules.api.api import Api
+
+        _APIS.clear()
+        _APIS[key] = Api(FastAPI(), call_queue.queue_lock)
+    return _APIS[key]
+
+
+def render(request: ReplayRequest) -> tuple[Image.Image, dict[str, Any]]:
+    """The first image the API answers with (ControlNet may append its detected maps) and the run's ``info``."""
+    from modules.api import api as api_module
+    from modules.api import models
+
+    payload = {**request.payload, "alwayson_scripts": {**request.payload.get("alwayson_scripts", {}), **NOT_RECORDED}}
+    handlers = webui_api()
+    try:
+        if request.endpoint == "img2img":
+            response = handlers.img2imgapi(models.StableDiffusionImg2ImgProcessingAPI(**payload))
+        else:
+            response = handlers.text2imgapi(models.StableDiffusionTxt2ImgProcessingAPI(**payload))
+    except api_module.HTTPException as exc:
+        raise ReproduceError(f"ParamLab: the WebUI refused the replay: {exc.detail}") from exc
+    info = json.loads(response.info) if response.info else {}
+    if not response.images:
+        raise ReproduceError("ParamLab: the reproduction produced no image (interrupted?).")
+    first = response.images[int(info.get("index_of_first_image") or 0)]
+    with Image.open(io.BytesIO(base64.b64decode(first))) as image:
+        return image.convert("RGB"), info
 
 
 def reproduce(image_id: int) -> ReproduceResult:
-    """Runs a generation: holds A1111's queue lock so it never overlaps a UI or API job."""
+    """Runs a generation through A1111's API handlers, which hold its queue lock (no overlap with the UI or API)."""
     row = load_row(image_id)
     reference, against = _reference_image(row)
-    p = processing_for(row)
-    with call_queue.queue_lock:
-        shared.state.begin(job="paramlab_reproduce")
-        try:
-            processed = processing.process_images(p)
-        finally:
-            shared.state.end()
-    if not processed.images:
-        raise ReproduceError("ParamLab: the reproduction produced no image (interrupted?).")
-    new_image = processed.images[processed.index_of_first_image]
+    request = replay_request(image_id)
+    new_image, info = render(request)
     candidate = thumbnail_as_recorded(new_image) if against == "thumbnail" else new_image
     comparison = compare_images(reference, candidate)
     changes = [] if comparison.identical else diff_fingerprints(load_fingerprint(row.get("fingerprint")),
-                                                                current_fingerprint(p))
-    return ReproduceResult(image_id, comparison, against, changes, new_image)
+                                                                current_fingerprint(_as_run(request, info)))
+    return ReproduceResult(image_id, comparison, against, changes, new_image, request.endpoint, request.verdict,
+                           request.verdict_reason)
+
+
+def _as_run(request: ReplayRequest, info: dict[str, Any]) -> Any:
+    """What the fingerprint reads from a ``p``, from the API's ``info`` (the run's model and VAE, as used)."""
+    extra = info.get("extra_generation_params") or {}
+    return SimpleNamespace(sd_model_hash=info.get("sd_model_hash"), sd_vae_hash=info.get("sd_vae_hash"),
+                           sampler_name=info.get("sampler_name") or request.payload.get("sampler_name"),
+                           scheduler=extra.get("Schedule type") or request.payload.get("scheduler"))
 
 
 def _reference_image(row: dict[str, Any]) -> tuple[Image.Image, str]:

@@ -4,17 +4,15 @@ login: reads for every logged-in user, writes for its editors only, nothing with
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
-from browser_support import free_port
+from serve_support import logged_in, team_page
 from test_standalone_auth import record_images
 
 from paramlab.ledger import Ledger
 from paramlab.ledger.urls import resolve_ledger_url
-from paramlab.standalone import launch_page
 
 READ_ROUTES = ("/paramlab/v1/jobs", "/paramlab/v1/profiles", "/paramlab/v1/series", "/paramlab/v1/stats/convergence")
 
@@ -24,20 +22,11 @@ def team_viewer(tmp_path: Path) -> Iterator[tuple[str, Ledger, list[int]]]:
     """The standalone page on loopback with two logins, of which only "lead" may edit."""
     ids = record_images(tmp_path / "ledger.sqlite", tmp_path)
     ledger = Ledger.open(resolve_ledger_url(tmp_path / "ledger.sqlite", tmp_path))
-    port = free_port()
-    demo = launch_page(ledger, "127.0.0.1", port, logins=[("guest", "pw"), ("lead", "pw2")], editors=["lead"])
     try:
-        yield f"http://127.0.0.1:{port}", ledger, ids
+        with team_page(ledger) as url:
+            yield url, ledger, ids
     finally:
-        demo.close()
         ledger.close()
-
-
-@contextmanager
-def logged_in(url: str, user: str, password: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=url, timeout=30) as client:
-        assert client.post("/login", data={"username": user, "password": password}).status_code == 200
-        yield client
 
 
 def test_serve_answers_the_read_routes_to_a_login_only(team_viewer: tuple) -> None:

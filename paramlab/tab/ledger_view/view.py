@@ -15,6 +15,7 @@ import gradio as gr
 
 from paramlab import gradio_compat
 from paramlab.ledger import Ledger
+from paramlab.tab.canary.view import build_pin_row
 from paramlab.tab.image_links import OPEN_IMAGE_JS
 from paramlab.tab.ledger_view import render
 from paramlab.tab.ledger_view.actions import (
@@ -148,6 +149,7 @@ def build_ledger_view(ledger_provider: Callable[[], Ledger], *,
                     with gr.Row():
                         extra_actions(selected, action_status)
                 detail = gr.HTML(render.detail_html(None), elem_id="paramlab-ledger-detail")
+                build_pin_row(ledger_provider, selected, action_status)
                 with gr.Row():
                     lock_button = gr.Button("Show the seed", elem_id="paramlab-ledger-lock-seed")
                     seed_box = gr.Textbox(label="Seed", interactive=False, max_lines=1,

@@ -40,10 +40,18 @@ def manual_seed(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+# STAND-IN: the stand-in plays a CUDA machine, where "GPU" (the device's generator), "CPU" and "NV" (Philox)
+# draw different numbers from one seed. "GPU" is imitated by the CPU generator seeded with the seed itself; the
+# other sources by the same generator on a stream of their own, so changing Settings → "Random number generator
+# source" changes the pixels as it does on a real GPU.
+SOURCE_STREAMS = {"GPU": 0, "CPU": 0x5EED_C0DE, "NV": 0x0DDB_A115}
+
+
 def create_generator(seed: int) -> torch.Generator:
-    """A CPU generator seeded with ``seed`` (real uses the device generator for randn_source GPU)."""
+    """A CPU generator seeded with ``seed`` on the stream of the RNG source setting (see SOURCE_STREAMS)."""
     generator = torch.Generator(devices.cpu)
-    generator.manual_seed(int(seed))
+    stream = SOURCE_STREAMS.get(str(shared.opts.randn_source), 0)
+    generator.manual_seed((int(seed) ^ stream) & 0xFFFF_FFFF_FFFF_FFFF)
     return generator
 
 

@@ -22,6 +22,7 @@ import dataclasses
 import enum
 import hashlib
 import io
+import types
 from typing import Any
 
 import gradio as gr
@@ -199,9 +200,19 @@ def control_effect(unit: Any, rgba: np.ndarray, height: int, width: int) -> torc
     return (control * float(unit.weight) * span * mode_factor + 0.05 * offset) * keep
 
 
+def _get_models(update: bool = False) -> list[str]:
+    """``external_code.get_models``: the installed models (``update`` rescans the folder; here MODELS is read)."""
+    return list(MODELS)
+
+
+external_code = types.SimpleNamespace(get_models=_get_models)
+"""The real script does ``from scripts import global_state, hook, external_code, …``: the module's ``external_code``
+is the extension's public API, whose ``get_models`` the ``/controlnet/model_list`` route answers with."""
+
+
 def model_list() -> dict[str, list[str]]:
     """GET /controlnet/model_list."""
-    return {"model_list": list(MODELS)}
+    return {"model_list": external_code.get_models(update=True)}
 
 
 def controlnet_api(_demo: Any, app: Any) -> None:

@@ -235,3 +235,44 @@ def extras_single_image_api(payload: dict[str, Any]) -> dict[str, Any]:
 def reset() -> None:
     """Test helper: forget cached default script args."""
     _default_args_cache.clear()
+
+
+class Api:
+    """Stand-in for ``modules.api.api.Api`` as far as the generation routes go: built on a FastAPI app with the
+    queue lock, it works out every script's default arguments at once (calling each ``ui()`` again, as real), and
+    its ``text2imgapi``/``img2imgapi`` take the request models of :mod:`modules.api.models` and answer the response
+    models. STAND-IN: routes other than txt2img/img2img, the middleware and ``--api-auth`` are left out."""
+
+    def __init__(self, app: Any, queue_lock: Any) -> None:
+        self.app = app
+        self.queue_lock = queue_lock
+        self.default_script_arg_txt2img: list[Any] = []
+        self.default_script_arg_img2img: list[Any] = []
+        for runner, attribute in ((scripts.scripts_txt2img, "default_script_arg_txt2img"),
+                                  (scripts.scripts_img2img, "default_script_arg_img2img")):
+            if runner is not None:
+                setattr(self, attribute, init_default_script_args(runner))
+                _default_args_cache[id(runner)] = getattr(self, attribute)
+        if hasattr(app, "add_api_route"):
+            app.add_api_route("/sdapi/v1/txt2img", self.text2imgapi, methods=["POST"])
+            app.add_api_route("/sdapi/v1/img2img", self.img2imgapi, methods=["POST"])
+
+    def text2imgapi(self, txt2imgreq: Any) -> Any:
+        from modules.api import models
+
+        result = text2imgapi(scripts.scripts_txt2img, _sent_fields(txt2imgreq))
+        return models.TextToImageResponse(images=result["images"], parameters=vars(txt2imgreq), info=result["info"])
+
+    def img2imgapi(self, img2imgreq: Any) -> Any:
+        from modules.api import models
+
+        if img2imgreq.init_images is None:
+            raise HTTPException(status_code=404, detail="Init image not found")
+        result = img2imgapi(scripts.scripts_img2img, _sent_fields(img2imgreq))
+        return models.ImageToImageResponse(images=result["images"], parameters=vars(img2imgreq), info=result["info"])
+
+
+def _sent_fields(request: Any) -> dict[str, Any]:
+    """The fields the request set (the real handler passes every field, whose defaults equal the class's own)."""
+    dump = getattr(request, "model_dump", None)
+    return dump(exclude_unset=True) if dump is not None else request.dict(exclude_unset=True)
