@@ -81,6 +81,7 @@ class ADetailerArgs(BaseModel, extra=Extra.forbid):
 
 
 ADetailerArgs.update_forward_refs(Optional=Optional)  # this file is loaded outside sys.modules, as A1111 loads it
+
 model_mapping: dict[str, str] = {name: name for name in MODELS}
 """The real script's module-level ``model_mapping`` (name → file; mediapipe's by name), which
 ``/adetailer/v1/ad_model`` lists."""
