@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from host_fixture import write_model_file
-from modules import extensions, launch_utils, script_callbacks, sd_vae, shared
+from modules import _standin_flavour, extensions, launch_utils, script_callbacks, sd_vae, shared
 from modules.api import api
 from webui_support import LoadedExtension
 
@@ -77,11 +78,14 @@ def test_a_run_records_commits_and_compatibility_settings(extension: LoadedExten
     fingerprint = last_fingerprint(extension)
     assert fingerprint["webui_commit"] == head_of(Path(launch_utils.script_path)) == launch_utils.commit_hash()
     assert fingerprint["extension_commits"] == {"sd-webui-controlnet": head_of(controlnet)[:8], "from-a-zip": "unknown"}
-    assert fingerprint["compat"] == {
-        "use_old_emphasis_implementation": True, "use_old_karras_scheduler_sigmas": False,
-        "no_dpmpp_sde_batch_determinism": False, "use_old_hires_fix_width_height": False,
-        "hires_fix_use_firstpass_conds": False, "use_old_scheduling": False, "use_downcasted_alpha_bar": False,
-        "refiner_switch_by_sample_steps": False}
+    shared_by_both = {"use_old_karras_scheduler_sigmas": False, "no_dpmpp_sde_batch_determinism": False,
+                      "use_old_hires_fix_width_height": False, "hires_fix_use_firstpass_conds": False,
+                      "use_old_scheduling": False, "use_downcasted_alpha_bar": False}
+    if _standin_flavour.FORGE:  # Forge's backend ignores old emphasis and the refiner switch; it can mimic others
+        assert fingerprint["compat"] == {**shared_by_both, "forge_try_reproduce": "None"}
+    else:
+        assert fingerprint["compat"] == {**shared_by_both, "use_old_emphasis_implementation": True,
+                                         "refiner_switch_by_sample_steps": False}
 
 
 def test_commits_are_read_once_per_process_and_the_warm_up_runs_git(extension: LoadedExtension,
@@ -175,3 +179,55 @@ def test_the_route_is_behind_the_webui_login(extension: LoadedExtension) -> None
     client = TestClient(app)
     assert client.get("/paramlab/v1/fingerprint").status_code == 401
     assert client.get("/paramlab/v1/fingerprint", auth=("ann", "secret")).status_code == 200
+
+
+class ControlNetScript:
+    """Where ControlNet's units sit in ``p.script_args`` (the capture engineer's stand-in script has more)."""
+
+    args_from, args_to = 1, 4
+
+    def title(self) -> str:
+        return "ControlNet"
+
+
+def controlnet_p(units: list[Any]) -> Any:
+    from types import SimpleNamespace
+
+    return SimpleNamespace(scripts=SimpleNamespace(alwayson_scripts=[ControlNetScript()]),
+                           script_args=(0, *units), sd_model=None, extra_network_data=None)
+
+
+def test_enabled_controlnet_units_name_their_model_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    """sd-webui-controlnet: posted dicts or unit objects, ``cn_models`` by "name [hash]"."""
+    from types import ModuleType, SimpleNamespace
+
+    from paramlab.webui.model_files import controlnet_files
+
+    state = ModuleType("scripts.global_state")
+    state.cn_models = {"control_openpose [cab727d4]": "/m/ControlNet/control_openpose.pth",  # type: ignore[attr-defined]
+                       "control_depth [0123abcd]": "/m/ControlNet/control_depth.safetensors"}
+    state.cn_models_names = {"control_openpose": "control_openpose [cab727d4]",  # type: ignore[attr-defined]
+                             "control_depth": "control_depth [0123abcd]"}
+    monkeypatch.setitem(sys.modules, "scripts.global_state", state)
+    units = [{"enabled": True, "model": "control_openpose [cab727d4]"},
+             SimpleNamespace(enabled=True, model="control_depth"),  # the name alone, as a UI unit may hold it
+             SimpleNamespace(enabled=False, model="control_depth [0123abcd]")]
+    assert controlnet_files(controlnet_p(units)) == [
+        ("control_openpose", "/m/ControlNet/control_openpose.pth"),
+        ("control_depth", "/m/ControlNet/control_depth.safetensors")]
+    no_model = [{"enabled": True, "model": "None"}, {"enabled": True, "model": "gone"}]
+    assert controlnet_files(controlnet_p(no_model)) == []
+
+
+def test_forge_controlnet_models_come_from_its_filename_dict(monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import ModuleType
+
+    from paramlab.webui.model_files import controlnet_files
+
+    monkeypatch.delitem(sys.modules, "scripts.global_state", raising=False)
+    state = ModuleType("lib_controlnet.global_state")
+    state.controlnet_filename_dict = {"None": "model.safetensors",  # type: ignore[attr-defined]
+                                      "control_x": "/m/ControlNet/control_x.safetensors"}
+    monkeypatch.setitem(sys.modules, "lib_controlnet.global_state", state)
+    assert controlnet_files(controlnet_p([{"enabled": True, "model": "control_x"}])) == [
+        ("control_x", "/m/ControlNet/control_x.safetensors")]
