@@ -96,14 +96,14 @@ def main() -> int:
     runner = extension.runner()
     checkpoint = write_model_file(shared.sd_model.sd_checkpoint_info.filename, size=MODEL_BYTES)
     hasher = runtime.model_hasher()
-    real_may_run = hasher._may_run
+    real_may_run = hasher.watch.may_run
     print(f"model file: {MODEL_BYTES // 2**20} MB; hasher thread priority: ", end="")
     api.text2imgapi(runner, {**REQUEST, "steps": 1, "batch_size": 1})  # warm up; the first hash
     assert hasher.flush(600)
     print(hasher.priority)
     problems: list[str] = []
     for host in ("cpu", "gpu"):
-        hasher._may_run = real_may_run if host == "cpu" else (lambda: True)  # noqa: SLF001 - the host kind
+        hasher.watch.may_run = real_may_run if host == "cpu" else (lambda: True)
         ratios, overlaps = [], []
         for _ in range(args.rounds):
             assert hasher.flush(600)

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from paramlab.aftercare.runner import POLL_SECONDS, QUIET_SECONDS
+from paramlab.aftercare.runner import POLL_SECONDS, QUIET_SECONDS, HostWatch
 from paramlab.aftercare.work import sha256_of_file
 from paramlab.ledger.reads.file_hashes import FileHash
 
@@ -65,13 +65,11 @@ class ModelFileHasher:
                  may_run: Callable[[], bool] = lambda: True, quiet_seconds: float = QUIET_SECONDS):
         self._deliver = deliver
         self._known = known
-        self._may_run = may_run
-        self._quiet_seconds = quiet_seconds
+        self.watch = HostWatch(may_run, quiet_seconds)  # public: a bench plays a GPU host with it
         self._hashes: dict[str, FileHash] = {}
         self._queue: deque[tuple[str, int, float, float]] = deque()  # path, size, mtime, when it was asked for
         self._queued: set[str] = set()
         self._condition = threading.Condition()
-        self._busy_seen = time.monotonic()
         self._closed = False
         self.hashed: list[tuple[str, str]] = []  # (path, the thread that hashed it), for the tests and the bench
         self.pauses = 0  # times hashing stopped because a generation started
@@ -151,9 +149,10 @@ class ModelFileHasher:
     def _let_the_run_be_written(self, asked_at: float) -> None:
         """The run that asked submits its fingerprint to the writer just after asking; a hash delivered before
         that would find no run to fill. So each file waits the quiet spell after it was asked for."""
-        while not self._closed and time.monotonic() - asked_at < self._quiet_seconds:
+        spell = self.watch.quiet_seconds
+        while not self._closed and time.monotonic() - asked_at < spell:
             with self._condition:
-                self._condition.wait(max(0.0, self._quiet_seconds - (time.monotonic() - asked_at)))
+                self._condition.wait(max(0.0, spell - (time.monotonic() - asked_at)))
         if self._closed:
             raise Closed
 
@@ -176,18 +175,9 @@ class ModelFileHasher:
         while True:
             if self._closed:
                 raise Closed
-            if self._host_idle() and (not paused or time.monotonic() - self._busy_seen >= self._quiet_seconds):
+            if self.watch.quiet() if paused else self.watch.idle():
                 return
             if not paused:
                 paused, self.pauses = True, self.pauses + 1
             with self._condition:
                 self._condition.wait(POLL_SECONDS)
-
-    def _host_idle(self) -> bool:
-        try:
-            idle = self._may_run()
-        except Exception:  # noqa: BLE001 - a broken probe must not stop the work for good
-            idle = True
-        if not idle:
-            self._busy_seen = time.monotonic()
-        return idle

@@ -105,7 +105,7 @@ def test_model_files_are_hashed_in_the_background_once_and_filled_into_the_run(
     import networks
 
     host_idle = threading.Event()  # the host stays "busy" for the hasher until the test saw the pending entries
-    monkeypatch.setattr(runtime.model_hasher(), "_may_run", host_idle.is_set)
+    monkeypatch.setattr(runtime.model_hasher().watch, "may_run", host_idle.is_set)
 
     lora = write_model_file(str(tmp_path / "models" / "Lora" / "detail.safetensors"), size=3 * 1024 * 1024)
     vae = write_model_file(str(tmp_path / "models" / "VAE" / "soft.vae.safetensors"))
@@ -231,3 +231,17 @@ def test_forge_controlnet_models_come_from_its_filename_dict(monkeypatch: pytest
     monkeypatch.setitem(sys.modules, "lib_controlnet.global_state", state)
     assert controlnet_files(controlnet_p([{"enabled": True, "model": "control_x"}])) == [
         ("control_x", "/m/ControlNet/control_x.safetensors")]
+
+
+def test_head_commits_are_read_from_the_git_files(tmp_path: Path) -> None:
+    """A loose branch, a packed one, a detached HEAD and a worktree's ``gitdir:`` file, without a git process."""
+    repository = git_repository(tmp_path / "ext")
+    assert host_commits.head_commit(repository) == head_of(repository)
+    subprocess.run(["git", "-C", str(repository), "pack-refs", "--all"], check=True)
+    assert host_commits.head_commit(repository) == head_of(repository)
+    worktree = tmp_path / "ext-worktree"
+    subprocess.run(["git", "-C", str(repository), "worktree", "add", "-q", "--detach", str(worktree)], check=True)
+    assert host_commits.head_commit(worktree) == head_of(repository)
+    subprocess.run(["git", "-C", str(worktree), "switch", "-q", "-c", "other"], check=True)
+    assert host_commits.head_commit(worktree) == head_of(repository)
+    assert host_commits.head_commit(tmp_path) is None
