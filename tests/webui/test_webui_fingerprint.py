@@ -172,6 +172,13 @@ def test_the_fingerprint_route_gives_the_webui_now(extension: LoadedExtension) -
     assert "RNG source: GPU → CPU" in [change.text for change in changes if change.counts_as_drift]
 
 
+def test_serve_has_no_fingerprint_route() -> None:
+    from paramlab.web.route_services import HostServices
+    from paramlab.web.routes import route_table
+
+    assert "/fingerprint" not in [path for path, _, _ in route_table(HostServices())]
+
+
 def test_the_route_is_behind_the_webui_login(extension: LoadedExtension) -> None:
     shared.cmd_opts.api_auth = "ann:secret"
     app = FastAPI()
