@@ -53,6 +53,29 @@ EXTENSION_ROOT = Path(__file__).resolve().parent.parent.parent
 ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "NUMEXPR_NUM_THREADS": "1"}
 
 
+class HostWatch:
+    """Whether the host is idle now (``may_run``), and when it was last seen busy: background work starts only
+    after ``quiet_seconds`` of idle host (the image aftercare and the model hasher alike)."""
+
+    def __init__(self, may_run: Callable[[], bool], quiet_seconds: float = QUIET_SECONDS):
+        self.may_run = may_run
+        self.quiet_seconds = quiet_seconds
+        self.busy_seen = time.monotonic()  # a quiet spell must be seen, not assumed
+
+    def idle(self) -> bool:
+        try:
+            idle = self.may_run()
+        except Exception:  # noqa: BLE001 - a broken probe must not stop the work for good
+            idle = True
+        if not idle:
+            self.busy_seen = time.monotonic()
+        return idle
+
+    def quiet(self) -> bool:
+        """Idle now, and for the whole quiet spell."""
+        return self.idle() and time.monotonic() - self.busy_seen >= self.quiet_seconds
+
+
 def child_command() -> list[str]:
     return [sys.executable, "-m", "paramlab.aftercare.child"]
 
@@ -70,9 +93,7 @@ class Aftercare:
                  work_settings: Callable[[], WorkSettings] = WorkSettings):
         self._deliver = deliver
         self._work_settings = work_settings
-        self._may_run = may_run
-        self._quiet_seconds = quiet_seconds
-        self._busy_seen = time.monotonic()  # a quiet spell must be seen, not assumed
+        self._watch = HostWatch(may_run, quiet_seconds)
         self._draining = False  # shutting down: run what is queued now, idle host or not
         self._use_child = use_child
         self._max_pixel_bytes = max_waiting_pixel_bytes
@@ -101,7 +122,7 @@ class Aftercare:
             self._queue.append(task)
             self._busy += 1
             if self._thread is None:  # the first image: its generation has just run, unseen (nothing looked yet)
-                self._busy_seen = time.monotonic()
+                self._watch.busy_seen = time.monotonic()
                 self._thread = threading.Thread(target=self._loop, name="paramlab-aftercare", daemon=True)
                 self._thread.start()
             self._condition.notify_all()
@@ -185,18 +206,12 @@ class Aftercare:
                     self._condition.notify_all()
 
     def _host_idle(self) -> bool:
-        try:
-            idle = self._may_run()
-        except Exception:  # noqa: BLE001 - a broken probe must not stop the work for good
-            idle = True
-        if not idle:
-            self._busy_seen = time.monotonic()
-        return idle
+        return self._watch.idle()
 
     def _wait_for_quiet(self) -> None:
         """Return once the host has been idle for the quiet spell (or we are closing)."""
         while not (self._closed or self._draining):
-            if self._host_idle() and time.monotonic() - self._busy_seen >= self._quiet_seconds:
+            if self._watch.quiet():
                 return
             with self._condition:
                 self._condition.wait(POLL_SECONDS)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +20,14 @@ from paramlab.ledger.operations import Findings
 log = logging.getLogger("paramlab")
 
 
-def sha256_of_file(path: Path) -> str:
+def sha256_of_file(path: Path, between_chunks: Callable[[], None] | None = None) -> str:
+    """The file's SHA-256, read 1 MiB at a time; ``between_chunks`` may pause the reading (model hashes)."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
+            if between_chunks is not None:
+                between_chunks()
     return digest.hexdigest()
 
 

@@ -217,10 +217,35 @@ class RecordFindings:
         return cls(Findings.from_json(data["findings"]))
 
 
+@dataclass
+class RecordFileHash:
+    """A model file's full SHA-256, from the background hasher: kept in ``file_hashes`` and filled into the
+    runs whose fingerprint recorded it as pending. Through the writer, so it lands after the run it fills."""
+
+    kind: ClassVar[str] = "file_hash"
+    path: str
+    size_bytes: int
+    mtime: float
+    sha256: str
+
+    def apply(self, conn: Connection) -> None:
+        from paramlab.ledger.edits.file_hashes import apply_file_hash
+        from paramlab.ledger.reads.file_hashes import FileHash
+
+        apply_file_hash(conn, FileHash(self.path, self.size_bytes, self.mtime, self.sha256))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"op": self.kind, **dataclasses.asdict(self)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RecordFileHash:
+        return cls(data["path"], int(data["size_bytes"]), float(data["mtime"]), data["sha256"])
+
+
 Operation = (WriteRun | StartRun | AddImages | FinishRun | LinkFile | RecordFindings | RecordRunInputs
-             | job_operations.JobOperation)
+             | RecordFileHash | job_operations.JobOperation)
 _KINDS: dict[str, Any] = {op.kind: op for op in (WriteRun, StartRun, AddImages, FinishRun, LinkFile, RecordFindings,
-                                                 RecordRunInputs, *job_operations.JOB_OPERATIONS)}
+                                                 RecordRunInputs, RecordFileHash, *job_operations.JOB_OPERATIONS)}
 
 
 def operation_to_line(operation: Operation) -> str:

@@ -28,6 +28,7 @@ class HostServices:
     image_row: Callable[[int], dict[str, Any]] | None = None  # one image's ledger row, for series from_image
     reproduce: Callable[[int], dict[str, Any]] | None = None  # generate an image again; its JSON comparison
     remember_convergence: Callable[[Convergence], None] | None = None  # flaw advice quotes the last answer
+    current_fingerprint: Callable[[], dict[str, Any]] | None = None  # the WebUI's fingerprint now (the canary)
 
     def catalog(self) -> HostCatalog | None:
         return self.host_catalog() if self.host_catalog is not None else None

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from fastapi import Depends, FastAPI
 
 from paramlab.ledger import Ledger
-from paramlab.web import canary_routes, job_routes, profile_routes, series_routes, stats_routes
+from paramlab.web import canary_routes, fingerprint_routes, job_routes, profile_routes, series_routes, stats_routes
 from paramlab.web.access import AccessRule
 from paramlab.web.actors import Decide, actor_dependency
 from paramlab.web.image_files import register_file_routes
@@ -25,7 +25,8 @@ PREFIX = "/paramlab/v1"
 
 
 def route_table(host: HostServices) -> list[Route]:
-    """Every route (path under :data:`PREFIX`, endpoint, methods), less reproducing where nothing can generate."""
+    """Every route (path under :data:`PREFIX`, endpoint, methods), less reproducing and the fingerprint where
+    nothing can generate."""
     routes: list[Route] = [
         ("/profiles", profile_routes.list_profiles, ["GET"]),
         ("/profiles", profile_routes.create_profile, ["POST"]),
@@ -50,6 +51,8 @@ def route_table(host: HostServices) -> list[Route]:
     ]
     if host.reproduce is not None:
         routes.append(("/images/{image_id}/reproduce", series_routes.reproduce_image, ["POST"]))
+    if host.current_fingerprint is not None:
+        routes.append(("/fingerprint", fingerprint_routes.current_fingerprint, ["GET"]))
     return routes
 
 

@@ -17,6 +17,7 @@ from paramlab.webui import (
     extras,
     failures,
     file_route,
+    host_commits,
     http_api,
     jobs,
     panel_lists,
@@ -35,6 +36,14 @@ def start_recovery(_demo: object, _app: object) -> None:
     that cannot be opened is reported by the first write, as before."""
     if settings.recording_enabled():
         runtime.get_writer()
+
+
+def warm_up_fingerprint(_demo: object, _app: object) -> None:
+    """Read the WebUI's and extensions' commits and the known model hashes on threads of their own now,
+    so the first run's fingerprint takes them without a git process or a ledger read."""
+    if settings.recording_enabled():
+        host_commits.warm_up()
+        runtime.model_hasher()
 
 
 def register() -> None:
@@ -56,6 +65,8 @@ def register() -> None:
     script_callbacks.on_app_started(part_callback("ParamLab's HTTP API (/paramlab/v1)", http_api.register),
                                     name="paramlab_api")
     script_callbacks.on_app_started(start_recovery, name="paramlab_recovery")
+    script_callbacks.on_app_started(part_callback("reading the WebUI's commits and model hashes",
+                                                  warm_up_fingerprint), name="paramlab_fingerprint")
     script_callbacks.on_app_started(part_callback("keeping the ledger out of the WebUI's /file= route",
                                                   file_route.block_paramlab_files), name="paramlab_file_route")
     script_callbacks.on_app_started(part_callback("the X/Y/Z axes' notes of what they set",

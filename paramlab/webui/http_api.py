@@ -27,8 +27,14 @@ def reproduce(image_id: int) -> dict[str, Any]:
     return reproduce_image(image_id).to_json()
 
 
+def fingerprint_now() -> dict[str, Any]:
+    from paramlab.webui.fingerprint import current_fingerprint
+
+    return current_fingerprint(None)
+
+
 WEBUI_SERVICES = HostServices(host_catalog=catalog.host_catalog, image_row=image_row, reproduce=reproduce,
-                              remember_convergence=runtime.remember_convergence)
+                              remember_convergence=runtime.remember_convergence, current_fingerprint=fingerprint_now)
 
 
 def register(demo: Any, app: FastAPI) -> None:

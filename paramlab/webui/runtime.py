@@ -12,12 +12,14 @@ from pathlib import Path
 
 from modules import paths_internal, shared
 
+from paramlab.aftercare.model_hashes import ModelFileHasher
 from paramlab.aftercare.runner import Aftercare
 from paramlab.aftercare.tasks import WorkSettings
 from paramlab.ledger import Ledger
 from paramlab.ledger.input_store import DEFAULT_MAX_MB, MEGABYTE, InputStorage
 from paramlab.ledger.locations import PathMap
-from paramlab.ledger.operations import Findings
+from paramlab.ledger.operations import Findings, RecordFileHash
+from paramlab.ledger.reads.file_hashes import FileHash, known_file_hashes
 from paramlab.ledger.urls import URL, describe_url, holds_password, resolve_ledger_url, sqlite_path
 from paramlab.ledger.writer import LedgerWriter
 from paramlab.paths import THUMBNAIL_DIRNAME, webui_data_dir
@@ -25,6 +27,7 @@ from paramlab.paths import THUMBNAIL_DIRNAME, webui_data_dir
 log = logging.getLogger("paramlab")
 
 _writer: LedgerWriter | None = None
+_hasher: ModelFileHasher | None = None
 _reader: Ledger | None = None
 _writer_lock = threading.Lock()
 _exit_hooks_installed = False
@@ -68,6 +71,23 @@ def get_writer() -> LedgerWriter:
 def start_aftercare(deliver: Callable[[Findings], None]) -> Aftercare:
     """The writer's background work: hashes, thumbnails and figures, as Settings ask, while the host is idle."""
     return Aftercare(deliver, work_settings=work_settings, may_run=background_may_run)
+
+
+def model_hasher() -> ModelFileHasher:
+    """The background hasher of model files (the fingerprint's SHA-256s); its hashes go through the writer,
+    so each lands after the run that recorded it as pending."""
+    global _hasher
+    with _writer_lock:
+        if _hasher is None:
+            _hasher = ModelFileHasher(_record_file_hash, known=lambda: known_file_hashes(get_ledger()),
+                                      may_run=background_may_run)
+        return _hasher
+
+
+def _record_file_hash(found: FileHash) -> None:
+    if _hasher is None:  # shut down meanwhile: a new writer now would outlive the WebUI's (the next start hashes)
+        return
+    get_writer().submit(RecordFileHash(found.path, found.size_bytes, found.mtime, found.sha256))
 
 
 def warn_about_a_password_in(url: URL) -> None:
@@ -186,7 +206,7 @@ def before_shutdown(hook: Callable[[], None]) -> None:
 
 def shutdown(timeout: float = 5.0) -> None:
     """Write what is queued (bounded wait), spill the rest; safe to call more than once."""
-    global _writer, _reader
+    global _writer, _reader, _hasher
     for hook in list(_before_shutdown):
         try:
             hook()
@@ -195,6 +215,9 @@ def shutdown(timeout: float = 5.0) -> None:
     with _writer_lock:
         writer, _writer = _writer, None
         reader, _reader = _reader, None
+        hasher, _hasher = _hasher, None
+    if hasher is not None:  # a file half hashed is hashed again at the next start
+        hasher.close(timeout)
     if writer is not None:
         writer.close(timeout)
     if reader is not None:

@@ -54,6 +54,8 @@ def reset_host(tmp_path: str | Path | None = None) -> str:
     shared.opts.data.update({k: v.default for k, v in templates.items() if not v.do_not_save})
     shared.state.reset_to_defaults()
     shared.sd_model = shared.StandInModel()
+    shared.sd_model.sd_checkpoint_info.filename = write_model_file(
+        os.path.join(paths_internal.models_path, "Stable-diffusion", "standin.safetensors"))
     shared.demo = None
     shared.total_tqdm.clear()
     sd_models.reset()
@@ -72,6 +74,18 @@ def reset_host(tmp_path: str | Path | None = None) -> str:
     api.reset()
     launch.reset()
     return data_dir
+
+
+def write_model_file(path: str, size: int = 64 * 1024, seed: bytes = b"") -> str:
+    """A model file with real bytes (distinct per file name and ``seed``), so that hashing it is real."""
+    import hashlib
+
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    block = hashlib.sha256(os.path.basename(path).encode("utf8") + seed).digest() * 2048
+    with open(path, "wb") as handle:
+        for start in range(0, size, len(block)):
+            handle.write(block[:size - start])
+    return path
 
 
 def register_xyz() -> object:

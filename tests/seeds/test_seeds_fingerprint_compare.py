@@ -33,6 +33,7 @@ def test_fields_are_ordered_with_labels() -> None:
     assert list(FINGERPRINT_FIELDS) == [
         "rng_source", "eta_noise_seed_delta", "cross_attention", "precision", "memory", "host", "webui_version",
         "torch_version", "paramlab_version", "device", "model_hash", "vae_hash", "sampler", "scheduler",
+        "webui_commit", "extension_commits", "compat", "model_sha256",
     ]
     assert FINGERPRINT_FIELDS["cross_attention"] == "Cross-attention optimization"
     assert FINGERPRINT_FIELDS["precision"] == "Precision (half/upcast, or Forge's dtypes)"

@@ -20,6 +20,27 @@ class Extension:
         self.can_update = False
         self.remote: str | None = None
         self.version = ""
+        self.commit_hash = ""  # filled by read_info_from_repo (real: the extensions tab, or a check for updates)
+        self.commit_date: int | None = None
+        self.branch: str | None = None
+        self.have_info_from_repo = False
+
+    def read_info_from_repo(self) -> None:
+        """As real (which uses GitPython): builtins and folders without ``.git`` stay without a commit."""
+        if self.is_builtin or self.have_info_from_repo:
+            return
+        self.have_info_from_repo = True
+        if not os.path.exists(os.path.join(self.path, ".git")):
+            return
+        import subprocess
+
+        try:
+            self.commit_hash = subprocess.check_output(["git", "-C", self.path, "rev-parse", "HEAD"],
+                                                       encoding="utf8", stderr=subprocess.DEVNULL).strip()
+        except (OSError, subprocess.CalledProcessError):
+            self.remote = None
+            return
+        self.version = self.commit_hash[:8]
 
 
 extensions: list[Extension] = []

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 
 from modules import _standin_flavour
+from modules.paths_internal import script_path  # noqa: F401 - real launch_utils imports it the same way
 
 python: str = sys.executable
 git: str = "git"
@@ -21,5 +23,10 @@ def git_tag() -> str:
 
 
 def commit_hash() -> str:
-    """Real v1.10.1 commit (from the reference doc)."""
-    return "82a973c04367123ae98bd9abdf80d9eda9b910e2"
+    """As real: ``git -C script_path rev-parse HEAD`` each call, ``"<none>"`` when that fails (tests point
+    ``launch_utils.script_path`` at a repository of their own)."""
+    try:
+        return subprocess.check_output([git, "-C", script_path, "rev-parse", "HEAD"], shell=False,
+                                       encoding="utf8", stderr=subprocess.DEVNULL).strip()
+    except Exception:  # noqa: BLE001 - as real
+        return "<none>"

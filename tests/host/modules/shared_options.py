@@ -149,17 +149,32 @@ def build_templates(data_path: str) -> dict[str, OptionInfo]:
                 "face_restoration": OptionInfo(False, "Restore faces", infotext="Face restoration"),
                 "face_restoration_model": OptionInfo("CodeFormer", "Face restoration model"),
                 "tiling": OptionInfo(False, "Tiling", infotext="Tiling"),
-                "use_old_hires_fix_width_height": OptionInfo(
-                    False, "For hires fix, use width/height sliders as target"
-                ),
-                "hires_fix_use_firstpass_conds": OptionInfo(
-                    False, "For hires fix, calculate conds of second pass using extra networks of first pass."
-                ),
                 "keep_incomplete": OptionInfo(True, "Keep incomplete images"),
                 "overlay_inpaint": OptionInfo(True, "Overlay original for inpaint"),
             },
         )
     )
+    compatibility = {  # real modules/shared_options.py, section "compatibility" (Forge adds forge_try_reproduce)
+        "auto_backcompat": OptionInfo(True, "Automatic backward compatibility"),
+        "use_old_emphasis_implementation": OptionInfo(
+            False, "Use old emphasis implementation. Can be useful to reproduce old seeds."),
+        "use_old_karras_scheduler_sigmas": OptionInfo(False, "Use old karras scheduler sigmas (0.1 to 10)."),
+        "no_dpmpp_sde_batch_determinism": OptionInfo(
+            False, "Do not make DPM++ SDE deterministic across different batch sizes."),
+        "use_old_hires_fix_width_height": OptionInfo(
+            False, "For hires fix, use width/height sliders to set final resolution rather than first pass"),
+        "hires_fix_use_firstpass_conds": OptionInfo(
+            False, "For hires fix, calculate conds of second pass using extra networks of first pass."),
+        "use_old_scheduling": OptionInfo(
+            False, "Use old prompt editing timelines.", infotext="Old prompt editing timelines"),
+        "use_downcasted_alpha_bar": OptionInfo(
+            False, "Downcast model alphas_cumprod to fp16 before sampling. For reproducing old seeds.",
+            infotext="Downcast alphas_cumprod"),
+        "refiner_switch_by_sample_steps": OptionInfo(
+            False, "Switch to refiner by sampling steps instead of model timesteps. Old behavior for refiner.",
+            infotext="Refiner switch by sampling steps"),
+    }
+    t.update(options_section(("compatibility", "Compatibility", "sd"), compatibility))
     t.update(
         options_section(
             ("sampler-params", "Sampler parameters", "sd"),
