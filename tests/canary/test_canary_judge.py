@@ -44,4 +44,4 @@ def test_only_fields_recorded_on_both_sides_are_causes() -> None:
     line = result_line(CanaryResult(0, 12, "u", "different", 0.41, 3.1, 40.0, 0.41,
                                     fingerprint_changes=list(changes.values())), 0.995)
     assert line.startswith("image 12: different (mean 3.1/255, largest 40/255, 41 % of pixels")
-    assert "— RNG source: GPU → CPU — newly recorded: webui_commit" in line
+    assert "— RNG source: GPU → CPU — newly recorded: WebUI commit" in line
