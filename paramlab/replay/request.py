@@ -30,6 +30,9 @@ IMG2IMG_FIELDS = ("resize_mode", "mask_blur", "inpainting_fill", "inpaint_full_r
 HIRES_EXTRA_FIELDS = {"Hires sampler": "hr_sampler_name", "Hires schedule type": "hr_scheduler",
                       "Hires prompt": "hr_prompt", "Hires negative prompt": "hr_negative_prompt",
                       "Hires checkpoint": "hr_checkpoint_name"}
+# The same for both tabs: the refiner (A1111's Refiner script reads its UI only outside the API; the API takes
+# these fields).
+EXTRA_FIELDS = {"Refiner": "refiner_checkpoint", "Refiner switch at": "refiner_switch_at"}
 
 
 class ReplayRefused(ValueError):
@@ -81,6 +84,7 @@ def build_replay_request(ledger: Any, image_id: int) -> ReplayRequest:
         raise ReplayRefused(f"ParamLab: image {image_id} cannot be replayed: {reason}.")
     pngs = _InputPngs(ledger, inputs)
     payload = _core_payload(row)
+    payload.update(_from_extra_params(row, EXTRA_FIELDS))
     endpoint = "img2img" if row.get("tab") == "img2img" else "txt2img"
     if endpoint == "img2img":
         payload.update(_img2img_payload(row, replay_args.get("img2img") or {}, inputs, pngs))
@@ -143,9 +147,14 @@ def _hires_payload(row: dict[str, Any]) -> dict[str, Any]:
     denoising = row.get("hires_denoising") if row.get("hires_denoising") is not None else row.get("denoising_strength")
     if denoising is not None:
         hires["denoising_strength"] = float(denoising)
-    extra = json_object_cell(row.get("extra_params"))
-    hires.update({field_name: extra[key] for key, field_name in HIRES_EXTRA_FIELDS.items() if key in extra})
+    hires.update(_from_extra_params(row, HIRES_EXTRA_FIELDS))
     return hires
+
+
+def _from_extra_params(row: dict[str, Any], fields: dict[str, str]) -> dict[str, Any]:
+    """API fields the infotext keeps only among its extra parameters ("Refiner switch at: 0.8")."""
+    extra = json_object_cell(row.get("extra_params"))
+    return {field_name: extra[key] for key, field_name in fields.items() if extra.get(key) not in (None, "")}
 
 
 def _img2img_payload(row: dict[str, Any], settings: dict[str, Any], inputs: list[RunInput],

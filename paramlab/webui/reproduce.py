@@ -63,6 +63,8 @@ class ReproduceResult:
         text = (f"Image {self.image_id} differs: mean pixel difference {self.comparison.mean_abs_diff:.2f}/255, "
                 f"{self.comparison.changed_pixel_share:.1%} of pixels changed (vs the recorded "
                 f"{self.compared_against}).")
+        if self.verdict == "approximate":
+            text = f"{text} Its verdict was approximate: {self.verdict_reason}."
         if self.fingerprint_changes:
             changes = "; ".join(f"{c.label}: {c.recorded} → {c.now}" for c in self.fingerprint_changes)
             return f"{text} Changed since: {changes}."

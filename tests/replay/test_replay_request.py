@@ -128,7 +128,8 @@ def test_an_image_made_from_the_kth_of_several_init_images_replays_with_that_one
 
 
 def test_a_hires_image_replays_with_its_hires_settings(ledger: Ledger) -> None:
-    extra = json.dumps({"Hires sampler": "DPM++ 2M", "Hires prompt": "sharp", "Lora hashes": "x"})
+    extra = json.dumps({"Hires sampler": "DPM++ 2M", "Hires prompt": "sharp", "Lora hashes": "x",
+                        "Refiner": "refiner [0123456789]", "Refiner switch at": 0.8})
     [image_id] = write_run(ledger, "txt2img", [image(0, hires_enabled=True, hires_upscaler="Latent", hires_scale=1.5,
                                                      hires_steps=3, hires_denoising=0.55, extra_params=extra)])
     payload = build_replay_request(ledger, image_id).payload
@@ -138,6 +139,7 @@ def test_a_hires_image_replays_with_its_hires_settings(ledger: Ledger) -> None:
         "enable_hr": True, "hr_upscaler": "Latent", "hr_scale": 1.5, "hr_second_pass_steps": 3, "hr_resize_x": 0,
         "hr_resize_y": 0, "denoising_strength": 0.55, "hr_sampler_name": "DPM++ 2M", "hr_prompt": "sharp"}
     assert (payload["width"], payload["height"]) == (64, 48)  # the first pass's size, as A1111 takes it
+    assert (payload["refiner_checkpoint"], payload["refiner_switch_at"]) == ("refiner [0123456789]", 0.8)
 
 
 def test_an_input_not_stored_or_gone_from_the_store_refuses_the_replay_naming_it(ledger: Ledger) -> None:

@@ -181,8 +181,22 @@ def _controlnet_run(extension: LoadedExtension) -> tuple[dict[str, Any], Any]:
 @needs_capture
 def test_a_controlnet_image_reproduces_identical_from_the_ledger_alone(extension: LoadedExtension) -> None:
     row, _module = _controlnet_run(extension)
+    [run] = extension.runs()
+    assert (run["replay_verdict"], run["replay_reason"]) == ("exact", None)
     result = reproduce(row["id"])
     assert result.comparison.identical, result.summary()
+
+
+@needs_capture
+def test_a_controlnet_run_made_with_input_storage_off_is_not_replayable_and_says_which_input(
+        extension: LoadedExtension) -> None:
+    shared.opts.set("paramlab_keep_inputs", False)
+    row, _module = _controlnet_run(extension)
+    [run] = extension.runs()
+    assert run["replay_verdict"] == "not_replayable"
+    assert run["replay_reason"].startswith("the ControlNet unit 0 control image was not stored")
+    answer = start_app().post(f"/paramlab/v1/images/{row['id']}/reproduce", headers=NO_BODY)
+    assert answer.status_code == 422 and "the ControlNet unit 0 control image was not stored" in answer.json()["detail"]
 
 
 @needs_capture
@@ -209,3 +223,15 @@ def test_an_adetailer_image_reproduces_identical_from_the_ledger_alone(extension
     [row] = extension.rows()
     result = reproduce(row["id"])
     assert result.comparison.identical, result.summary()
+
+
+def test_a_difference_on_an_approximate_image_says_why_it_was_expected() -> None:
+    from paramlab.seeds import ImageComparison
+    from paramlab.webui.reproduce import ReproduceResult
+
+    comparison = ImageComparison(identical=False, mean_abs_diff=0.4, max_abs_diff=3.0, changed_pixel_share=0.2,
+                                 psnr_db=50.0)
+    result = ReproduceResult(1, comparison, "file", verdict="approximate",
+                             verdict_reason="GPU noise: identical only on the same GPU model (RTX 4090)")
+    assert "Its verdict was approximate: GPU noise: identical only on the same GPU model (RTX 4090)." in (
+        result.summary())
