@@ -368,8 +368,10 @@ class Lab:
                    f"naming {stem} (pinned ControlNet images {expected})")
         finally:
             shutil.move(parked, source)
-            _, listed = self.api.call("GET", "/controlnet/model_list?update=true")
-            report(self.model in listed.get("model_list", []), "model file put back and listed again")
+            status, answer = self.api.call("POST", f"/paramlab/v1/images/{cn}/reproduce")
+            report(status == 200 and answer.get("identical") is True,
+                   f"model file put back: image {cn} reproduces identical again", f"HTTP {status}, "
+                   f"{answer.get('summary') or answer.get('detail')}")
 
 
 def main() -> None:
