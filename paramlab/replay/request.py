@@ -23,6 +23,7 @@ from paramlab.ledger.replay_verdict import NOT_REPLAYABLE, input_name, replay_ve
 from paramlab.seeds.fingerprint import load_fingerprint
 
 PLACEHOLDER = "paramlab_input"
+PARAMLAB_SCRIPT = "ParamLab"  # ParamLab's own always-on script (its title)
 # img2img settings ``runs.replay_args["img2img"]`` keeps, as the API names them.
 IMG2IMG_FIELDS = ("resize_mode", "mask_blur", "inpainting_fill", "inpaint_full_res", "inpaint_full_res_padding",
                   "inpainting_mask_invert", "image_cfg_scale", "initial_noise_multiplier", "mask_round")
@@ -93,11 +94,21 @@ def build_replay_request(ledger: Any, image_id: int) -> ReplayRequest:
     scripts = {title: {"args": _with_images(entry.get("args") or [], pngs, title)}
                for title, entry in (replay_args.get("scripts") or {}).items()
                if isinstance(entry, dict) and script_active(entry.get("args") or [])}
-    payload["alwayson_scripts"] = scripts
+    payload["alwayson_scripts"] = {**scripts, PARAMLAB_SCRIPT: {"args": [_paramlab_args(replay_args)]}}
     needs = ReplayNeeds(checkpoint=_checkpoint_named(row), extensions=sorted(scripts),
                         extension_models=_extension_models(scripts))
     return ReplayRequest(image_id, endpoint, payload, needs, recorded_seconds=row.get("cost_seconds"),
                          device=row.get("device_name"), verdict=verdict, verdict_reason=reason)
+
+
+def _paramlab_args(replay_args: dict[str, Any]) -> dict[str, Any]:
+    """ParamLab's own argument for the replay: not a new ledger run, and torch's global random state as the
+    recorded run started from it (img2img and hires sample from it; see paramlab.webui.rng_state)."""
+    args: dict[str, Any] = {"record": False}
+    state = replay_args.get("torch_rng_state")
+    if isinstance(state, dict) and state:
+        args["torch_rng_state"] = state
+    return args
 
 
 def missing_on_host(request: ReplayRequest, inventory: HostInventory) -> list[str]:

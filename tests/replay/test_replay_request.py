@@ -81,7 +81,8 @@ def test_a_txt2img_image_of_a_batch_replays_alone_with_its_own_seed_and_its_exte
     assert (payload["send_images"], payload["save_images"]) == (True, False)
     assert "enable_hr" not in payload and "init_images" not in payload
     scripts = payload["alwayson_scripts"]
-    assert sorted(scripts) == ["ADetailer", "ControlNet"]  # the Refiner, switched off, is left to the host
+    assert sorted(scripts) == ["ADetailer", "ControlNet", "ParamLab"]  # the Refiner, switched off, is left to the host
+    assert scripts["ParamLab"] == {"args": [{"record": False}]}  # a replay is no new ledger run
     unit = scripts["ControlNet"]["args"][0]
     assert decoded(unit["image"]).convert("RGB").tobytes() == pose.tobytes()
     assert scripts["ControlNet"]["args"][1] == {"enabled": False, "image": None, "model": "None"}
@@ -115,7 +116,8 @@ def test_an_inpaint_image_replays_with_its_init_image_mask_and_settings(ledger: 
         "resize_mode": 1, "mask_blur": 6, "inpainting_fill": 1, "inpaint_full_res": False,
         "inpaint_full_res_padding": 32, "inpainting_mask_invert": 0, "mask_round": True,
         "initial_noise_multiplier": 1.0}
-    assert "image_cfg_scale" not in payload and payload["alwayson_scripts"] == {}
+    assert "image_cfg_scale" not in payload
+    assert payload["alwayson_scripts"] == {"ParamLab": {"args": [{"record": False}]}}
 
 
 def test_an_image_made_from_the_kth_of_several_init_images_replays_with_that_one(ledger: Ledger) -> None:
