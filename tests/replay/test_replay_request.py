@@ -185,8 +185,11 @@ def test_missing_on_host_names_each_missing_checkpoint_extension_and_model(ledge
                                                "ADetailer": ["face_yolov8n.pt"]})
     assert missing_on_host(request, complete) == []
     by_hash = HostInventory(checkpoints=["renamed.ckpt [abcdef1234]"], extensions=["ControlNet", "adetailer"],
-                            extension_models={"ControlNet": ["control_pose [99999999]"]})  # ADetailer's list unknown
+                            extension_models={"ControlNet": ["control_pose [a1b2c3d4]"]})  # ADetailer's list unknown
     assert missing_on_host(request, by_hash) == []
+    other_file = HostInventory(checkpoints=["tiny.safetensors [abcdef1234]"], extensions=["ControlNet", "ADetailer"],
+                               extension_models={"ControlNet": ["control_pose [99999999]"]})  # ControlNet won't find it
+    assert missing_on_host(request, other_file) == ["ControlNet model control_pose [a1b2c3d4] is not installed"]
     same_name = HostInventory(checkpoints=["tiny.safetensors [0000000000]"], extensions=["ControlNet", "ADetailer"])
     assert missing_on_host(request, same_name) == ["checkpoint tiny [abcdef1234] is not installed"]
     assert missing_on_host(request, HostInventory(checkpoints=["other [1111111111]"], extensions=["ControlNet"],
@@ -195,3 +198,18 @@ def test_missing_on_host_names_each_missing_checkpoint_extension_and_model(ledge
         "extension ADetailer is not installed (no always-on script of that name)",
         "ControlNet model control_pose [a1b2c3d4] is not installed",
     ]
+
+
+def test_a_controlnet_unit_from_the_ui_replays_as_image_and_mask_image(ledger: Ledger) -> None:
+    """The UI's unit holds {"image", "mask"} in ``image``: Forge's API skips that form silently; both hosts take
+    ``image`` with ``mask_image``."""
+    pose, mask = picture((10, 200, 30)), picture((255, 0, 0), mode="L")
+    args = {"scripts": {"ControlNet": {"args": [{"enabled": True, "model": "control_pose [a1b2c3d4]",
+                                                 "image": {"image": {"paramlab_input": 0},
+                                                           "mask": {"paramlab_input": 1}}}]}}}
+    [image_id] = write_run(ledger, "txt2img", [image(0)],
+                           [InputRecord("ControlNet unit 0", "control", 0, None, image=pose.copy()),
+                            InputRecord("ControlNet unit 0", "mask", 0, None, image=mask.copy())], args)
+    [unit] = build_replay_request(ledger, image_id).payload["alwayson_scripts"]["ControlNet"]["args"]
+    assert decoded(unit["image"]).convert("RGB").tobytes() == pose.tobytes()
+    assert decoded(unit["mask_image"]).convert("L").tobytes() == mask.tobytes()
