@@ -29,6 +29,9 @@ class ParamLabArgs(StrictModel):
     profile: constr(strict=True, strip_whitespace=True, min_length=1, max_length=100) | None = None  # type: ignore[valid-type]
     # Lock the seed (or use a character series) and choose the batch seed policy; see paramlab.seeds.
     seed_lock: SeedLock | None = None
+    # A replay's: torch's global random state the recorded run started from ({"cpu": base64, "cuda": base64}),
+    # restored before img2img encodes (see paramlab.webui.rng_state). Set by the replay request, not by users.
+    torch_rng_state: dict[str, constr(strict=True, max_length=65536)] | None = None  # type: ignore[valid-type]
 
     error_type: ClassVar[type[ValueError]] = ParamLabArgsError
     unknown_field_text: ClassVar[str] = "unknown key {field!r}"
@@ -39,7 +42,7 @@ class ParamLabArgs(StrictModel):
         return f"ParamLab: invalid script args: {super().explain(exc)} Valid keys: {', '.join(field_names())}."
 
     def to_ui_value(self) -> dict[str, Any]:
-        return self.dict(exclude_none=False)
+        return self.dict(exclude_none=False, exclude={"torch_rng_state"})  # a replay's, never the panel's
 
 
 # Infotext key for each field written into the generation parameters (none for ``record``: whether

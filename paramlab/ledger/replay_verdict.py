@@ -165,6 +165,8 @@ def replay_verdict(run: dict[str, Any], fingerprint: dict[str, Any], replay_args
     if gpu_noise(fingerprint):
         reasons.append(f"GPU noise: identical only on the same GPU model ({fingerprint.get('device')})")
     reasons.extend(_script_reasons(replay_args or {}))
+    if run.get("tab") == "img2img" and not (replay_args or {}).get("torch_rng_state"):
+        reasons.append("img2img's VAE encode samples torch's global random state, not recorded for this run")
     return (APPROXIMATE, "; ".join(reasons)) if reasons else (EXACT, None)
 
 

@@ -23,6 +23,7 @@ from paramlab.ledger.replay_verdict import NOT_REPLAYABLE, input_name, replay_ve
 from paramlab.seeds.fingerprint import load_fingerprint
 
 PLACEHOLDER = "paramlab_input"
+PARAMLAB_SCRIPT = "ParamLab"  # ParamLab's own always-on script (its title)
 # img2img settings ``runs.replay_args["img2img"]`` keeps, as the API names them.
 IMG2IMG_FIELDS = ("resize_mode", "mask_blur", "inpainting_fill", "inpaint_full_res", "inpaint_full_res_padding",
                   "inpainting_mask_invert", "image_cfg_scale", "initial_noise_multiplier", "mask_round")
@@ -90,14 +91,24 @@ def build_replay_request(ledger: Any, image_id: int) -> ReplayRequest:
         payload.update(_img2img_payload(row, replay_args.get("img2img") or {}, inputs, pngs))
     elif row.get("hires_enabled"):
         payload.update(_hires_payload(row))
-    scripts = {title: {"args": _with_images(entry.get("args") or [], pngs, title)}
+    scripts = {title: {"args": _for_the_api(title, _with_images(entry.get("args") or [], pngs, title))}
                for title, entry in (replay_args.get("scripts") or {}).items()
                if isinstance(entry, dict) and script_active(entry.get("args") or [])}
-    payload["alwayson_scripts"] = scripts
+    payload["alwayson_scripts"] = {**scripts, PARAMLAB_SCRIPT: {"args": [_paramlab_args(replay_args)]}}
     needs = ReplayNeeds(checkpoint=_checkpoint_named(row), extensions=sorted(scripts),
                         extension_models=_extension_models(scripts))
     return ReplayRequest(image_id, endpoint, payload, needs, recorded_seconds=row.get("cost_seconds"),
                          device=row.get("device_name"), verdict=verdict, verdict_reason=reason)
+
+
+def _paramlab_args(replay_args: dict[str, Any]) -> dict[str, Any]:
+    """ParamLab's own argument for the replay: not a new ledger run, and torch's global random state as the
+    recorded run started from it (img2img and hires sample from it; see paramlab.webui.rng_state)."""
+    args: dict[str, Any] = {"record": False}
+    state = replay_args.get("torch_rng_state")
+    if isinstance(state, dict) and state:
+        args["torch_rng_state"] = state
+    return args
 
 
 def missing_on_host(request: ReplayRequest, inventory: HostInventory) -> list[str]:
@@ -216,6 +227,22 @@ def _with_images(value: Any, pngs: _InputPngs, path: str) -> Any:
     return value
 
 
+def _for_the_api(title: str, args: list[Any]) -> list[Any]:
+    """ControlNet units in the one form both hosts' APIs take: a unit from the UI holds ``{"image", "mask"}`` in
+    its ``image``, which Forge's API skips silently; ``image`` plus ``mask_image`` works on A1111 and Forge."""
+    if "controlnet" not in title.lower():
+        return args
+    units = []
+    for unit in args:
+        image = unit.get("image") if isinstance(unit, dict) else None
+        if isinstance(image, dict) and "image" in image:
+            unit = {**unit, "image": image.get("image")}
+            if image.get("mask") is not None and not unit.get("mask_image"):
+                unit["mask_image"] = image["mask"]
+        units.append(unit)
+    return units
+
+
 def _extension_models(scripts: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
     """The models each extension will load: ControlNet units' models, ADetailer's detectors (and the ControlNet
     model ADetailer's inpaint may use)."""
@@ -255,8 +282,10 @@ def _same_checkpoint(wanted: str, have: str) -> bool:
 
 
 def _same_model(wanted: str, have: str) -> bool:
-    """ControlNet finds a model by its "name [hash]", or by its name when the hash differs."""
-    return wanted == have or wanted.split(" [")[0].strip() == have.split(" [")[0].strip()
+    """ControlNet finds a model by its exact "name [hash]", or by its name when no hash is asked for: the same
+    name with another hash is not found (the lab: ``"name [wronghash]"`` runs without ControlNet)."""
+    wanted, have = wanted.strip(), have.strip()
+    return wanted == have or (" [" not in wanted and wanted == have.split(" [")[0].strip())
 
 
 __all__ = ["HostInventory", "ReplayNeeds", "ReplayRefused", "ReplayRequest", "build_replay_request",

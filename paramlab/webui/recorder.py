@@ -80,6 +80,12 @@ class RunRecorder:
         self.started = False
         self.finished = False
 
+    def keep_rng_state(self, state: dict[str, str]) -> None:
+        """torch's global random state at the run's ``process`` hook, for its replay (see webui.rng_state)."""
+        if self._inputs is None:
+            self._inputs = CapturedInputs()
+        self._inputs.replay_args["torch_rng_state"] = state
+
     def live_p(self) -> Any:
         """The run's ``p`` while it lives (None once collected)."""
         return self._p()

@@ -29,8 +29,6 @@ from paramlab.webui import runtime
 from paramlab.webui.fingerprint import current_fingerprint
 from paramlab.webui.host_inventory import host_inventory
 
-# The replay is not a new run of the ledger: ParamLab's own script is told not to record it.
-NOT_RECORDED = {"ParamLab": {"args": [{"record": False}]}}
 _APIS: dict[tuple[int, int], Any] = {}  # A1111's API handlers, built once per set of script runners
 
 
@@ -120,7 +118,7 @@ def render(request: ReplayRequest) -> tuple[Image.Image, dict[str, Any]]:
     from modules.api import api as api_module
     from modules.api import models
 
-    payload = {**request.payload, "alwayson_scripts": {**request.payload.get("alwayson_scripts", {}), **NOT_RECORDED}}
+    payload = request.payload  # ParamLab's own argument in it: not recorded, torch's random state restored
     handlers = webui_api()
     try:
         if request.endpoint == "img2img":

@@ -31,6 +31,7 @@ from paramlab.webui import (
     panel_lists,
     profile_apply,
     profile_panel,
+    rng_state,
     run_inputs,
     runtime,
     seed_lock,
@@ -179,6 +180,21 @@ class ParamLabScript(scripts.Script):
     def process(self, p: Any, *script_args: Any) -> None:
         if (active := SEED_LOCKS.get(id(p))) is not None:
             seed_lock.apply_plan(p, active)
+        self._restore_or_keep_rng_state(p, script_args)
+
+    def _restore_or_keep_rng_state(self, p: Any, script_args: tuple[Any, ...]) -> None:
+        """A replay restores torch's global random state here, before ``p.init`` VAE-encodes; a recorded run
+        that will sample from it (img2img, hires) keeps the state it starts from."""
+        if not rng_state.samples_global_rng(p) or is_copy_of_a_running_p(p):
+            return
+        try:
+            args = parse_script_args(script_args[0] if script_args else None)
+        except ParamLabArgsError:
+            return  # before_process has already stopped the run
+        if args.torch_rng_state:
+            rng_state.restore_state(p, dict(args.torch_rng_state))
+        if (recorder := ACTIVE_RUNS.get(id(p))) is not None:
+            recorder.keep_rng_state(rng_state.read_state())
 
     @never_fails_generation
     def before_process_batch(self, p: Any, *script_args: Any, **kwargs: Any) -> None:

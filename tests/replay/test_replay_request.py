@@ -81,7 +81,8 @@ def test_a_txt2img_image_of_a_batch_replays_alone_with_its_own_seed_and_its_exte
     assert (payload["send_images"], payload["save_images"]) == (True, False)
     assert "enable_hr" not in payload and "init_images" not in payload
     scripts = payload["alwayson_scripts"]
-    assert sorted(scripts) == ["ADetailer", "ControlNet"]  # the Refiner, switched off, is left to the host
+    assert sorted(scripts) == ["ADetailer", "ControlNet", "ParamLab"]  # the Refiner, switched off, is left to the host
+    assert scripts["ParamLab"] == {"args": [{"record": False}]}  # a replay is no new ledger run
     unit = scripts["ControlNet"]["args"][0]
     assert decoded(unit["image"]).convert("RGB").tobytes() == pose.tobytes()
     assert scripts["ControlNet"]["args"][1] == {"enabled": False, "image": None, "model": "None"}
@@ -115,7 +116,8 @@ def test_an_inpaint_image_replays_with_its_init_image_mask_and_settings(ledger: 
         "resize_mode": 1, "mask_blur": 6, "inpainting_fill": 1, "inpaint_full_res": False,
         "inpaint_full_res_padding": 32, "inpainting_mask_invert": 0, "mask_round": True,
         "initial_noise_multiplier": 1.0}
-    assert "image_cfg_scale" not in payload and payload["alwayson_scripts"] == {}
+    assert "image_cfg_scale" not in payload
+    assert payload["alwayson_scripts"] == {"ParamLab": {"args": [{"record": False}]}}
 
 
 def test_an_image_made_from_the_kth_of_several_init_images_replays_with_that_one(ledger: Ledger) -> None:
@@ -183,8 +185,11 @@ def test_missing_on_host_names_each_missing_checkpoint_extension_and_model(ledge
                                                "ADetailer": ["face_yolov8n.pt"]})
     assert missing_on_host(request, complete) == []
     by_hash = HostInventory(checkpoints=["renamed.ckpt [abcdef1234]"], extensions=["ControlNet", "adetailer"],
-                            extension_models={"ControlNet": ["control_pose [99999999]"]})  # ADetailer's list unknown
+                            extension_models={"ControlNet": ["control_pose [a1b2c3d4]"]})  # ADetailer's list unknown
     assert missing_on_host(request, by_hash) == []
+    other_file = HostInventory(checkpoints=["tiny.safetensors [abcdef1234]"], extensions=["ControlNet", "ADetailer"],
+                               extension_models={"ControlNet": ["control_pose [99999999]"]})  # ControlNet won't find it
+    assert missing_on_host(request, other_file) == ["ControlNet model control_pose [a1b2c3d4] is not installed"]
     same_name = HostInventory(checkpoints=["tiny.safetensors [0000000000]"], extensions=["ControlNet", "ADetailer"])
     assert missing_on_host(request, same_name) == ["checkpoint tiny [abcdef1234] is not installed"]
     assert missing_on_host(request, HostInventory(checkpoints=["other [1111111111]"], extensions=["ControlNet"],
@@ -193,3 +198,18 @@ def test_missing_on_host_names_each_missing_checkpoint_extension_and_model(ledge
         "extension ADetailer is not installed (no always-on script of that name)",
         "ControlNet model control_pose [a1b2c3d4] is not installed",
     ]
+
+
+def test_a_controlnet_unit_from_the_ui_replays_as_image_and_mask_image(ledger: Ledger) -> None:
+    """The UI's unit holds {"image", "mask"} in ``image``: Forge's API skips that form silently; both hosts take
+    ``image`` with ``mask_image``."""
+    pose, mask = picture((10, 200, 30)), picture((255, 0, 0), mode="L")
+    args = {"scripts": {"ControlNet": {"args": [{"enabled": True, "model": "control_pose [a1b2c3d4]",
+                                                 "image": {"image": {"paramlab_input": 0},
+                                                           "mask": {"paramlab_input": 1}}}]}}}
+    [image_id] = write_run(ledger, "txt2img", [image(0)],
+                           [InputRecord("ControlNet unit 0", "control", 0, None, image=pose.copy()),
+                            InputRecord("ControlNet unit 0", "mask", 0, None, image=mask.copy())], args)
+    [unit] = build_replay_request(ledger, image_id).payload["alwayson_scripts"]["ControlNet"]["args"]
+    assert decoded(unit["image"]).convert("RGB").tobytes() == pose.tobytes()
+    assert decoded(unit["mask_image"]).convert("L").tobytes() == mask.tobytes()

@@ -97,7 +97,15 @@ def test_an_input_not_stored_makes_the_run_not_replayable_and_is_named() -> None
     control = [stored("img2img", "init"), {**stored("ControlNet unit 0", "control"), "stored": False}]
     assert replay_verdict(img2img, CPU, None, control) == (
         "not_replayable", "the ControlNet unit 0 control image is no longer in the input store")
-    assert replay_verdict(img2img, CPU, None, [stored("img2img", "init"), stored("img2img", "mask")]) == ("exact", None)
+    recorded = {"torch_rng_state": {"cpu": "AAAA"}}
+    assert replay_verdict(img2img, CPU, recorded, [stored("img2img", "init"), stored("img2img", "mask")]) == (
+        "exact", None)
+
+
+def test_an_img2img_run_without_torch_s_random_state_is_approximate() -> None:
+    img2img = {**txt2img(), "tab": "img2img"}
+    assert replay_verdict(img2img, CPU, {"img2img": {}}, [stored("img2img", "init")]) == (
+        "approximate", "img2img's VAE encode samples torch's global random state, not recorded for this run")
 
 
 def test_an_img2img_run_without_its_init_image_recorded_is_not_replayable() -> None:
@@ -142,6 +150,7 @@ def test_an_imported_run_is_written_not_replayable_and_a_refresh_follows_its_inp
         WriteRun(imported).apply(conn)
     assert _verdict(ledger, imported.run_uid) == ("not_replayable", "imported without seed or steps")
     run = RunRecord(tab="img2img", source="api", status="ok", fingerprint=json.dumps(CPU),
+                    replay_args=json.dumps({"torch_rng_state": {"cpu": "AAAA"}}),
                     images=[ImageRecord(index_in_run=0, seed=5, steps=4, sampler="Euler")])
     with ledger.write() as conn:
         WriteRun(run).apply(conn)

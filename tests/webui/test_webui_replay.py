@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import torch
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from modules import processing, script_callbacks, shared
@@ -116,8 +117,13 @@ def test_an_inpaint_image_reproduces_from_its_stored_inputs_and_is_refused_when_
         write_inputs(run["run_uid"], [InputRecord("img2img", "init", 0, "img2img/init_images/0", image=init),
                                       InputRecord("img2img", "mask", 0, "img2img/mask", image=mask)],
                      {"img2img": settings, "scripts": {}})
+    other = api.img2imgapi(runner, {"prompt": "a lamp", "seed": 6, **SMALL, "init_images": [png_base64(init)]})
+    assert other["images"]  # more work between: the VAE encode's global random state moved on
+    torch.randn(1000)
     result = reproduce(row["id"])
     assert result.comparison.identical and result.endpoint == "img2img", result.summary()
+    state = json.loads(extension.runs()[0]["replay_args"])["torch_rng_state"]
+    assert set(state) == {"cpu"} and len(base64.b64decode(state["cpu"])) == torch.get_rng_state().numel()
 
     with runtime.get_ledger().write() as conn:
         conn.execute(schema.input_blobs.delete())

