@@ -2,9 +2,11 @@
 
 Checkpoints come from A1111's own list; extensions are the always-on scripts loaded in txt2img and img2img; the
 models an extension loads come from the extension's own list, found through its script's module: sd-webui-
-controlnet's and Forge's ControlNet import ``external_code`` (whose ``get_models`` the ``/controlnet/model_list``
-route answers with), ADetailer keeps ``model_mapping`` (what ``/adetailer/v1/ad_model`` lists). A ControlNet
-model that is not installed is no error to A1111: the picture is made without ControlNet, so the check is ours.
+controlnet imports ``external_code`` (whose ``get_models`` the ``/controlnet/model_list`` route answers with),
+Forge's built-in ControlNet keeps its list in ``global_state`` (scanned at start and by the UI's refresh button
+only, so it is rescanned here), ADetailer keeps ``model_mapping`` (what ``/adetailer/v1/ad_model`` lists). A
+ControlNet model that is not installed is no error to A1111: the picture is made without ControlNet (Forge even
+renders with a removed model it still holds in its cache), so the check is ours.
 """
 
 from __future__ import annotations
@@ -54,10 +56,13 @@ def _always_on_scripts() -> dict[str, Any]:
 def _extension_models(script: Any) -> list[str] | None:
     """The models the extension can load, from its own list; None when it keeps no list ParamLab knows."""
     module = _module_globals(script)
-    external_code = module.get("external_code")
+    external_code, forge_state = module.get("external_code"), module.get("global_state")
     try:
         if callable(getattr(external_code, "get_models", None)):
             return [name for name in external_code.get_models(update=True) if name and name != "None"]
+        if callable(getattr(forge_state, "update_controlnet_filenames", None)):
+            forge_state.update_controlnet_filenames()
+            return [name for name in forge_state.get_all_controlnet_names() if name and name != "None"]
         mapping = module.get("model_mapping")
         if isinstance(mapping, dict):
             return [str(name) for name in mapping]
