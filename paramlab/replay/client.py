@@ -93,7 +93,18 @@ class WebuiClient:
         return WebuiError(f"ParamLab: the WebUI answered {exc.code} to {path}: {text}")
 
     def inventory(self) -> HostInventory:
-        """Its checkpoints (titles and hashes), always-on scripts, and ControlNet's models when it is there."""
+        """Its checkpoints (titles and hashes), always-on scripts and extension models: as ParamLab there reads
+        them (``/paramlab/v1/inventory``, which rescans Forge's ControlNet list), else from the WebUI's own routes
+        (an older ParamLab)."""
+        try:
+            mine = self.call("GET", "/paramlab/v1/inventory")
+        except WebuiNotFound:
+            return self._inventory_from_webui_routes()
+        return HostInventory(checkpoints=list(mine.get("checkpoints") or []),
+                             extensions=list(mine.get("extensions") or []),
+                             extension_models=dict(mine.get("extension_models") or {}))
+
+    def _inventory_from_webui_routes(self) -> HostInventory:
         models = self.call("GET", "/sdapi/v1/sd-models")
         checkpoints: list[str] = []
         for model in models:

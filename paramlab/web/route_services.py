@@ -29,6 +29,7 @@ class HostServices:
     reproduce: Callable[[int], dict[str, Any]] | None = None  # generate an image again; its JSON comparison
     remember_convergence: Callable[[Convergence], None] | None = None  # flaw advice quotes the last answer
     current_fingerprint: Callable[[], dict[str, Any]] | None = None  # the WebUI's fingerprint now (the canary)
+    inventory: Callable[[], dict[str, Any]] | None = None  # what a replay needs the WebUI to have (the canary)
 
     def catalog(self) -> HostCatalog | None:
         return self.host_catalog() if self.host_catalog is not None else None

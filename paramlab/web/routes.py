@@ -53,6 +53,8 @@ def route_table(host: HostServices) -> list[Route]:
         routes.append(("/images/{image_id}/reproduce", series_routes.reproduce_image, ["POST"]))
     if host.current_fingerprint is not None:
         routes.append(("/fingerprint", fingerprint_routes.current_fingerprint, ["GET"]))
+    if host.inventory is not None:
+        routes.append(("/inventory", fingerprint_routes.host_inventory, ["GET"]))
     return routes
 
 

@@ -33,8 +33,17 @@ def fingerprint_now() -> dict[str, Any]:
     return current_fingerprint(None)
 
 
+def inventory_now() -> dict[str, Any]:
+    import dataclasses
+
+    from paramlab.webui.host_inventory import host_inventory
+
+    return dataclasses.asdict(host_inventory())
+
+
 WEBUI_SERVICES = HostServices(host_catalog=catalog.host_catalog, image_row=image_row, reproduce=reproduce,
-                              remember_convergence=runtime.remember_convergence, current_fingerprint=fingerprint_now)
+                              remember_convergence=runtime.remember_convergence, current_fingerprint=fingerprint_now,
+                              inventory=inventory_now)
 
 
 def register(demo: Any, app: FastAPI) -> None:

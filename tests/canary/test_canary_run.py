@@ -65,6 +65,18 @@ def test_a_removed_controlnet_model_is_refused_by_name_before_rendering(host: Ca
     assert f"image {host.image_ids[5]}: refused — ControlNet model {model} is not installed" in report_text(report)
 
 
+def test_the_canary_reads_the_models_as_paramlab_there_does_not_a_stale_list(host: CanaryHost,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forge's /controlnet/model_list is the list scanned at start: a model removed since is still in it."""
+    stale, model = host.controlnet.model_list(), host.controlnet.MODELS[0]
+    monkeypatch.setattr(host.controlnet, "MODELS", host.controlnet.MODELS[1:])
+    monkeypatch.setattr(host.controlnet, "model_list", lambda: stale)
+    report = canary(host).run()
+    assert report.results[5].outcome == "refused" and model in report.results[5].message
+    host.webui.inventory = None  # an older ParamLab: the WebUI's own routes, stale list and all
+    assert WebuiClient(host.webui.url).inventory().extension_models["ControlNet"] == stale["model_list"]
+
+
 class InterruptingClient(WebuiClient):
     """Ctrl-C while the third image renders (in the canary's process, as a user's Ctrl-C is)."""
 

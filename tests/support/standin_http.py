@@ -1,8 +1,8 @@
 """TEST HELPER: the stand-in WebUI's API behind a real local HTTP server, answering as A1111 v1.10.1 does:
 ``/sdapi/v1/txt2img|img2img`` (the stand-in's real request flow), ``/sdapi/v1/sd-models``, ``/sdapi/v1/scripts``
 (script names, lower-cased titles), ControlNet's ``/controlnet/model_list`` when the stand-in ControlNet is loaded,
-ParamLab's ``/paramlab/v1/fingerprint``, HTTP Basic ``--api-auth`` (401 ``Incorrect username or password``)
-and A1111's error answers (HTTPException → its status and ``detail``; anything else → 500 with ``errors``).
+ParamLab's ``/paramlab/v1/fingerprint`` and ``/inventory``, HTTP Basic ``--api-auth`` (401 ``Incorrect username or
+password``) and A1111's error answers (HTTPException → its status and ``detail``; anything else → 500 with ``errors``).
 It counts renders, so a test can prove an image was not rendered twice."""
 
 from __future__ import annotations
@@ -26,15 +26,23 @@ def current_fingerprint() -> dict[str, Any]:
     return fingerprint_of(SimpleNamespace())
 
 
+def current_inventory() -> dict[str, Any]:
+    """What the WebUI's ``GET /paramlab/v1/inventory`` answers (read in process, as its reproduce reads it)."""
+    from paramlab.webui.http_api import inventory_now
+
+    return inventory_now()
+
+
 class StandinWebui:
     """Start with :meth:`start`; ``renders`` lists (endpoint, payload) of every image request answered."""
 
     def __init__(self, txt2img: scripts.ScriptRunner, img2img: scripts.ScriptRunner, auth: str | None = None,
-                 fingerprint: Callable[[], dict] | None = current_fingerprint, controlnet: Any = None):
+                 fingerprint: Callable[[], dict] | None = current_fingerprint, controlnet: Any = None,
+                 inventory: Callable[[], dict] | None = current_inventory):
         """``fingerprint`` None: an older ParamLab without the route (404); ``controlnet``: the stand-in
         ControlNet's module when it is loaded (:func:`host_fixture.register_controlnet`), for its routes."""
         self.runners = {"txt2img": txt2img, "img2img": img2img}
-        self.auth, self.fingerprint, self.controlnet = auth, fingerprint, controlnet
+        self.auth, self.fingerprint, self.controlnet, self.inventory = auth, fingerprint, controlnet, inventory
         self.renders: list[tuple[str, dict[str, Any]]] = []
         self.server: ThreadingHTTPServer | None = None
 
@@ -55,6 +63,8 @@ class StandinWebui:
             return 200, self.controlnet.model_list()
         if path == "/paramlab/v1/fingerprint" and self.fingerprint is not None:
             return 200, self.fingerprint()
+        if path == "/paramlab/v1/inventory" and self.inventory is not None:
+            return 200, self.inventory()
         return 404, {"detail": "Not Found"}
 
     def _post(self, path: str, body: dict[str, Any]) -> tuple[int, Any]:

@@ -15,7 +15,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from host_fixture import write_model_file
-from modules import _standin_flavour, extensions, launch_utils, script_callbacks, sd_vae, shared
+from modules import _standin_flavour, extensions, launch_utils, script_callbacks, scripts, sd_vae, shared
 from modules.api import api
 from webui_support import LoadedExtension
 
@@ -172,11 +172,12 @@ def test_the_fingerprint_route_gives_the_webui_now(extension: LoadedExtension) -
     assert "RNG source: GPU → CPU" in [change.text for change in changes if change.counts_as_drift]
 
 
-def test_serve_has_no_fingerprint_route() -> None:
+def test_serve_has_no_fingerprint_or_inventory_route() -> None:
     from paramlab.web.route_services import HostServices
     from paramlab.web.routes import route_table
 
-    assert "/fingerprint" not in [path for path, _, _ in route_table(HostServices())]
+    paths = [path for path, _, _ in route_table(HostServices())]
+    assert "/fingerprint" not in paths and "/inventory" not in paths
 
 
 def test_the_route_is_behind_the_webui_login(extension: LoadedExtension) -> None:
@@ -184,8 +185,19 @@ def test_the_route_is_behind_the_webui_login(extension: LoadedExtension) -> None
     app = FastAPI()
     script_callbacks.app_started_callback(None, app)
     client = TestClient(app)
-    assert client.get("/paramlab/v1/fingerprint").status_code == 401
-    assert client.get("/paramlab/v1/fingerprint", auth=("ann", "secret")).status_code == 200
+    for path in ("/paramlab/v1/fingerprint", "/paramlab/v1/inventory"):
+        assert client.get(path).status_code == 401
+        assert client.get(path, auth=("ann", "secret")).status_code == 200
+
+
+def test_the_inventory_route_lists_what_a_replay_needs(extension: LoadedExtension,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(scripts, "scripts_txt2img", extension.runner())
+    app = FastAPI()
+    script_callbacks.app_started_callback(None, app)
+    inventory = TestClient(app).get("/paramlab/v1/inventory").json()
+    assert shared.sd_model.sd_checkpoint_info.title in inventory["checkpoints"]
+    assert "ParamLab" in inventory["extensions"] and isinstance(inventory["extension_models"], dict)
 
 
 class ControlNetScript:
