@@ -18,8 +18,9 @@ requirements, default /work/main/.venv/bin/python). Steps (``--only`` picks some
   canary     pin 6 images (2 txt2img, 2 img2img, 2 ControlNet), ``canary run`` → exit 0, all identical; then
              Settings "Random number generator source" = NV → exit 1 naming "RNG source" for each drifted
              image; the setting is put back;
-  missing    the ControlNet model file moved away → the reproduce route answers 409 naming the model before
-             sampling, and the canary reports it "refused" naming it; the file is put back.
+  missing    the ControlNet model file moved away → the canary reports it "refused" naming it (asked first: on
+             Forge a reproduce would rescan ControlNet's list for it), and the reproduce route answers 409 naming
+             the model before sampling; the file is put back.
 Exit 1 on any FAIL.
 """
 
@@ -345,14 +346,7 @@ class Lab:
             print(f"INFO  /controlnet/model_list?update=true after the move: {listed.get('model_list')}"
                   + (" (Forge scans its list only at start and on the UI's refresh button; ParamLab rescans it "
                      "before a replay)" if self.model in listed.get("model_list", []) else ""))
-            log_from, started = self.log_size(), time.perf_counter()
-            status, answer = self.api.call("POST", f"/paramlab/v1/images/{cn}/reproduce")
-            seconds, log = time.perf_counter() - started, self.log_since(log_from)
-            sampled = "it/s" in log or "s/it" in log or "model not found" in log
-            detail = str(answer.get("detail") or answer)
-            report(status == 409 and stem in detail and not sampled,
-                   f"reproduce of image {cn} refused before sampling, naming the model",
-                   f"HTTP {status} in {seconds:.2f} s, sampling in the log: {sampled}; {detail[:300]}")
+            # the canary first: on Forge a reproduce rescans ControlNet's list, and the canary must not need that
             pins = self.ledger.rows("SELECT image_id FROM canary_pins")
             if not pins:
                 self.cli("pin", str(cn))
@@ -366,6 +360,14 @@ class Lab:
             report(code == 1 and refused == expected and refused > 0,
                    "canary: the ControlNet images are 'refused' naming the model", f"exit {code}, {refused} refused "
                    f"naming {stem} (pinned ControlNet images {expected})")
+            log_from, started = self.log_size(), time.perf_counter()
+            status, answer = self.api.call("POST", f"/paramlab/v1/images/{cn}/reproduce")
+            seconds, log = time.perf_counter() - started, self.log_since(log_from)
+            sampled = "it/s" in log or "s/it" in log or "model not found" in log
+            detail = str(answer.get("detail") or answer)
+            report(status == 409 and stem in detail and not sampled,
+                   f"reproduce of image {cn} refused before sampling, naming the model",
+                   f"HTTP {status} in {seconds:.2f} s, sampling in the log: {sampled}; {detail[:300]}")
         finally:
             shutil.move(parked, source)
             status, answer = self.api.call("POST", f"/paramlab/v1/images/{cn}/reproduce")
