@@ -127,6 +127,34 @@ def _script_reasons(replay_args: dict[str, Any]) -> list[str]:
     return reasons
 
 
+def _global_rng_reasons(run: dict[str, Any], replay_args: dict[str, Any]) -> list[str]:
+    """A VAE encode (img2img's, a hires pass's through a non-latent upscaler) samples torch's global generator,
+    which no seed controls: the replay restores the state the run started from (paramlab.webui.rng_state), which
+    is the state of the first image only when the encode drew for several."""
+    images = run.get("images") or []
+    recorded = bool(replay_args.get("torch_rng_state"))
+    batch = int(run.get("batch_size") or 1)
+    position = run.get("position")  # given: one image of the run is judged (its replay), else the whole run
+    if run.get("tab") == "img2img":
+        if not recorded:
+            return ["img2img's VAE encode samples torch's global random state, not recorded for this run"]
+        if batch > 1 and (position is None or position % batch):
+            return [f"img2img in batches of {batch}: the VAE encode drew for the whole batch, a replay draws for "
+                    "one image (the first of each batch replays exact)"]
+        return []
+    upscalers = sorted({str(image.get("hires_upscaler") or "Latent") for image in images if image.get("hires_enabled")})
+    upscalers = [name for name in upscalers if not name.startswith("Latent")]  # latent upscalers encode nothing
+    if not upscalers:
+        return []
+    if not recorded:
+        return [f"hires fix through {', '.join(upscalers)} VAE-encodes from torch's global random state, not "
+                "recorded for this run"]
+    if (len(images) > 1 and position is None) or (position or 0) > 0:
+        return [f"hires fix through {', '.join(upscalers)} in a run of {len(images)} images: its VAE encode draws "
+                "from torch's global random state batch after batch (the run's first image replays exact)"]
+    return []
+
+
 def _not_replayable(run: dict[str, Any], inputs: list[dict[str, Any]]) -> str | None:
     if run.get("tab") == "extras":
         return "tab extras: an Extras upscale, not a generation (upscale its source image again)"
@@ -165,18 +193,18 @@ def replay_verdict(run: dict[str, Any], fingerprint: dict[str, Any], replay_args
     if gpu_noise(fingerprint):
         reasons.append(f"GPU noise: identical only on the same GPU model ({fingerprint.get('device')})")
     reasons.extend(_script_reasons(replay_args or {}))
-    if run.get("tab") == "img2img" and not (replay_args or {}).get("torch_rng_state"):
-        reasons.append("img2img's VAE encode samples torch's global random state, not recorded for this run")
+    reasons.extend(_global_rng_reasons(run, replay_args or {}))
     return (APPROXIMATE, "; ".join(reasons)) if reasons else (EXACT, None)
 
 
 def refresh_replay_verdict(conn: Connection, run_id: int) -> None:
     """Recompute run ``run_id``'s verdict from what the ledger now holds and write it (nothing when no such run)."""
     run = conn.execute(sa.select(runs.c.tab, runs.c.role, runs.c.script_name, runs.c.source, runs.c.fingerprint,
-                                 runs.c.replay_args).where(runs.c.id == run_id)).mappings().first()
+                                 runs.c.replay_args, runs.c.batch_size).where(runs.c.id == run_id)).mappings().first()
     if run is None:
         return
-    image_rows = conn.execute(sa.select(images.c.seed, images.c.steps, images.c.sampler, images.c.upscale)
+    image_rows = conn.execute(sa.select(images.c.seed, images.c.steps, images.c.sampler, images.c.upscale,
+                                        images.c.hires_enabled, images.c.hires_upscaler)
                               .where(images.c.run_id == run_id)).mappings().all()
     input_rows = conn.execute(
         sa.select(run_inputs.c.source, run_inputs.c.role, run_inputs.c.position, run_inputs.c.sha256,

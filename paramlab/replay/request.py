@@ -79,7 +79,9 @@ def build_replay_request(ledger: Any, image_id: int) -> ReplayRequest:
     inputs = run_inputs_of(ledger, row["run_id"])
     verdict, reason = replay_verdict(
         {"tab": row.get("tab"), "role": row.get("role"), "script_name": row.get("script_name"),
-         "images": [{name: row.get(name) for name in ("seed", "steps", "sampler", "upscale")}]},
+         "batch_size": row.get("batch_size"), "position": int(row.get("index_in_run") or 0),
+         "images": [{name: row.get(name) for name in ("seed", "steps", "sampler", "upscale", "hires_enabled",
+                                                      "hires_upscaler")}]},
         load_fingerprint(row.get("fingerprint")), replay_args, [item.to_json() for item in inputs])
     if verdict == NOT_REPLAYABLE:
         raise ReplayRefused(f"ParamLab: image {image_id} cannot be replayed: {reason}.")

@@ -167,3 +167,28 @@ def test_an_imported_run_is_written_not_replayable_and_a_refresh_follows_its_inp
         refresh_replay_verdict(conn, run_id)
         refresh_replay_verdict(conn, run_id + 1000)  # no such run: nothing happens
     assert _verdict(ledger, run.run_uid) == ("exact", None)
+
+
+def test_a_batch_s_vae_encode_makes_its_later_images_approximate() -> None:
+    """The replay restores torch's global state as the run started; a VAE encode that drew for several images
+    leaves only the first of them exact."""
+    state = {"torch_rng_state": {"cpu": "AAAA"}}
+    batch = {**txt2img(), "tab": "img2img", "batch_size": 2}
+    init = [stored("img2img", "init")]
+    verdict, reason = replay_verdict(batch, CPU, state, init)
+    assert verdict == "approximate" and reason.startswith("img2img in batches of 2: the VAE encode drew")
+    assert replay_verdict({**batch, "position": 2}, CPU, state, init) == ("exact", None)  # first of its batch
+    assert replay_verdict({**batch, "position": 3}, CPU, state, init)[0] == "approximate"
+
+    def hires(upscaler: str | None) -> dict:
+        return {"seed": 1, "steps": 20, "sampler": "Euler", "hires_enabled": True, "hires_upscaler": upscaler}
+
+    two = {"tab": "txt2img", "role": None, "images": [hires("R-ESRGAN 4x+"), hires("R-ESRGAN 4x+")]}
+    assert replay_verdict(two, CPU, state, [])[1] == (
+        "hires fix through R-ESRGAN 4x+ in a run of 2 images: its VAE encode draws from torch's global random state "
+        "batch after batch (the run's first image replays exact)")
+    assert replay_verdict({**two, "images": [hires("R-ESRGAN 4x+")], "position": 0}, CPU, state, []) == ("exact", None)
+    assert replay_verdict({**two, "images": [hires("R-ESRGAN 4x+")]}, CPU, {}, [])[1].endswith(
+        "not recorded for this run")
+    latent = {**two, "images": [hires("Latent (nearest)"), hires(None)]}
+    assert replay_verdict(latent, CPU, {}, []) == ("exact", None)  # a latent upscale encodes nothing

@@ -241,3 +241,18 @@ def test_a_difference_on_an_approximate_image_says_why_it_was_expected() -> None
                              verdict_reason="GPU noise: identical only on the same GPU model (RTX 4090)")
     assert "Its verdict was approximate: GPU noise: identical only on the same GPU model (RTX 4090)." in (
         result.summary())
+
+
+def test_an_img2img_batch_replays_its_first_image_exact_and_says_why_the_second_is_not(
+        extension: LoadedExtension) -> None:
+    runner = extension.runner(is_img2img=True)
+    init = Image.new("RGB", (64, 64), (30, 120, 200))
+    api.img2imgapi(runner, {"prompt": "a lamp", "seed": 5, **SMALL, "init_images": [png_base64(init)],
+                            "batch_size": 2, "denoising_strength": 0.6, "save_images": True})
+    first, second = extension.rows()
+    assert extension.runs()[0]["replay_verdict"] == "approximate"
+    exact = reproduce(first["id"])
+    assert exact.comparison.identical and exact.verdict == "exact", exact.summary()
+    later = reproduce(second["id"])  # its VAE encode drew second in a batch of two; the replay draws for it alone
+    assert not later.comparison.identical and later.verdict == "approximate"
+    assert later.verdict_reason.startswith("img2img in batches of 2")
