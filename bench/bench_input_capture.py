@@ -34,7 +34,7 @@ from modules._standin_ui import script_args_with  # noqa: E402
 from PIL import Image  # noqa: E402
 from webui_support import LoadedExtension  # noqa: E402
 
-from paramlab.ledger.input_store import encode_input  # noqa: E402
+from paramlab.ledger.input_records import encode_input  # noqa: E402
 from paramlab.webui.run_inputs import capture_run_inputs  # noqa: E402
 
 SIDE = 1024
