@@ -56,8 +56,10 @@ def test_hashing_waits_while_the_host_is_busy(tmp_path: Path) -> None:
     hasher = ModelFileHasher(delivered.append, may_run=idle.is_set, quiet_seconds=0.05)
     try:
         hasher.sha256_or_pending(model(tmp_path / "c.safetensors"))
-        time.sleep(0.5)
-        assert delivered == [] and hasher.pauses == 1
+        deadline = time.monotonic() + 30  # polled, never judged: the thread reaches its first pause
+        while hasher.pauses == 0 and time.monotonic() < deadline:
+            idle.wait(0.01)
+        assert delivered == [] and hasher.pauses >= 1
         idle.set()
         assert hasher.flush(30) and len(delivered) == 1
     finally:
