@@ -50,16 +50,22 @@ def test_known_hashes_are_not_hashed_again_but_still_delivered(tmp_path: Path) -
         hasher.close()
 
 
+def paused(hasher: ModelFileHasher) -> bool:
+    """Whether the hasher's thread reached a pause, polled up to a deadline (never judged by time)."""
+    waiting = threading.Event()
+    deadline = time.monotonic() + 30
+    while hasher.pauses == 0 and time.monotonic() < deadline:
+        waiting.wait(0.01)
+    return hasher.pauses >= 1
+
+
 def test_hashing_waits_while_the_host_is_busy(tmp_path: Path) -> None:
     idle = threading.Event()
     delivered: list[FileHash] = []
     hasher = ModelFileHasher(delivered.append, may_run=idle.is_set, quiet_seconds=0.05)
     try:
         hasher.sha256_or_pending(model(tmp_path / "c.safetensors"))
-        deadline = time.monotonic() + 30  # polled, never judged: the thread reaches its first pause
-        while hasher.pauses == 0 and time.monotonic() < deadline:
-            idle.wait(0.01)
-        assert delivered == [] and hasher.pauses >= 1
+        assert paused(hasher) and delivered == []
         idle.set()
         assert hasher.flush(30) and len(delivered) == 1
     finally:
@@ -70,6 +76,6 @@ def test_closing_stops_a_hash_half_done(tmp_path: Path) -> None:
     delivered: list[FileHash] = []
     hasher = ModelFileHasher(delivered.append, may_run=lambda: False, quiet_seconds=0.01)
     hasher.sha256_or_pending(model(tmp_path / "d.safetensors"))
-    time.sleep(0.2)
+    assert paused(hasher)  # the hash has begun and waits for a quiet host
     hasher.close(5)
     assert delivered == [] and not hasher._thread.is_alive()
